@@ -1,0 +1,95 @@
+// The per-proxy configuration the control plane pushes (see docs/push-protocol.md).
+// It is computed by control/translate from mesh state and holds only what that one proxy needs.
+// Everything here is plain JSON so it can be hashed, diffed and dumped.
+
+import type { HTTPRouteFilter, HTTPRouteMatch } from './types.js';
+
+export interface Snapshot {
+  /** Content hash of everything below: equal state gives an equal version, across control restarts. */
+  version: string;
+  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string };
+  mesh: { name: string; trustDomain: string; defaultNamespace: string };
+  /** Sidecars: every mesh service this proxy may call (its outbound). Gateways: empty. */
+  services: ServiceSnap[];
+  /** Gateways: the listeners to bind. Sidecars: empty. */
+  listeners: ListenerSnap[];
+  /** Backends: one per (service, port), keyed by ClusterSnap.name. */
+  clusters: ClusterSnap[];
+}
+
+export interface ServiceSnap {
+  name: string;
+  namespace: string;
+  /** Names this service answers to: "svc.ns", "svc.ns.svc.cluster.local", and "svc" when in the proxy's namespace. */
+  hosts: string[];
+  ports: ServicePortSnap[];
+}
+
+export interface ServicePortSnap {
+  port: number;
+  name?: string;
+  appProtocol?: string;
+  /** Mesh (GAMMA) routes attached to this service port; when none is attached, one default route to `cluster`. */
+  routes: RouteEntry[];
+  /** This service port's own backend. */
+  cluster: string;
+}
+
+export interface ListenerSnap {
+  name: string;
+  /** "<gateway namespace>/<gateway name>" */
+  gateway: string;
+  address: string;
+  port: number;
+  protocol: 'HTTP';
+  /** Ordered most specific first: exact hostnames, then longer wildcards, then "*". */
+  virtualHosts: VirtualHostSnap[];
+}
+
+export interface VirtualHostSnap {
+  /** "example.com", "*.example.com" or "*". */
+  domains: string[];
+  routes: RouteEntry[];
+}
+
+/** One match of one rule of one HTTPRoute (a rule with N matches gives N entries). */
+export interface RouteEntry {
+  /** "<namespace>/<name>" of the HTTPRoute, or "default" for the implicit route of a service. */
+  route: string;
+  rule: number;
+  /** Gateway API tie-breakers after match specificity: older route first, then route name, then rule/match order. */
+  order: { created: string; match: number };
+  match: HTTPRouteMatch;
+  filters: HTTPRouteFilter[];
+  backends: BackendSnap[];
+}
+
+export interface BackendSnap {
+  /** ClusterSnap.name, or null when the backendRef cannot be resolved (requests to it get 500 backend-not-found). */
+  cluster: string | null;
+  /** What the backendRef named, for errors and status. */
+  ref: string;
+  weight: number;
+  filters: HTTPRouteFilter[];
+}
+
+export interface ClusterSnap {
+  /** "<service>.<namespace>:<port>" */
+  name: string;
+  service: string;
+  namespace: string;
+  port: number;
+  /** Host header a request gets when an app reached this service through its local upstream port. */
+  authority: string;
+  endpoints: EndpointSnap[];
+}
+
+export interface EndpointSnap {
+  /** Proxy name of the replica behind it (its inbound listener). */
+  proxy: string;
+  address: string;
+  port: number;
+  ready: boolean;
+  labels: Record<string, string>;
+  workload: string;
+}

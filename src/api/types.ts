@@ -1,0 +1,167 @@
+// The config contract: the resource kinds weft reads, as typed values after validation and defaulting.
+// Field-by-field documentation with defaults lives in docs/config-reference.md; the JSON Schemas in
+// src/api/schemas.ts are the source of truth for what is accepted.
+
+export const WEFT_API = 'weft.dev/v1alpha1';
+export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+
+export interface ObjectMeta {
+  name: string;
+  /** Defaults to the Mesh's spec.defaults.namespace ("default"). */
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Set by the store on first write (RFC 3339); Gateway API precedence uses it. */
+  creationTimestamp?: string;
+}
+
+export interface Resource<K extends string = string, S = unknown> {
+  apiVersion: string;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: S;
+}
+
+export interface MeshSpec {
+  /** SPIFFE trust domain. Default "cluster.local". */
+  trustDomain: string;
+  defaults: {
+    /** Namespace for objects that name none. Default "default". */
+    namespace: string;
+  };
+}
+export type Mesh = Resource<'Mesh', MeshSpec>;
+
+export interface HttpGetProbe {
+  path: string;
+}
+export interface WorkloadSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Working directory, relative to the file that declared the workload. Default: that file's directory. */
+  cwd?: string;
+  replicas: number;
+  /** Default "default". */
+  serviceAccount: string;
+  /** The app's port, given to it as PORT. 0 (default) lets the runtime pick a free port per replica. */
+  port: number;
+  readinessProbe?: { httpGet: HttpGetProbe; periodSeconds: number };
+}
+/** Replica labels are metadata.labels (what Service selectors match). */
+export type Workload = Resource<'Workload', WorkloadSpec>;
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  appProtocol?: string;
+  protocol: 'TCP';
+}
+export interface ServiceSpec {
+  selector: Record<string, string>;
+  ports: ServicePort[];
+}
+export type Service = Resource<'Service', ServiceSpec>;
+
+export interface GatewayListener {
+  name: string;
+  port: number;
+  protocol: 'HTTP';
+  hostname?: string;
+}
+export interface GatewaySpec {
+  gatewayClassName: string;
+  listeners: GatewayListener[];
+  /** Local mode: the bind address. Default 127.0.0.1. */
+  addresses?: { type?: 'IPAddress'; value: string }[];
+}
+export type Gateway = Resource<'Gateway', GatewaySpec>;
+
+export interface ParentRef {
+  group?: string;
+  /** "Gateway" (default) or "Service" (mesh routing, GAMMA). */
+  kind: 'Gateway' | 'Service';
+  name: string;
+  namespace?: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export type PathMatch = { type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string };
+export type HeaderMatch = { type: 'Exact' | 'RegularExpression'; name: string; value: string };
+export type QueryParamMatch = { type: 'Exact' | 'RegularExpression'; name: string; value: string };
+export interface HTTPRouteMatch {
+  /** Default { type: PathPrefix, value: "/" }. */
+  path: PathMatch;
+  headers?: HeaderMatch[];
+  queryParams?: QueryParamMatch[];
+  method?: string;
+}
+
+export interface HeaderValue {
+  name: string;
+  value: string;
+}
+export interface HeaderModifier {
+  set?: HeaderValue[];
+  add?: HeaderValue[];
+  remove?: string[];
+}
+export type PathModifier =
+  | { type: 'ReplaceFullPath'; replaceFullPath: string }
+  | { type: 'ReplacePrefixMatch'; replacePrefixMatch: string };
+export type HTTPRouteFilter =
+  | { type: 'RequestHeaderModifier'; requestHeaderModifier: HeaderModifier }
+  | { type: 'ResponseHeaderModifier'; responseHeaderModifier: HeaderModifier }
+  | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } }
+  | {
+      type: 'RequestRedirect';
+      requestRedirect: {
+        scheme?: 'http' | 'https';
+        hostname?: string;
+        path?: PathModifier;
+        port?: number;
+        /** 301 or 302 (default). */
+        statusCode: 301 | 302 | 303 | 307 | 308;
+      };
+    };
+
+export interface BackendRef {
+  group?: string;
+  kind: 'Service';
+  name: string;
+  namespace?: string;
+  port?: number;
+  /** Default 1. 0 means never chosen. */
+  weight: number;
+  filters?: HTTPRouteFilter[];
+}
+export interface HTTPRouteRule {
+  name?: string;
+  /** Default: one match, PathPrefix "/". */
+  matches: HTTPRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: BackendRef[];
+}
+export interface HTTPRouteSpec {
+  parentRefs: ParentRef[];
+  hostnames?: string[];
+  rules: HTTPRouteRule[];
+}
+export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
+
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute;
+export type Kind = AnyResource['kind'];
+
+/** Where an object came from, for errors and for `weft up -f` file sync. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Stable identity of an object in the store. */
+export function keyOf(r: { kind: string; metadata: { name: string; namespace?: string } }): string {
+  return `${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
+}

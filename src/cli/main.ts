@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The weft command line: parses and wires only; each command lives in its own file.
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { registerUp } from './up.js';
+import { registerDemo } from './demo.js';
+import { registerControl } from './control.js';
+import { registerProxy } from './proxy.js';
+import { registerValidate } from './validate.js';
+import { registerApply } from './apply.js';
+import { registerStatus } from './status.js';
+import { registerProxyConfig } from './proxy-config.js';
+
+const program = new Command();
+program
+  .name('weft')
+  .description('weft: a service mesh. mTLS, L7 routing, canaries, retries and observability for every call, with no app changes.')
+  .version(VERSION)
+  .showHelpAfterError('(run `weft --help` for usage)');
+
+registerUp(program);
+registerDemo(program);
+registerValidate(program);
+registerApply(program);
+registerStatus(program);
+registerProxyConfig(program);
+registerControl(program);
+registerProxy(program);
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  process.stderr.write(`weft: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+// The control plane's HTTP/1.1 JSON API, used by the CLI and the local runtime. Every call needs the
+// admin token. Config changes are validated whole before anything is stored: a bad file changes nothing.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+
+export interface ApiHandlers {
+  status(): unknown;
+  proxyConfig(name: string): unknown | undefined;
+  apply(text: string, file: string): Promise<{ status: number; body: unknown }>;
+  delete(text: string, file: string): Promise<{ status: number; body: unknown }>;
+  report(runtime: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  objects(kind: string | undefined): unknown;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+export async function startApi(h: ApiHandlers, token: string, host: string, port: number, log: (m: string) => void) {
+  const want = Buffer.from(`Bearer ${token}`);
+  const server = http.createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      const text = JSON.stringify(body, null, 2) + '\n';
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://control');
+      if (url.pathname === '/healthz') return send(200, { status: 'ok' });
+      const got = Buffer.from(String(req.headers.authorization ?? ''));
+      if (got.length !== want.length || !timingSafeEqual(got, want)) return send(401, { error: 'missing or wrong admin token' });
+      const body = req.method === 'GET' ? '' : await readBody(req);
+      const parts = url.pathname.split('/').filter(Boolean); // v1, ...
+      if (parts[0] !== 'v1') return send(404, { error: `no such endpoint ${url.pathname}` });
+      if (req.method === 'GET' && parts[1] === 'status') return send(200, h.status());
+      if (req.method === 'GET' && parts[1] === 'objects') return send(200, h.objects(url.searchParams.get('kind') ?? undefined));
+      if (req.method === 'GET' && parts[1] === 'proxies' && parts[2] && parts[3] === 'config') {
+        const c = h.proxyConfig(decodeURIComponent(parts[2]));
+        return c === undefined ? send(404, { error: `no proxy named ${parts[2]}` }) : send(200, c);
+      }
+      if (req.method === 'POST' && (parts[1] === 'apply' || parts[1] === 'delete')) {
+        const { text, file } = JSON.parse(body) as { text: string; file: string };
+        if (typeof text !== 'string') return send(400, { error: 'body must be {"text": "<yaml>", "file": "<name>"}' });
+        const r = await (parts[1] === 'apply' ? h.apply(text, file ?? '<api>') : h.delete(text, file ?? '<api>'));
+        return send(r.status, r.body);
+      }
+      if (req.method === 'PUT' && parts[1] === 'registry' && parts[2]) {
+        const r = await h.report(decodeURIComponent(parts[2]), JSON.parse(body));
+        return send(r.status, r.body);
+      }
+      send(404, { error: `no such endpoint ${req.method} ${url.pathname}` });
+    } catch (e) {
+      log(`api error on ${req.method} ${req.url}: ${(e as Error).message}`);
+      send(e instanceof SyntaxError ? 400 : 500, { error: (e as Error).message });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_BODY) {
+        reject(new Error(`request body over ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

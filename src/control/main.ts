@@ -1,0 +1,169 @@
+// `weft control`: the control plane. Watches config (files and the API), the endpoint registry, and
+// pushes every proxy its own snapshot. Its state lives in the store; losing this process loses nothing.
+import path from 'node:path';
+import type { AnyResource } from '../api/types.js';
+import { keyOf } from '../api/types.js';
+import { loadFiles, parseDocuments, validateSet, type ConfigError } from '../api/load.js';
+import { openFileStore } from './store/store.js';
+import { watchFiles } from './store/watch-files.js';
+import { Registry, type RuntimeReport } from './registry/index.js';
+import { translate, gatewayProxies, meshOf, type MeshState, type ProxyRef } from './translate/index.js';
+import { PushServer } from './push/server.js';
+import { startApi } from './api/server.js';
+import { loadOrCreateSecrets, verifyProxyToken } from './secrets.js';
+import { writeRunFile, removeRunFile } from './discovery.js';
+import { VERSION } from '../version.js';
+
+export interface ControlOptions {
+  stateDir: string;
+  files: string[];
+  host: string;
+  apiPort: number;
+  xdsPort: number;
+}
+
+export interface ControlStatus {
+  control: { version: string; url: string; pid: number; startedAt: string; mesh: string };
+  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: 'SYNCED' | 'STALE' | 'NACKED'; error?: string }[];
+  gateways: { name: string; listener: string; url: string }[];
+}
+
+export async function runControl(o: ControlOptions): Promise<void> {
+  const log = (msg: string) => process.stdout.write(`${msg}\n`);
+  const startedAt = new Date().toISOString();
+  const secrets = loadOrCreateSecrets(o.stateDir);
+  const store = await openFileStore(path.join(o.stateDir, 'store'));
+  const registry = new Registry(store);
+
+  // Files given with -f are a source: their objects follow the files; a bad edit is reported and ignored.
+  const syncFile = async (file: string): Promise<ConfigError[]> => {
+    const { objects, errors } = await loadFiles([file]);
+    const all = errors.length > 0 ? errors : validateSet(objects);
+    if (all.length > 0) return all;
+    await store.replaceSource(`file:${path.resolve(file)}`, objects.map((l) => l.resource));
+    return [];
+  };
+  for (const f of o.files) {
+    const errs = await syncFile(f);
+    if (errs.length > 0) {
+      log(`config in ${f} is invalid; keeping what is stored:\n${errs.map(String).join('\n')}`);
+    }
+  }
+  const watcher = watchFiles(o.files, (f) => {
+    void syncFile(f).then((errs) => {
+      if (errs.length > 0) log(`rejected change to ${f} (nothing applied):\n${errs.map(String).join('\n')}`);
+      else log(`reloaded ${f}`);
+    });
+  });
+
+  let cached: MeshState | undefined;
+  const state = (): MeshState => (cached ??= { objects: store.list().map((s) => s.resource), endpoints: registry.endpoints() });
+  const snapshotCache = new Map<string, ReturnType<typeof translate>>();
+  const snapshotFor = (ref: ProxyRef) => {
+    let s = snapshotCache.get(ref.name);
+    if (s === undefined) snapshotCache.set(ref.name, (s = translate(state(), ref)));
+    return s;
+  };
+
+  const push = new PushServer({
+    authenticate: (name, token) => verifyProxyToken(secrets.proxyKey, name, token),
+    snapshotFor,
+    log,
+  });
+  // Coalesce bursts (a file save, a registry report) into one recomputation.
+  let pending: NodeJS.Timeout | undefined;
+  const changed = () => {
+    cached = undefined;
+    snapshotCache.clear();
+    if (pending === undefined) {
+      pending = setTimeout(() => {
+        pending = undefined;
+        push.pushAll();
+      }, 10);
+    }
+  };
+  store.watch(changed);
+  registry.onChange(changed);
+
+  const xdsPort = await push.listen(o.xdsPort, o.host);
+  const url = (port: number) => `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+
+  const status = (): ControlStatus => {
+    const st = state();
+    const proxies = new Map<string, ControlStatus['proxies'][number]>();
+    const expected = [...registry.expectedProxies(), ...gatewayProxies(st)];
+    for (const ref of expected) {
+      proxies.set(ref.name, { name: ref.name, kind: ref.kind, workload: ref.workload, namespace: ref.namespace, version: null, configVersion: null, state: 'STALE', error: 'not connected' });
+    }
+    for (const c of push.conns.values()) {
+      const s = push.stateOf(c);
+      proxies.set(c.ref.name, {
+        name: c.ref.name, kind: c.ref.kind, workload: c.ref.workload, namespace: c.ref.namespace,
+        version: c.proxyVersion, configVersion: c.running?.version ?? c.acked ?? null, state: s.state, ...(s.error ? { error: s.error } : {}),
+      });
+    }
+    const gateways: ControlStatus['gateways'] = [];
+    for (const g of st.objects.filter((x) => x.kind === 'Gateway')) {
+      if (g.kind !== 'Gateway') continue;
+      const addr = g.spec.addresses?.[0]?.value ?? '127.0.0.1';
+      const host = addr === '0.0.0.0' || addr === '::' ? '127.0.0.1' : addr;
+      for (const l of g.spec.listeners) gateways.push({ name: g.metadata.name, listener: l.name, url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}/` });
+    }
+    return {
+      control: { version: VERSION, url: url(apiPortBound), pid: process.pid, startedAt, mesh: meshOf(st.objects).name },
+      proxies: [...proxies.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      gateways,
+    };
+  };
+
+  const applyText = async (text: string, file: string, del: boolean) => {
+    const { objects, errors } = parseDocuments(text, file);
+    const errs = errors.length > 0 ? errors : validateSet(objects);
+    if (errs.length > 0) return { status: 400, body: { errors: errs.map(String) } };
+    if (del) {
+      const keys = objects.map((l) => keyOf(l.resource));
+      const ch = await store.delete(keys);
+      return { status: 200, body: { deleted: ch.deleted, notFound: keys.filter((k) => !ch.deleted.includes(k)), revision: ch.revision } };
+    }
+    const ch = await store.apply(objects.map((l) => l.resource));
+    const keys = objects.map((l) => keyOf(l.resource));
+    return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision } };
+  };
+
+  let apiPortBound = 0;
+  const api = await startApi({
+    status,
+    proxyConfig: (name) => {
+      const c = push.conns.get(name);
+      return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running ?? null };
+    },
+    apply: (t, f) => applyText(t, f, false),
+    delete: (t, f) => applyText(t, f, true),
+    report: async (runtime, body) => {
+      const r = body as RuntimeReport;
+      if (!Array.isArray(r?.endpoints) || !Array.isArray(r?.proxies)) return { status: 400, body: { error: 'body must be {"endpoints": [...], "proxies": [...]}' } };
+      const changedNow = await registry.report(runtime, r);
+      return { status: 200, body: { changed: changedNow } };
+    },
+    objects: (kind) => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...s.resource, source: s.source })) as (AnyResource & { source: string })[],
+  }, secrets.adminToken, o.host, o.apiPort, log);
+  apiPortBound = api.port;
+
+  writeRunFile({ url: url(api.port), xds: url(xdsPort), token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
+  log(`control plane ${VERSION} api=${url(api.port)} xds=${url(xdsPort)} state=${o.stateDir}`);
+  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: url(xdsPort), apiPort: api.port, xdsPort });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    watcher.close();
+    removeRunFile(path.resolve(o.stateDir), process.pid);
+    await Promise.allSettled([push.close(), api.close()]);
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  if (process.send) process.on('disconnect', () => void stop());
+}

@@ -1,0 +1,165 @@
+// The control plane side of config push: authenticates each proxy's stream, sends it its own snapshot
+// whenever that snapshot's version changes, and records ACK/NACK per proxy for `weft status`.
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { Snapshot } from '../../api/snapshot.js';
+import { lineReader, STREAM_PATH, type ProxyHello, type ProxyMessage } from '../../api/push.js';
+import type { ProxyRef } from '../translate/index.js';
+
+export interface ProxyConn {
+  ref: ProxyRef;
+  proxyVersion: string;
+  connected: boolean;
+  connectedAt: number;
+  lastSeen: number;
+  /** Version last sent. */
+  sent?: string;
+  acked?: string;
+  nacked?: { version: string; error: string };
+  /** The snapshot the proxy last ACKed: what it is running. */
+  running?: Snapshot;
+  /** Version reported in hello: what it ran before this connection. */
+  helloVersion: string | null;
+}
+
+export interface PushServerOptions {
+  /** Checks the bootstrap credential; returns the identity it is bound to, or undefined. */
+  authenticate: (name: string, token: string) => ProxyRef | undefined;
+  snapshotFor: (ref: ProxyRef) => Snapshot;
+  log: (msg: string) => void;
+}
+
+interface Live {
+  conn: ProxyConn;
+  stream: http2.ServerHttp2Stream;
+  lastSnapshot?: Snapshot;
+}
+
+export class PushServer {
+  private readonly server: http2.Http2Server;
+  private readonly live = new Map<string, Live>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  readonly conns = new Map<string, ProxyConn>();
+
+  constructor(private readonly opts: PushServerOptions) {
+    this.server = http2.createServer();
+    this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
+    this.server.on('sessionError', () => {});
+    this.server.on('session', (s) => {
+      this.sessions.add(s);
+      s.on('close', () => this.sessions.delete(s));
+    });
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    stream.on('error', () => {});
+    if (headers[':path'] !== STREAM_PATH || headers[':method'] !== 'POST') {
+      stream.respond({ ':status': 404 });
+      stream.end();
+      return;
+    }
+    const name = String(headers['x-weft-proxy'] ?? '');
+    const auth = String(headers['authorization'] ?? '');
+    const ref = auth.startsWith('Bearer ') ? this.opts.authenticate(name, auth.slice(7)) : undefined;
+    if (ref === undefined) {
+      this.opts.log(`refused config stream for "${name}": bad or missing credential`);
+      stream.respond({ ':status': 401 });
+      stream.end();
+      return;
+    }
+    stream.respond({ ':status': 200, 'content-type': 'application/x-ndjson' });
+    let live: Live | undefined;
+    stream.on('data', lineReader(
+      (m) => {
+        const msg = m as ProxyMessage;
+        if (msg.type === 'hello') live = this.onHello(ref, msg as ProxyHello, stream);
+        else if (live !== undefined) this.onReply(live, msg);
+      },
+      (e) => this.opts.log(`bad message from ${name}: ${e.message}`),
+    ));
+    stream.on('close', () => {
+      if (live !== undefined && this.live.get(name) === live) {
+        this.live.delete(name);
+        live.conn.connected = false;
+        live.conn.lastSeen = Date.now();
+        this.opts.log(`proxy ${name} disconnected`);
+      }
+    });
+  }
+
+  private onHello(ref: ProxyRef, hello: ProxyHello, stream: http2.ServerHttp2Stream): Live {
+    const prev = this.live.get(ref.name);
+    if (prev !== undefined) prev.stream.close(); // a reconnect replaces a half-dead stream
+    const old = this.conns.get(ref.name);
+    const conn: ProxyConn = {
+      ref, proxyVersion: hello.proxy.version, connected: true, connectedAt: Date.now(), lastSeen: Date.now(),
+      helloVersion: hello.configVersion, running: old?.running,
+      acked: old?.running?.version === hello.configVersion ? hello.configVersion ?? undefined : undefined,
+    };
+    this.conns.set(ref.name, conn);
+    const live: Live = { conn, stream };
+    this.live.set(ref.name, live);
+    this.opts.log(`proxy ${ref.name} connected (serving ${hello.configVersion ?? 'nothing yet'})`);
+    this.pushTo(live);
+    return live;
+  }
+
+  private onReply(live: Live, msg: ProxyMessage): void {
+    const c = live.conn;
+    c.lastSeen = Date.now();
+    if (msg.type === 'ack') {
+      c.acked = msg.version;
+      if (c.nacked && c.nacked.version === msg.version) c.nacked = undefined;
+      if (live.lastSnapshot?.version === msg.version) c.running = live.lastSnapshot;
+      if (c.nacked && c.nacked.version !== c.sent) c.nacked = undefined;
+    } else if (msg.type === 'nack') {
+      c.nacked = { version: msg.version, error: msg.error };
+      this.opts.log(`proxy ${c.ref.name} rejected config ${msg.version}: ${msg.error}`);
+    }
+  }
+
+  /** Recomputes every connected proxy's snapshot and sends those that changed. */
+  pushAll(): void {
+    for (const live of this.live.values()) this.pushTo(live);
+  }
+
+  private pushTo(live: Live): void {
+    let snap: Snapshot;
+    try {
+      snap = this.opts.snapshotFor(live.conn.ref);
+    } catch (e) {
+      this.opts.log(`cannot build config for ${live.conn.ref.name}: ${(e as Error).message}`);
+      return;
+    }
+    if (snap.version === live.conn.sent) return;
+    live.conn.sent = snap.version;
+    live.lastSnapshot = snap;
+    if (live.conn.helloVersion === snap.version && live.conn.running === undefined) live.conn.running = snap;
+    live.stream.write(JSON.stringify({ type: 'snapshot', version: snap.version, snapshot: snap }) + '\n');
+  }
+
+  /** What `weft status` shows for a proxy. */
+  stateOf(c: ProxyConn): { state: 'SYNCED' | 'STALE' | 'NACKED'; error?: string } {
+    if (c.nacked !== undefined && c.nacked.version === c.sent) return { state: 'NACKED', error: c.nacked.error };
+    if (!c.connected) return { state: 'STALE', error: `disconnected since ${new Date(c.lastSeen).toISOString()}` };
+    if (c.sent !== undefined && c.acked === c.sent) return { state: 'SYNCED' };
+    return { state: 'STALE', error: c.sent === undefined ? 'no config sent yet' : `waiting for ACK of ${c.sent}` };
+  }
+
+  async close(): Promise<void> {
+    for (const l of this.live.values()) l.stream.close();
+    for (const s of this.sessions) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

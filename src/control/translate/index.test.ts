@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AnyResource } from '../../api/types.js';
+import { translate, intersectHostnames, type MeshState, type RegisteredEndpoint } from './index.js';
+
+const svc = (name: string, selector: Record<string, string>, port = 80, namespace = 'default'): AnyResource => ({
+  apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector, ports: [{ port, protocol: 'TCP' }] },
+});
+const ep = (proxy: string, labels: Record<string, string>, ready = true, namespace = 'default'): RegisteredEndpoint => ({
+  proxy, workload: proxy.replace(/-\d+$/, ''), namespace, serviceAccount: 'default', address: '127.0.0.1', port: 20000 + proxy.length, ready, labels,
+});
+const split: AnyResource = {
+  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'split', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00.000Z' },
+  spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [
+    { kind: 'Service', name: 'catalog-v1', port: 80, weight: 90 }, { kind: 'Service', name: 'catalog-v2', port: 80, weight: 10 }, { kind: 'Service', name: 'ghost', port: 80, weight: 1 }] }] },
+};
+const gateway: AnyResource = {
+  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'ingress', namespace: 'default' },
+  spec: { gatewayClassName: 'weft', listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] },
+};
+const webRoute: AnyResource = {
+  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'default' },
+  spec: { parentRefs: [{ kind: 'Gateway', name: 'ingress' }], hostnames: ['shop.example'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ kind: 'Service', name: 'web', port: 80, weight: 1 }] }] },
+};
+
+const state: MeshState = {
+  objects: [svc('web', { app: 'web' }), svc('catalog', { app: 'catalog' }), svc('catalog-v1', { app: 'catalog', version: 'v1' }), svc('catalog-v2', { app: 'catalog', version: 'v2' }), svc('other', { app: 'x' }, 8080, 'ops'), split, gateway, webRoute],
+  endpoints: [ep('web-0', { app: 'web' }), ep('catalog-v1-0', { app: 'catalog', version: 'v1' }), ep('catalog-v1-1', { app: 'catalog', version: 'v1' }, false), ep('catalog-v2-0', { app: 'catalog', version: 'v2' })],
+};
+const web = { name: 'web-0', kind: 'sidecar' as const, workload: 'web', namespace: 'default' };
+
+test('a sidecar gets every service with short names only for its own namespace', () => {
+  const s = translate(state, web);
+  const cat = s.services.find((x) => x.name === 'catalog')!;
+  assert.deepEqual(cat.hosts, ['catalog', 'catalog.default', 'catalog.default.svc.cluster.local']);
+  const other = s.services.find((x) => x.name === 'other')!;
+  assert.deepEqual(other.hosts, ['other.ops', 'other.ops.svc.cluster.local']);
+  assert.equal(s.clusters.find((c) => c.name === 'other.ops:8080')!.authority, 'other.ops:8080');
+  assert.equal(s.listeners.length, 0);
+});
+
+test('a mesh route attached to a Service replaces its default route; a missing backend resolves to null', () => {
+  const s = translate(state, web);
+  const port = s.services.find((x) => x.name === 'catalog')!.ports[0];
+  assert.equal(port.routes.length, 1);
+  assert.deepEqual(port.routes[0].backends.map((b) => [b.cluster, b.weight]), [['catalog-v1.default:80', 90], ['catalog-v2.default:80', 10], [null, 1]]);
+  assert.equal(port.routes[0].order.created, '2026-01-01T00:00:00.000Z');
+  const webPort = s.services.find((x) => x.name === 'web')!.ports[0];
+  assert.equal(webPort.routes[0].route, 'default');
+  assert.equal(webPort.routes[0].backends[0].cluster, 'web.default:80');
+});
+
+test('endpoints follow selectors and carry readiness', () => {
+  const s = translate(state, web);
+  const v1 = s.clusters.find((c) => c.name === 'catalog-v1.default:80')!;
+  assert.deepEqual(v1.endpoints.map((e) => [e.proxy, e.ready]), [['catalog-v1-0', true], ['catalog-v1-1', false]]);
+  const all = s.clusters.find((c) => c.name === 'catalog.default:80')!;
+  assert.equal(all.endpoints.length, 3);
+});
+
+test('a gateway gets its listeners with attached routes and only the clusters they use', () => {
+  const g = translate(state, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default' });
+  assert.equal(g.services.length, 0);
+  assert.equal(g.listeners.length, 1);
+  assert.deepEqual(g.listeners[0].virtualHosts.map((v) => v.domains), [['shop.example']]);
+  assert.deepEqual(g.clusters.map((c) => c.name), ['web.default:80']);
+});
+
+test('the version depends only on content', () => {
+  const a = translate(state, web);
+  const b = translate({ objects: [...state.objects].reverse(), endpoints: [...state.endpoints].reverse() }, web);
+  assert.equal(a.version, b.version);
+  const c = translate({ ...state, endpoints: state.endpoints.map((e) => ({ ...e, ready: true })) }, web);
+  assert.notEqual(a.version, c.version);
+});
+
+test('hostname intersection follows the Gateway API rules', () => {
+  assert.deepEqual(intersectHostnames(undefined, undefined), ['*']);
+  assert.deepEqual(intersectHostnames('*.example.com', ['a.example.com', 'other.org']), ['a.example.com']);
+  assert.deepEqual(intersectHostnames('foo.example.com', ['*.example.com']), ['foo.example.com']);
+  assert.deepEqual(intersectHostnames('foo.example.com', ['bar.example.com']), []);
+  assert.deepEqual(intersectHostnames('*.example.com', undefined), ['*.example.com']);
+});

@@ -1,0 +1,227 @@
+// Pure translation: mesh state (objects + registered endpoints) -> the snapshot of one proxy.
+// No I/O, no clocks, no randomness: the same state always gives the same snapshot and version, which is
+// what lets a restarted control plane find every proxy already in sync.
+import { createHash } from 'node:crypto';
+import type {
+  AnyResource, BackendRef, Gateway, GatewayListener, HTTPRoute, Mesh, Service,
+} from '../../api/types.js';
+import type {
+  BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
+} from '../../api/snapshot.js';
+
+export const CLUSTER_DOMAIN = 'svc.cluster.local';
+
+/** A replica as the runtime registered it: its proxy's inbound listener is the endpoint. */
+export interface RegisteredEndpoint {
+  proxy: string;
+  workload: string;
+  namespace: string;
+  serviceAccount: string;
+  address: string;
+  port: number;
+  ready: boolean;
+  labels: Record<string, string>;
+}
+
+export interface MeshState {
+  objects: readonly AnyResource[];
+  endpoints: readonly RegisteredEndpoint[];
+}
+
+export interface ProxyRef {
+  name: string;
+  kind: 'sidecar' | 'gateway';
+  workload: string;
+  namespace: string;
+}
+
+const byName = <T extends { metadata: { name: string; namespace?: string } }>(a: T, b: T) =>
+  (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name);
+
+function ofKind<K extends AnyResource['kind']>(objects: readonly AnyResource[], kind: K): Extract<AnyResource, { kind: K }>[] {
+  return objects.filter((o) => o.kind === kind).sort(byName) as Extract<AnyResource, { kind: K }>[];
+}
+
+export function meshOf(objects: readonly AnyResource[]): { name: string; trustDomain: string; defaultNamespace: string } {
+  const m = ofKind(objects, 'Mesh')[0] as Mesh | undefined;
+  return {
+    name: m?.metadata.name ?? 'default',
+    trustDomain: m?.spec.trustDomain ?? 'cluster.local',
+    defaultNamespace: m?.spec.defaults?.namespace ?? 'default',
+  };
+}
+
+/** The proxies the control plane runs for Gateways (one per Gateway object). */
+export function gatewayProxies(state: MeshState): ProxyRef[] {
+  return ofKind(state.objects, 'Gateway').map((g) => ({
+    name: gatewayProxyName(g), kind: 'gateway' as const, workload: g.metadata.name, namespace: ns(g),
+  }));
+}
+
+export function gatewayProxyName(g: Gateway): string {
+  return `gateway-${g.metadata.name}`;
+}
+
+const ns = (o: { metadata: { namespace?: string } }) => o.metadata.namespace ?? 'default';
+
+export function clusterName(service: string, namespace: string, port: number): string {
+  return `${service}.${namespace}:${port}`;
+}
+
+function labelsMatch(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const keys = Object.keys(selector);
+  if (keys.length === 0) return false; // an empty selector selects nothing, as for Kubernetes Services with no selector
+  return keys.every((k) => labels[k] === selector[k]);
+}
+
+function endpointsOf(svc: Service, endpoints: readonly RegisteredEndpoint[]): EndpointSnap[] {
+  return endpoints
+    .filter((e) => e.namespace === ns(svc) && labelsMatch(svc.spec.selector, e.labels))
+    .map((e) => ({ proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload }))
+    .sort((a, b) => a.proxy.localeCompare(b.proxy));
+}
+
+export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
+  const mesh = meshOf(state.objects);
+  const services = ofKind(state.objects, 'Service');
+  const routes = ofKind(state.objects, 'HTTPRoute');
+  const svcIndex = new Map(services.map((s) => [`${ns(s)}/${s.metadata.name}`, s]));
+  const clusters = new Map<string, ClusterSnap>();
+
+  const useCluster = (svc: Service, port: number): string => {
+    const name = clusterName(svc.metadata.name, ns(svc), port);
+    if (!clusters.has(name)) {
+      const short = ns(svc) === proxy.namespace ? svc.metadata.name : `${svc.metadata.name}.${ns(svc)}`;
+      clusters.set(name, {
+        name, service: svc.metadata.name, namespace: ns(svc), port,
+        authority: port === 80 ? short : `${short}:${port}`,
+        endpoints: endpointsOf(svc, state.endpoints),
+      });
+    }
+    return name;
+  };
+
+  const backendOf = (ref: BackendRef, routeNs: string): BackendSnap => {
+    const bns = ref.namespace ?? routeNs;
+    const label = `${bns}/${ref.name}${ref.port ? `:${ref.port}` : ''}`;
+    const svc = ref.kind === 'Service' || ref.kind === undefined ? svcIndex.get(`${bns}/${ref.name}`) : undefined;
+    let cluster: string | null = null;
+    if (svc !== undefined) {
+      const port = ref.port ?? (svc.spec.ports.length === 1 ? svc.spec.ports[0].port : undefined);
+      if (port !== undefined && svc.spec.ports.some((p) => p.port === port)) cluster = useCluster(svc, port);
+    }
+    return { cluster, ref: label, weight: ref.weight ?? 1, filters: ref.filters ?? [] };
+  };
+
+  const entriesOf = (r: HTTPRoute): RouteEntry[] => {
+    const out: RouteEntry[] = [];
+    const rns = ns(r);
+    r.spec.rules.forEach((rule, ri) => {
+      const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
+      const backends = (rule.backendRefs ?? []).map((b) => backendOf(b, rns));
+      matches.forEach((m, mi) => {
+        out.push({
+          route: `${rns}/${r.metadata.name}`, rule: ri,
+          order: { created: r.metadata.creationTimestamp ?? '', match: mi },
+          match: m, filters: rule.filters ?? [], backends,
+        });
+      });
+    });
+    return out;
+  };
+
+  // Sidecars: every service, with mesh routes (GAMMA) attached to its ports.
+  const svcSnaps: ServiceSnap[] = [];
+  if (proxy.kind === 'sidecar') {
+    for (const svc of services) {
+      const sns = ns(svc);
+      const hosts = [`${svc.metadata.name}.${sns}`, `${svc.metadata.name}.${sns}.${CLUSTER_DOMAIN}`];
+      if (sns === proxy.namespace) hosts.unshift(svc.metadata.name);
+      const ports: ServicePortSnap[] = svc.spec.ports.map((p) => {
+        const own = useCluster(svc, p.port);
+        const attached = routes.filter((r) => r.spec.parentRefs.some((pr) =>
+          pr.kind === 'Service' && pr.name === svc.metadata.name && (pr.namespace ?? ns(r)) === sns && (pr.port === undefined || pr.port === p.port)));
+        // GAMMA: a consumer route (in the caller's namespace) overrides producer routes for that caller.
+        const consumer = attached.filter((r) => ns(r) !== sns && ns(r) === proxy.namespace);
+        const producer = attached.filter((r) => ns(r) === sns);
+        const chosen = consumer.length > 0 ? consumer : producer;
+        const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port)];
+        return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), routes: entries, cluster: own };
+      });
+      svcSnaps.push({ name: svc.metadata.name, namespace: sns, hosts, ports });
+    }
+  }
+
+  // Gateways: their listeners, with the routes attached to each.
+  const listeners: ListenerSnap[] = [];
+  if (proxy.kind === 'gateway') {
+    const gw = ofKind(state.objects, 'Gateway').find((g) => g.metadata.name === proxy.workload && ns(g) === proxy.namespace);
+    if (gw !== undefined) {
+      const address = gw.spec.addresses?.[0]?.value ?? '127.0.0.1';
+      for (const l of gw.spec.listeners) {
+        listeners.push({
+          name: l.name, gateway: `${ns(gw)}/${gw.metadata.name}`, address, port: l.port, protocol: l.protocol,
+          virtualHosts: virtualHosts(gw, l, routes, entriesOf),
+        });
+      }
+    }
+  }
+
+  const body = {
+    proxy: { name: proxy.name, kind: proxy.kind, workload: proxy.workload, namespace: proxy.namespace },
+    mesh,
+    services: svcSnaps,
+    listeners,
+    clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+  return { version: versionOf(body), ...body };
+}
+
+function defaultEntry(cluster: string, svc: Service, port: number): RouteEntry {
+  return {
+    route: 'default', rule: 0, order: { created: '', match: 0 },
+    match: { path: { type: 'PathPrefix', value: '/' } }, filters: [],
+    backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
+  };
+}
+
+/** Hostnames both the listener and the route accept (Gateway API hostname intersection). */
+export function intersectHostnames(listener: string | undefined, route: string[] | undefined): string[] {
+  const rh = route && route.length > 0 ? route : undefined;
+  if (listener === undefined) return rh ?? ['*'];
+  if (rh === undefined) return [listener];
+  const out: string[] = [];
+  for (const h of rh) {
+    if (h === listener) out.push(h);
+    else if (listener.startsWith('*.') && !h.startsWith('*.') && h.endsWith(listener.slice(1))) out.push(h);
+    else if (h.startsWith('*.') && !listener.startsWith('*.') && listener.endsWith(h.slice(1))) out.push(listener);
+    else if (h.startsWith('*.') && listener.startsWith('*.')) {
+      if (h.endsWith(listener.slice(1))) out.push(h);
+      else if (listener.endsWith(h.slice(1))) out.push(listener);
+    }
+  }
+  return [...new Set(out)];
+}
+
+function virtualHosts(gw: Gateway, l: GatewayListener, routes: HTTPRoute[], entriesOf: (r: HTTPRoute) => RouteEntry[]): VirtualHostSnap[] {
+  const byDomain = new Map<string, RouteEntry[]>();
+  for (const r of routes) {
+    const attached = r.spec.parentRefs.some((pr) =>
+      (pr.kind ?? 'Gateway') === 'Gateway' && pr.name === gw.metadata.name && (pr.namespace ?? ns(r)) === ns(gw) &&
+      (pr.sectionName === undefined || pr.sectionName === l.name) && (pr.port === undefined || pr.port === l.port));
+    // Listeners allow routes from their own namespace by default (allowedRoutes.namespaces.from: Same).
+    if (!attached || ns(r) !== ns(gw)) continue;
+    const domains = intersectHostnames(l.hostname, r.spec.hostnames);
+    if (domains.length === 0) continue;
+    const entries = entriesOf(r);
+    for (const d of domains) byDomain.set(d, [...(byDomain.get(d) ?? []), ...entries]);
+  }
+  const rank = (d: string) => (d === '*' ? 2 : d.startsWith('*.') ? 1 : 0);
+  return [...byDomain.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || b.length - a.length || a.localeCompare(b))
+    .map(([d, routes]) => ({ domains: [d], routes }));
+}
+
+export function versionOf(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
+}

@@ -1,0 +1,42 @@
+// The proxy's admin listener: liveness, readiness and the running config, for people and for the runtime.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Snapshot } from '../../api/snapshot.js';
+
+export interface AdminSource {
+  readonly ready: boolean;
+  readonly version: string | null;
+  readonly snapshot: Snapshot | undefined;
+  ports(): unknown;
+  readonly opts: { name: string; kind: string; workload: string; namespace: string };
+}
+
+export interface AdminServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdmin(src: AdminSource, host: string, port: number): Promise<AdminServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, body: unknown) => {
+      const text = JSON.stringify(body, null, 2) + '\n';
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (path === '/healthz') return json(200, { status: 'ok' });
+    if (path === '/ready') return json(src.ready ? 200 : 503, { ready: src.ready, configVersion: src.version });
+    if (path === '/config_dump') {
+      return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), snapshot: src.snapshot ?? null });
+    }
+    json(404, { error: `no admin endpoint ${path}; try /healthz, /ready, /config_dump` });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}

@@ -1,0 +1,93 @@
+// Compiles a snapshot into the lookup tables the request path uses. Runs once per snapshot, off the hot
+// path; anything wrong with the snapshot throws here, which turns into a NACK and keeps the old config.
+import type { Snapshot } from '../api/snapshot.js';
+import { compileRoutes, compileVirtualHosts, selectVirtualHost, type CompiledRoute, type CompiledVirtualHosts } from './layers/route/index.js';
+import type { RouteTable } from './layers/route/layer.js';
+import { roundRobin, type Balancer, type BalancerFactory } from './balance/index.js';
+import { hostOf } from './transport/request.js';
+
+export interface UpstreamTarget {
+  /** The service port's own cluster, which also names the listener. */
+  cluster: string;
+  service: string;
+  namespace: string;
+  port: number;
+  authority: string;
+  table: RouteTable;
+}
+
+export interface CompiledConfig {
+  snapshot: Snapshot;
+  balancers: Map<string, Balancer>;
+  /** Sidecar outbound listener: service by host name. */
+  byHost: RouteTable;
+  /** Sidecar: one local port per service port. */
+  upstreams: Map<string, UpstreamTarget>;
+  /** Gateway: one listener per address:port, routes by virtual host. */
+  gatewayPorts: Map<string, { address: string; port: number; listeners: string[]; table: RouteTable }>;
+  /** Endpoint addresses in use, so pools of vanished endpoints can be closed. */
+  endpointKeys: Set<string>;
+}
+
+export function compileConfig(snap: Snapshot, makeBalancer: BalancerFactory = roundRobin): CompiledConfig {
+  const balancers = new Map<string, Balancer>();
+  const endpointKeys = new Set<string>();
+  for (const c of snap.clusters) {
+    balancers.set(c.name, makeBalancer(c.endpoints));
+    for (const e of c.endpoints) endpointKeys.add(`${e.address}:${e.port}`);
+  }
+
+  // host -> port -> routes
+  const hosts = new Map<string, Map<number, CompiledRoute[]>>();
+  const upstreams = new Map<string, UpstreamTarget>();
+  for (const s of snap.services) {
+    for (const p of s.ports) {
+      let routes: CompiledRoute[];
+      try {
+        routes = compileRoutes(p.routes);
+      } catch (e) {
+        throw new Error(`service ${s.name}.${s.namespace}:${p.port}: ${(e as Error).message}`);
+      }
+      for (const h of s.hosts) {
+        let m = hosts.get(h);
+        if (m === undefined) hosts.set(h, (m = new Map()));
+        m.set(p.port, routes);
+      }
+      const cl = snap.clusters.find((c) => c.name === p.cluster);
+      upstreams.set(p.cluster, {
+        cluster: p.cluster, service: s.name, namespace: s.namespace, port: p.port,
+        authority: cl?.authority ?? s.name, table: () => routes,
+      });
+    }
+  }
+  const byHost: RouteTable = (ctx) => {
+    const { host, port } = hostOf(ctx.authority);
+    const ports = hosts.get(host);
+    if (ports === undefined) return undefined;
+    if (port !== undefined) return ports.get(port);
+    // No port in the name: the service's only port, else its port 80, as a browser-style default.
+    if (ports.size === 1) return ports.values().next().value;
+    return ports.get(80);
+  };
+
+  const gatewayPorts = new Map<string, { address: string; port: number; listeners: string[]; table: RouteTable }>();
+  const byPort = new Map<string, { address: string; port: number; listeners: string[]; vhosts: Snapshot['listeners'][number]['virtualHosts'] }>();
+  for (const l of snap.listeners) {
+    const key = `${l.address}:${l.port}`;
+    const g = byPort.get(key) ?? { address: l.address, port: l.port, listeners: [], vhosts: [] };
+    g.listeners.push(l.name);
+    g.vhosts.push(...l.virtualHosts);
+    byPort.set(key, g);
+  }
+  for (const [key, g] of byPort) {
+    let vh: CompiledVirtualHosts;
+    try {
+      vh = compileVirtualHosts(g.vhosts);
+    } catch (e) {
+      throw new Error(`listener ${g.listeners.join(',')} (${key}): ${(e as Error).message}`);
+    }
+    gatewayPorts.set(key, { address: g.address, port: g.port, listeners: g.listeners, table: (ctx) => selectVirtualHost(vh, ctx.authority) });
+  }
+
+  return { snapshot: snap, balancers, byHost, upstreams, gatewayPorts, endpointKeys };
+}

@@ -1,0 +1,39 @@
+// Every error the proxy itself generates, with its status and the `x-weft-error` value. One table, shared by
+// the rescue layer, the docs (docs/errors.md) and, later, access-log response flags.
+
+export const ERRORS = {
+  'bad-request': { status: 400, flag: 'DPE', text: 'the request could not be parsed or is not allowed' },
+  'no-route': { status: 404, flag: 'NR', text: 'no service or route matches the request' },
+  'backend-not-found': { status: 500, flag: 'NR', text: 'the matched route names a backend that does not exist, or all its backend weights are 0' },
+  'no-healthy-endpoint': { status: 503, flag: 'UH', text: 'the backend has no ready endpoint' },
+  'connect-failure': { status: 503, flag: 'UF', text: 'connecting to the endpoint failed' },
+  'upstream-reset': { status: 502, flag: 'UR', text: 'the endpoint closed or reset the connection before a full response' },
+  'upstream-timeout': { status: 504, flag: 'UT', text: 'the endpoint did not answer in time' },
+  'proxy-not-ready': { status: 503, flag: 'NC', text: 'the proxy has not received its configuration yet' },
+  'internal': { status: 500, flag: 'DPE', text: 'an unexpected error inside the proxy' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error the proxy answers itself; `detail` names the thing that failed (endpoint, route, service). */
+export class ProxyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
+    super(`${code}: ${detail}`, options);
+    this.code = code;
+    this.status = ERRORS[code].status;
+  }
+}
+
+/** Maps a socket/undici error from talking to an endpoint to the proxy's own code. */
+export function classifyUpstreamError(err: unknown, endpoint: string, headersSent: boolean): ProxyError {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const msg = `endpoint ${endpoint}: ${code || e?.message || String(err)}`;
+  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL')) {
+    return new ProxyError('connect-failure', msg, { cause: err });
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ProxyError('upstream-timeout', msg, { cause: err });
+  return new ProxyError('upstream-reset', msg, { cause: err });
+}

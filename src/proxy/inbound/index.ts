@@ -1,0 +1,25 @@
+// Builds the inbound stack: what a request from another proxy goes through before it reaches the local app.
+// Later stages (peer mTLS, authorization, metrics) slot in above the app.
+import type { Dispatcher } from 'undici';
+import type { Service } from '../stack/index.js';
+import { stack } from '../stack/index.js';
+import type { Ctx } from '../context.js';
+import { rescue } from '../layers/rescue/index.js';
+import { forwardTo } from '../transport/forward.js';
+
+export interface InboundParams {
+  app: Dispatcher;
+  appName: string;
+  log: (msg: string) => void;
+}
+
+export function buildInbound(p: InboundParams): Service<Ctx> {
+  return stack<Ctx>(
+    [
+      // Errors below (the app refusing connections, resetting) become one status + x-weft-error.
+      rescue({ log: p.log }),
+    ],
+    // Pooled keep-alive HTTP/1.1 to the local app.
+    forwardTo(p.app, p.appName),
+  );
+}

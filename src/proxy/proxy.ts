@@ -1,0 +1,161 @@
+// One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
+// (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
+// atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
+import { Pool } from 'undici';
+import type { Snapshot } from '../api/snapshot.js';
+import type { Ctx } from './context.js';
+import type { Service } from './stack/index.js';
+import { HttpListener } from './transport/listener.js';
+import { Pools } from './transport/pools.js';
+import { buildOutbound } from './outbound/index.js';
+import { buildInbound } from './inbound/index.js';
+import { compileConfig, type CompiledConfig } from './config.js';
+import { startAdmin, type AdminServer } from './admin/index.js';
+
+export interface ProxyOptions {
+  name: string;
+  kind: 'sidecar' | 'gateway';
+  workload: string;
+  namespace: string;
+  /** Sidecar: the local app's port. */
+  appPort?: number;
+  /** Address local listeners bind to (outbound, inbound, per-service ports, admin). */
+  host: string;
+  ports: { outbound: number; inbound: number; admin: number };
+  log: (msg: string) => void;
+}
+
+export interface ProxyPorts {
+  admin: number;
+  outbound?: number;
+  inbound?: number;
+  /** cluster name ("svc.ns:port") -> local port the app can call. */
+  upstreams: Record<string, number>;
+  listeners: { name: string; address: string; port: number }[];
+}
+
+const unavailable: Service<Ctx> = async (ctx) => {
+  ctx.res.writeHead(503, { 'x-weft-error': 'proxy-not-ready', 'content-type': 'text/plain' });
+  ctx.res.end('proxy-not-ready: the proxy has not received its configuration yet\n');
+};
+
+export class Proxy {
+  private readonly pools = new Pools();
+  private outbound: HttpListener | undefined;
+  private inbound: HttpListener | undefined;
+  private readonly upstreamListeners = new Map<string, HttpListener>();
+  private readonly gatewayListeners = new Map<string, HttpListener>();
+  private admin: AdminServer | undefined;
+  private current: CompiledConfig | undefined;
+  private appPool: Pool | undefined;
+  private applying: Promise<void> = Promise.resolve();
+  draining = false;
+
+  constructor(readonly opts: ProxyOptions) {}
+
+  get version(): string | null {
+    return this.current?.snapshot.version ?? null;
+  }
+  get snapshot(): Snapshot | undefined {
+    return this.current?.snapshot;
+  }
+  get ready(): boolean {
+    return this.current !== undefined && !this.draining;
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    this.admin = await startAdmin(this, o.host, o.ports.admin);
+    if (o.kind === 'sidecar') {
+      this.outbound = new HttpListener(unavailable);
+      await this.outbound.listen(o.ports.outbound, o.host);
+      if (o.appPort !== undefined) {
+        this.appPool = new Pool(`http://127.0.0.1:${o.appPort}`, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+        this.inbound = new HttpListener(buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${o.appPort}`, log: o.log }));
+        await this.inbound.listen(o.ports.inbound, o.host);
+      }
+    }
+  }
+
+  ports(): ProxyPorts {
+    const upstreams: Record<string, number> = {};
+    for (const [k, l] of this.upstreamListeners) upstreams[k] = l.port;
+    const listeners: ProxyPorts['listeners'] = [];
+    for (const [k, l] of this.gatewayListeners) {
+      const g = this.current?.gatewayPorts.get(k);
+      for (const name of g?.listeners ?? []) listeners.push({ name, address: g!.address, port: l.port });
+    }
+    return { admin: this.admin?.port ?? 0, outbound: this.outbound?.port, inbound: this.inbound?.port, upstreams, listeners };
+  }
+
+  /** Applies a snapshot all-or-nothing. Throws (and changes nothing) when it cannot be applied. */
+  apply(snap: Snapshot): Promise<void> {
+    const run = this.applying.then(() => this.applyNow(snap));
+    this.applying = run.catch(() => {});
+    return run;
+  }
+
+  private async applyNow(snap: Snapshot): Promise<void> {
+    if (this.draining) throw new Error('proxy is shutting down');
+    const cfg = compileConfig(snap);
+    const log = this.opts.log;
+    const outbound = (table: CompiledConfig['byHost'], edge: boolean) =>
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, log });
+
+    // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
+    const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
+    try {
+      for (const [key, g] of cfg.gatewayPorts) {
+        if (this.gatewayListeners.has(key)) continue;
+        const l = new HttpListener(unavailable);
+        try {
+          await l.listen(g.port, g.address);
+        } catch (e) {
+          throw new Error(`listener ${g.listeners.join(',')}: cannot listen on ${key}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        fresh.push([this.gatewayListeners, key, l]);
+      }
+      for (const key of cfg.upstreams.keys()) {
+        if (this.upstreamListeners.has(key)) continue;
+        const l = new HttpListener(unavailable);
+        await l.listen(0, this.opts.host);
+        fresh.push([this.upstreamListeners, key, l]);
+      }
+    } catch (e) {
+      await Promise.all(fresh.map(([, , l]) => l.drain(0)));
+      throw e;
+    }
+    for (const [map, key, l] of fresh) map.set(key, l);
+
+    // Swap: every listener gets a stack built from the new snapshot.
+    if (this.outbound) this.outbound.service = outbound(cfg.byHost, false);
+    for (const [key, g] of cfg.gatewayPorts) this.gatewayListeners.get(key)!.service = outbound(g.table, true);
+    for (const [key, u] of cfg.upstreams) {
+      const l = this.upstreamListeners.get(key)!;
+      l.service = outbound(u.table, false);
+      const authority = u.authority;
+      l.prepare = (ctx) => {
+        ctx.authority = authority;
+        ctx.headers['host'] = authority;
+      };
+    }
+    this.current = cfg;
+
+    // Retire what the new snapshot no longer has.
+    const retired: HttpListener[] = [];
+    for (const [key, l] of this.gatewayListeners) if (!cfg.gatewayPorts.has(key)) { this.gatewayListeners.delete(key); retired.push(l); }
+    for (const [key, l] of this.upstreamListeners) if (!cfg.upstreams.has(key)) { this.upstreamListeners.delete(key); retired.push(l); }
+    void Promise.all(retired.map((l) => l.drain(10_000)));
+    this.pools.retain(cfg.endpointKeys);
+  }
+
+  /** Graceful stop: refuse new requests, finish in-flight ones (up to graceMs), close everything. */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const all = [this.outbound, this.inbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
+    await Promise.all(all.map((l) => l.drain(graceMs)));
+    await this.pools.close();
+    await this.appPool?.close();
+    await this.admin?.close();
+  }
+}

@@ -1,0 +1,128 @@
+// The proxy side of config push: keeps one stream to the control plane, applies each snapshot, ACKs or
+// NACKs it, and keeps serving the last good snapshot whenever the stream is down or a snapshot is bad.
+// Reconnects with exponential backoff and full jitter so a restarted control plane is not stampeded.
+import http2 from 'node:http2';
+import type { Snapshot } from '../../api/snapshot.js';
+import { lineReader, STREAM_PATH, type ControlMessage, type ProxyHello, type ProxyMessage } from '../../api/push.js';
+
+export interface XdsClientOptions {
+  url: string;
+  token: string;
+  hello: Omit<ProxyHello, 'type' | 'configVersion'>;
+  /** Applies a snapshot; throwing rejects it (NACK) and leaves the previous one serving. */
+  apply: (snapshot: Snapshot) => Promise<void>;
+  currentVersion: () => string | null;
+  log: (msg: string) => void;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+export class XdsClient {
+  private session: http2.ClientHttp2Session | undefined;
+  private stream: http2.ClientHttp2Stream | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private pending: Snapshot | undefined;
+  connected = false;
+
+  constructor(private readonly opts: XdsClientOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.stream?.close();
+    this.session?.destroy();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const session = http2.connect(this.opts.url);
+    this.session = session;
+    session.on('error', () => {}); // reported through 'close' below
+    session.setTimeout(30_000, () => session.destroy());
+    const ping = setInterval(() => {
+      if (!session.destroyed) session.ping(() => {});
+    }, 10_000);
+    ping.unref();
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': STREAM_PATH,
+      authorization: `Bearer ${this.opts.token}`,
+      'x-weft-proxy': this.opts.hello.proxy.name,
+      'content-type': 'application/x-ndjson',
+    });
+    this.stream = stream;
+    let failed = false;
+    const down = (why: string) => {
+      if (failed) return;
+      failed = true;
+      clearInterval(ping);
+      if (this.connected) this.opts.log(`control plane stream lost (${why}); serving last good config ${this.opts.currentVersion() ?? '(none)'}`);
+      this.connected = false;
+      stream.destroy();
+      session.destroy();
+      this.retry();
+    };
+    stream.on('response', (headers) => {
+      const status = Number(headers[':status']);
+      if (status !== 200) {
+        this.opts.log(`control plane refused the stream: HTTP ${status}`);
+        down(`HTTP ${status}`);
+        return;
+      }
+      this.connected = true;
+      this.attempt = 0;
+      this.opts.log(`connected to control plane ${this.opts.url}`);
+    });
+    stream.on('data', lineReader(
+      (m) => this.onMessage(m as ControlMessage),
+      (e) => this.opts.log(`bad message from control plane: ${e.message}`),
+    ));
+    stream.on('error', (e) => down(e.message));
+    stream.on('close', () => down('closed'));
+    session.on('close', () => down('session closed'));
+    this.send({ type: 'hello', ...this.opts.hello, configVersion: this.opts.currentVersion() });
+  }
+
+  private retry(): void {
+    if (this.stopped) return;
+    const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 200, maxMs: 5000 };
+    const cap = Math.min(maxMs, baseMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 16);
+    const delay = Math.random() * cap;
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  private send(m: ProxyMessage): void {
+    const s = this.stream;
+    if (s && !s.destroyed && s.writable) s.write(JSON.stringify(m) + '\n');
+  }
+
+  private onMessage(m: ControlMessage): void {
+    if (m?.type !== 'snapshot') return;
+    // Apply in order, and skip snapshots superseded while an earlier one was being applied.
+    this.pending = m.snapshot;
+    this.queue = this.queue.then(async () => {
+      const snap = this.pending;
+      if (snap === undefined) return;
+      this.pending = undefined;
+      if (snap.version === this.opts.currentVersion()) {
+        this.send({ type: 'ack', version: snap.version });
+        return;
+      }
+      try {
+        await this.opts.apply(snap);
+        this.send({ type: 'ack', version: snap.version });
+      } catch (e) {
+        const error = (e as Error).message ?? String(e);
+        this.opts.log(`rejected config ${snap.version}: ${error}; still serving ${this.opts.currentVersion() ?? '(none)'}`);
+        this.send({ type: 'nack', version: snap.version, error });
+      }
+    });
+  }
+}

@@ -1,0 +1,159 @@
+// Starts a real local mesh (`weft up`) in a temporary directory for integration tests, and the small
+// tools tests need around it: waiting for a condition with a deadline, status, HTTP calls.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+export const ECHO = path.join(ROOT, 'test', 'fixtures', 'echo.mjs');
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface StatusJson {
+  control: { version: string; url: string; pid: number; startedAt: string };
+  proxies: { name: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: string; error?: string }[];
+  gateways: { name: string; listener: string; url: string }[];
+}
+
+export class TestMesh {
+  readonly dir: string;
+  readonly home: string;
+  readonly file: string;
+  proc!: ChildProcess;
+  output = '';
+  controlUrl = '';
+
+  constructor(yaml: string) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), 'weft-test-'));
+    this.home = path.join(this.dir, 'home');
+    this.file = path.join(this.dir, 'mesh.yaml');
+    writeFileSync(this.file, yaml);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { WEFT_HOME: this.home, ...(this.controlUrl ? { WEFT_CONTROL: this.controlUrl } : {}) };
+  }
+
+  async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    this.proc = spawn(process.execPath, [CLI, 'up', '-f', this.file], {
+      cwd: this.dir, env: { ...process.env, WEFT_HOME: this.home, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout!.on('data', (d) => (this.output += d));
+    this.proc.stderr!.on('data', (d) => (this.output += d));
+    const exited = new Promise<never>((_, reject) => this.proc.once('exit', (c) => reject(new Error(`weft up exited with ${c}:\n${this.output}`))));
+    await Promise.race([exited, waitFor('weft up to report ready', () => this.output.includes('weft: ready'), 60_000)]);
+    this.controlUrl = this.runtime().control;
+  }
+
+  runtime(): { pid: number; control: string; processes: { name: string; pid: number; ports?: { outbound?: number; inbound?: number; admin: number } }[] } {
+    return JSON.parse(readFileSync(path.join(this.dir, '.weft', 'runtime.json'), 'utf8'));
+  }
+
+  async status(): Promise<StatusJson> {
+    const r = await runCli(['status', '-o', 'json'], this.env, this.dir);
+    if (r.code !== 0) throw new Error(`weft status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as StatusJson;
+  }
+
+  async waitAllSynced(timeoutMs = 30_000, version?: (s: StatusJson) => boolean): Promise<StatusJson> {
+    return waitFor('every proxy SYNCED', async () => {
+      const s = await this.status();
+      return s.proxies.length > 0 && s.proxies.every((p) => p.state === 'SYNCED') && (version === undefined || version(s)) ? s : undefined;
+    }, timeoutMs, 100);
+  }
+
+  cli(args: string[]): Promise<CliResult> {
+    return runCli(args, this.env, this.dir);
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    const done = new Promise<number | null>((resolve) => this.proc.once('exit', (c) => resolve(c)));
+    this.proc.kill('SIGINT');
+    return done;
+  }
+
+  /** Processes still alive whose command line or working directory is inside this mesh's directory. */
+  leftovers(): string[] {
+    const out: string[] = [];
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        let cwd = '';
+        try { cwd = readlinkSync(`/proc/${pid}/cwd`); } catch { /* gone */ }
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.split(') ')[1]?.startsWith('Z')) continue; // zombie: already exited
+        if (cmd.includes(this.dir) || cwd.startsWith(this.dir)) out.push(`${pid} ${cmd}`);
+      } catch { /* raced with exit */ }
+    }
+    return out;
+  }
+
+  exists(p: string): boolean {
+    return existsSync(path.join(this.dir, p));
+  }
+}
+
+export interface HttpResult { status: number; headers: http.IncomingHttpHeaders; body: string; json?: any }
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+/** One HTTP/1.1 request; `target` may be absolute-form when sent to a proxy's outbound port. */
+export function httpCall(port: number, target: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: opts.method ?? 'GET', headers: opts.headers, agent, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        let json: unknown;
+        try { json = JSON.parse(body); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout on ${target}`)));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
