@@ -28,9 +28,10 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       rescue({ log: p.log }),
       // The next hop learns who asked and under which request id.
       forwarded({ edge: p.edge }),
-      // HTTPRoute matching picks a rule (404 no-route), answers redirects, applies request filters.
+      // HTTPRoute matching picks a rule (404 no-route) and answers a rule's redirect itself.
       route(p.table),
-      // Weighted backendRefs pick a backend cluster (500 backend-not-found).
+      // Weighted backendRefs pick a backend cluster (500 backend-not-found); that backend's filters
+      // (the rule's, then the backend's own) rewrite the request and set the response-header hook.
       split(),
       // The cluster's balancer picks a ready endpoint (503 no-healthy-endpoint).
       balance(p.balancers),
