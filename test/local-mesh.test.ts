@@ -172,9 +172,11 @@ test('a config change reaches every proxy; the convergence time is printed', asy
   const before = await mesh.status();
   const t0 = Date.now();
   writeFileSync(mesh.file, meshYaml(gw, [0, 100]));
-  const after = await mesh.waitAllSynced(30_000, (s) => s.proxies.every((p) => p.configVersion !== before.proxies.find((q) => q.name === p.name)?.configVersion));
+  const prev = (name: string) => before.proxies.find((q) => q.name === name)?.configVersion;
+  // Sidecars carry mesh routes; the gateway's snapshot holds only its own listeners and must not change.
+  const after = await mesh.waitAllSynced(30_000, (s) => s.proxies.every((p) => (p.kind === 'gateway') === (p.configVersion === prev(p.name))));
   const ms = Date.now() - t0;
-  console.log(`# config convergence (file save -> every proxy SYNCED on the new version): ${ms} ms over ${after.proxies.length} proxies`);
+  console.log(`# config convergence (file save -> every sidecar SYNCED on the new version): ${ms} ms over ${after.proxies.length - 1} sidecars`);
   const client = mesh.runtime().processes.find((p) => p.name === 'client-0/proxy')!;
   for (let i = 0; i < 20; i++) assert.equal((await httpCall(client.ports!.outbound!, 'http://echo/who')).json.workload, 'echo-b');
   writeFileSync(mesh.file, meshYaml(gw, [90, 10]));

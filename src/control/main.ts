@@ -35,9 +35,11 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const store = await openFileStore(path.join(o.stateDir, 'store'));
   const registry = new Registry(store);
 
+  // Objects that name no namespace get the Mesh's default, even when their file has no Mesh in it.
+  const currentDefaultNs = () => meshOf(store.list().map((s) => s.resource)).defaultNamespace;
   // Files given with -f are a source: their objects follow the files; a bad edit is reported and ignored.
   const syncFile = async (file: string): Promise<ConfigError[]> => {
-    const { objects, errors } = await loadFiles([file]);
+    const { objects, errors } = await loadFiles([file], { defaultNamespace: currentDefaultNs() });
     const all = errors.length > 0 ? errors : validateSet(objects);
     if (all.length > 0) return all;
     await store.replaceSource(`file:${path.resolve(file)}`, objects.map((l) => l.resource));
@@ -89,6 +91,12 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const url = (port: number) => `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
   const status = (): ControlStatus => {
+    // A push still waiting out its coalescing window goes now, so status never reports a stale SYNCED.
+    if (pending !== undefined) {
+      clearTimeout(pending);
+      pending = undefined;
+      push.pushAll();
+    }
     const st = state();
     const proxies = new Map<string, ControlStatus['proxies'][number]>();
     const expected = [...registry.expectedProxies(), ...gatewayProxies(st)];
@@ -117,7 +125,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   };
 
   const applyText = async (text: string, file: string, del: boolean) => {
-    const { objects, errors } = parseDocuments(text, file);
+    const { objects, errors } = parseDocuments(text, file, { defaultNamespace: currentDefaultNs() });
     const errs = errors.length > 0 ? errors : validateSet(objects);
     if (errs.length > 0) return { status: 400, body: { errors: errs.map(String) } };
     if (del) {

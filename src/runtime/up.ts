@@ -104,8 +104,29 @@ export class LocalMesh {
     }
     await Promise.all(starts);
     const urls = (await Promise.all(gwReady)).flat();
+    await this.settle(30_000);
     this.writeRuntimeFile();
     return urls;
+  }
+
+  /** Waits until every app is ready and every proxy runs the config that includes that (bounded). */
+  private async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.replicas.some((r) => !r.ready)) {
+      if (Date.now() > deadline) {
+        this.log(`not ready after ${timeoutMs / 1000} s: ${this.replicas.filter((r) => !r.ready).map((r) => r.ref.name).join(', ')} (see their logs)`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.report().catch(() => {});
+    type St = { proxies: { state: string }[] };
+    while (Date.now() < deadline) {
+      const st = await call<St>(this.target!, 'GET', '/v1/status').catch(() => undefined);
+      if (st && st.proxies.every((p) => p.state === 'SYNCED')) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.log('not every proxy is SYNCED yet: see `weft status`');
   }
 
   // ---- control plane ----

@@ -52,7 +52,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT):
 
 export interface StatusJson {
   control: { version: string; url: string; pid: number; startedAt: string };
-  proxies: { name: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: string; error?: string }[];
+  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: string; error?: string }[];
   gateways: { name: string; listener: string; url: string }[];
 }
 

@@ -1,0 +1,197 @@
+// The config front door: multi-document YAML in, typed and defaulted objects out, or errors that name
+// file:line:column and the field. Nothing is half-accepted: callers apply objects only when there is no
+// error at all (see loadAndValidate).
+
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { checkObject } from './checks.js';
+import { ConfigError, ConfigErrors, formatPath, sortErrors, type PathSeg } from './errors.js';
+import { KINDS } from './schemas.js';
+import { validateSet } from './set.js';
+import { DocLocator, type Issue } from './source.js';
+import { closest } from './suggest.js';
+import type { AnyResource, SourceRef } from './types.js';
+import { schemaIssues, type KindName } from './validate.js';
+
+export { ConfigError, ConfigErrors, formatPath } from './errors.js';
+export type { ConfigErrorCode, PathSeg } from './errors.js';
+export { validateSet } from './set.js';
+export { KINDS } from './schemas.js';
+
+export interface Loaded {
+  resource: AnyResource;
+  /** Where the document starts (its first node). */
+  source: SourceRef;
+  /**
+   * Where a field of this object is in its file, for errors found later (cross-object checks).
+   * Falls back to the nearest enclosing node when the field was defaulted. Absent on objects that
+   * did not come from YAML text.
+   */
+  locate?: (path: readonly PathSeg[], key?: boolean) => SourceRef;
+}
+
+export interface ParseOptions {
+  /**
+   * Namespace for objects that name none, when the text holds no Mesh (a Mesh in the text wins).
+   * Default "default". The control plane passes its stored Mesh's spec.defaults.namespace here.
+   */
+  defaultNamespace?: string;
+}
+
+const SUPPORTED = KINDS.map((k) => `${k.apiVersion} ${k.kind}`).join(', ');
+
+/** Parses and validates every document of one YAML text; `file` is only used in messages. */
+export function parseDocuments(text: string, file: string, options: ParseOptions = {}): { objects: Loaded[]; errors: ConfigError[] } {
+  const parsed = parseText(text, file);
+  applyNamespaceDefaults(parsed.objects, options.defaultNamespace);
+  return { objects: parsed.objects.map((p) => p.loaded), errors: parsed.errors };
+}
+
+/** Reads and parses files (display path = the path as given). A Mesh in any file sets the default namespace for all. */
+export async function loadFiles(paths: string[], options: ParseOptions = {}): Promise<{ objects: Loaded[]; errors: ConfigError[] }> {
+  const objects: Parsed[] = [];
+  const errors: ConfigError[] = [];
+  for (const file of paths) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory, not a file' : err.message;
+      errors.push(new ConfigError({ file, line: 1, column: 1, path: '', code: 'io', message: `cannot read: ${why}` }));
+      continue;
+    }
+    const r = parseText(text, file);
+    objects.push(...r.objects);
+    errors.push(...r.errors);
+  }
+  applyNamespaceDefaults(objects, options.defaultNamespace);
+  return { objects: objects.map((p) => p.loaded), errors };
+}
+
+/** Loads files and checks them as one set; throws ConfigErrors listing everything wrong, or returns every object. */
+export async function loadAndValidate(paths: string[], options: ParseOptions = {}): Promise<Loaded[]> {
+  const { objects, errors } = await loadFiles(paths, options);
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  const setErrors = validateSet(objects);
+  if (setErrors.length > 0) throw new ConfigErrors(setErrors);
+  return objects;
+}
+
+// --- internals ---------------------------------------------------------------------------------------
+
+interface Parsed {
+  loaded: Loaded;
+  /** Whether metadata.namespace was absent, so the set's default applies. */
+  needsNamespace: boolean;
+}
+
+function applyNamespaceDefaults(objects: Parsed[], fallback: string | undefined): void {
+  const mesh = objects.find((p) => p.loaded.resource.kind === 'Mesh')?.loaded.resource;
+  const ns = (mesh?.kind === 'Mesh' ? mesh.spec.defaults.namespace : undefined) ?? fallback ?? 'default';
+  for (const p of objects) if (p.needsNamespace) p.loaded.resource.metadata.namespace = ns;
+}
+
+function parseText(text: string, file: string): { objects: Parsed[]; errors: ConfigError[] } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text.startsWith('\uFEFF') ? text.slice(1) : text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const objects: Parsed[] = [];
+  const errors: ConfigError[] = [];
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    const r = parseDocument(doc, lines, file);
+    if ('issues' in r) errors.push(...r.issues);
+    else objects.push(r);
+  }
+  return { objects, errors: sortErrors(errors) };
+}
+
+function parseDocument(doc: Document, lines: LineCounter, file: string): Parsed | { issues: ConfigError[] } {
+  const loc = new DocLocator(doc, lines);
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const yamlProblems = [...doc.errors, ...doc.warnings];
+  if (yamlProblems.length > 0) {
+    return {
+      issues: yamlProblems.map((e) => new ConfigError({
+        file, ...at(e.pos[0]), path: '', code: 'yaml', message: `invalid YAML: ${e.message}`,
+        ...(e.code === 'TAG_RESOLVE_FAILED' ? { hint: 'weft config uses plain YAML: no custom tags' } : {}),
+      })),
+    };
+  }
+  const toError = (issue: Issue) => {
+    const p = loc.position(issue.at ?? issue.path, issue.key === true && issue.at === undefined);
+    return new ConfigError({
+      file, ...p, path: formatPath(issue.path), message: issue.message, code: issue.code,
+      ...(issue.hint !== undefined ? { hint: issue.hint } : {}),
+    });
+  };
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    return { issues: [new ConfigError({ file, ...loc.start(), path: '', code: 'yaml', message: `invalid YAML: ${(e as Error).message}` })] };
+  }
+  if (data === null || data === undefined) return { issues: [] }; // an empty document, e.g. a trailing `---`
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return {
+      issues: [toError({
+        path: [], code: 'not-a-mapping',
+        message: `each document must be a mapping with apiVersion, kind, metadata and spec (got ${Array.isArray(data) ? 'a list' : `a ${typeof data}`})`,
+        ...(Array.isArray(data) ? { hint: 'separate objects with "---" lines instead of listing them' } : {}),
+      })],
+    };
+  }
+
+  const kindIssues = identify(data as Record<string, unknown>);
+  if ('issues' in kindIssues) return { issues: kindIssues.issues.map(toError) };
+  const kind = kindIssues.kind;
+
+  const issues = schemaIssues(kind, data);
+  const resource = data as AnyResource;
+  // Cross-field rules assume the shapes the schema guarantees.
+  if (issues.length === 0) issues.push(...checkObject(resource));
+  if (issues.length > 0) return { issues: sortErrors(issues.map(toError)) };
+
+  const start = loc.start();
+  const needsNamespace = KINDS.find((k) => k.kind === kind)!.namespaced && resource.metadata.namespace === undefined;
+  return {
+    loaded: {
+      resource,
+      source: { file, ...start },
+      locate: (path, key) => ({ file, ...loc.position(path, key) }),
+    },
+    needsNamespace,
+  };
+}
+
+/** Which kind a document is, from apiVersion and kind; unknown pairs list what is supported. */
+function identify(obj: Record<string, unknown>): { kind: KindName } | { issues: Issue[] } {
+  const issues: Issue[] = [];
+  const { apiVersion, kind } = obj;
+  for (const [field, v] of [['apiVersion', apiVersion], ['kind', kind]] as const) {
+    if (v === undefined) issues.push({ path: [field], at: [], code: 'required', message: 'is required' });
+    else if (typeof v !== 'string') issues.push({ path: [field], code: 'type', message: 'must be a string' });
+  }
+  if (issues.length > 0) {
+    issues[issues.length - 1].hint = `supported: ${SUPPORTED}`;
+    return { issues };
+  }
+  const k = kind as string;
+  const v = apiVersion as string;
+  const exact = KINDS.find((x) => x.kind === k && x.apiVersion === v);
+  if (exact !== undefined) return { kind: exact.kind };
+  const sameKind = KINDS.find((x) => x.kind === k);
+  if (sameKind !== undefined) {
+    return { issues: [{ path: ['apiVersion'], code: 'unknown-kind', message: `${k} is not served as ${v}`, hint: `use apiVersion: ${sameKind.apiVersion}` }] };
+  }
+  const near = closest(k, KINDS.map((x) => x.kind));
+  return {
+    issues: [{
+      path: ['kind'], code: 'unknown-kind', message: `unknown kind ${k} (apiVersion ${v})`,
+      hint: near !== undefined ? `did you mean ${near}? supported: ${SUPPORTED}` : `supported: ${SUPPORTED}`,
+    }],
+  };
+}

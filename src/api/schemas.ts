@@ -1,0 +1,462 @@
+// JSON Schemas of every kind weft reads: the source of truth for what is accepted, and where the
+// defaults come from (ajv applies `default`). Field limits follow the Kubernetes Gateway API v1 CRDs
+// (apis/v1/httproute_types.go, shared_types.go) where a field comes from there. Rules that span fields
+// (Gateway API's CEL rules) live in checks.ts; rules that span objects in set.ts.
+//
+// Two annotation keywords carry error wording: `patternMessage` replaces "must match pattern ..." with
+// words a user understands, and `x-unsupported` names Gateway API fields weft knows but does not
+// implement yet (fields of a mapping, or values of an enum), so they get "not supported" instead of
+// "unknown field" or a bare list of allowed values.
+
+import { GATEWAY_API, WEFT_API } from './types.js';
+
+export type Schema = Record<string, unknown>;
+
+export const KINDS = [
+  { apiVersion: WEFT_API, kind: 'Mesh', namespaced: false },
+  { apiVersion: WEFT_API, kind: 'Workload', namespaced: true },
+  { apiVersion: 'v1', kind: 'Service', namespaced: true },
+  { apiVersion: GATEWAY_API, kind: 'Gateway', namespaced: true },
+  { apiVersion: GATEWAY_API, kind: 'HTTPRoute', namespaced: true },
+] as const;
+
+// --- names -------------------------------------------------------------------------------------------
+
+// Written so that no two quantifiers compete for the same characters: matching stays linear even on a
+// huge value (ajv runs the pattern whatever the maxLength says).
+const LABEL_RE = '[a-z0-9](?:-*[a-z0-9])*';
+const SUBDOMAIN_RE = `${LABEL_RE}(\\.${LABEL_RE})*`;
+
+/** RFC 1123 label: namespaces, workload names. */
+export const DNS_LABEL: Schema = {
+  type: 'string', minLength: 1, maxLength: 63, pattern: `^${LABEL_RE}$`,
+  patternMessage: 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit',
+};
+/** RFC 1035 label: Service names (they become host names "svc.ns", so no dots, and a leading letter). */
+export const DNS_1035_LABEL: Schema = {
+  type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-z](?:-*[a-z0-9])*$',
+  patternMessage: 'must be a DNS-1035 label: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit',
+};
+/** RFC 1123 subdomain: most object names. */
+export const DNS_SUBDOMAIN: Schema = {
+  type: 'string', minLength: 1, maxLength: 253, pattern: `^${SUBDOMAIN_RE}$`,
+  patternMessage: 'must be a DNS-1123 subdomain: dot-separated lowercase labels of letters, digits and "-"',
+};
+/** Gateway API Hostname: a precise host or a leading "*." wildcard label; no IPs, no port. */
+const HOSTNAME: Schema = {
+  type: 'string', minLength: 1, maxLength: 253, pattern: `^(\\*\\.)?${SUBDOMAIN_RE}$`,
+  patternMessage: 'must be a lowercase DNS name, optionally starting with a "*." wildcard label (e.g. "shop.example.com", "*.example.com"); no IP, no port',
+};
+/** Gateway API PreciseHostname: no wildcard. */
+const PRECISE_HOSTNAME: Schema = {
+  type: 'string', minLength: 1, maxLength: 253, pattern: `^${SUBDOMAIN_RE}$`,
+  patternMessage: 'must be a lowercase DNS name such as "shop.example.com" (no wildcard, no IP, no port)',
+};
+/** Gateway API SectionName: listener names, rule names, port names in sectionName. */
+const SECTION_NAME: Schema = { ...DNS_SUBDOMAIN };
+/** Gateway API ObjectName. */
+const OBJECT_NAME: Schema = { type: 'string', minLength: 1, maxLength: 253 };
+/** Gateway API Group: "" (the core group) or a DNS subdomain. */
+const GROUP: Schema = {
+  type: 'string', maxLength: 253, pattern: `^$|^${SUBDOMAIN_RE}$`,
+  patternMessage: 'must be "" (the core API group) or a DNS subdomain such as "gateway.networking.k8s.io"',
+};
+/** Gateway API HeaderName (RFC 7230 token): header and query parameter names. */
+const HEADER_NAME: Schema = {
+  type: 'string', minLength: 1, maxLength: 256, pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$",
+  patternMessage: 'must be an HTTP header name: letters, digits and !#$%&\'*+-.^_`|~ (no spaces, no ":")',
+};
+/** What Node's HTTP stack accepts in a header value (tab, printable ASCII, obs-text); no CR/LF. */
+const HEADER_VALUE: Schema = {
+  type: 'string', minLength: 1, maxLength: 4096, pattern: '^[\\t\\x20-\\x7E\\x80-\\xFF]+$',
+  patternMessage: 'must be a valid HTTP header value: printable characters and tabs, no line breaks or control characters',
+};
+const PORT: Schema = { type: 'integer', minimum: 1, maximum: 65535 };
+
+/** Kubernetes qualified name (label and annotation keys): optional DNS-subdomain prefix and "/", then a name. */
+const QUALIFIED_NAME: Schema = {
+  type: 'string', maxLength: 317,
+  pattern: `^(?:${SUBDOMAIN_RE}/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`,
+  patternMessage: 'must be a qualified name: an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+};
+const LABEL_VALUE: Schema = {
+  type: 'string', maxLength: 63, pattern: '^(?:[A-Za-z0-9](?:[-_.]*[A-Za-z0-9])*)?$',
+  patternMessage: 'must be a label value: up to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+};
+const LABELS: Schema = { type: 'object', propertyNames: QUALIFIED_NAME, additionalProperties: LABEL_VALUE };
+const ANNOTATIONS: Schema = { type: 'object', propertyNames: QUALIFIED_NAME, additionalProperties: { type: 'string' } };
+
+/** RFC 3339 date-time, as Kubernetes writes creationTimestamp. */
+const TIMESTAMP: Schema = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+  patternMessage: 'must be an RFC 3339 date-time such as "2025-01-31T12:00:00Z"',
+};
+
+function metadata(nameSchema: Schema, namespaced: boolean): Schema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: nameSchema,
+      ...(namespaced ? { namespace: DNS_LABEL } : {}),
+      labels: LABELS,
+      annotations: ANNOTATIONS,
+      creationTimestamp: TIMESTAMP,
+    },
+  };
+}
+
+function object(kind: string, apiVersion: string, meta: Schema, spec: Schema, specRequired: boolean): Schema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['apiVersion', 'kind', 'metadata', ...(specRequired ? ['spec'] : [])],
+    properties: {
+      apiVersion: { type: 'string', const: apiVersion },
+      kind: { type: 'string', const: kind },
+      metadata: meta,
+      spec,
+    },
+    'x-unsupported': { status: 'status is written by a controller, never read from config' },
+  };
+}
+
+// --- Mesh --------------------------------------------------------------------------------------------
+
+const MESH_SPEC: Schema = {
+  type: 'object',
+  default: {},
+  additionalProperties: false,
+  properties: {
+    trustDomain: {
+      type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-z0-9._-]+$', default: 'cluster.local',
+      patternMessage: 'must be a SPIFFE trust domain: lowercase letters, digits, ".", "-" and "_"',
+    },
+    defaults: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: { namespace: { ...DNS_LABEL, default: 'default' } },
+    },
+  },
+};
+
+// --- Workload ----------------------------------------------------------------------------------------
+
+const WORKLOAD_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['command'],
+  properties: {
+    command: { type: 'string', minLength: 1 },
+    args: { type: 'array', items: { type: 'string' }, default: [] },
+    env: {
+      type: 'object',
+      default: {},
+      propertyNames: {
+        type: 'string', pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
+        patternMessage: 'must be an environment variable name: letters, digits, "_", "-" and ".", not starting with a digit',
+      },
+      additionalProperties: { type: 'string' },
+    },
+    cwd: { type: 'string', minLength: 1 },
+    replicas: { type: 'integer', minimum: 0, default: 1 },
+    serviceAccount: { ...DNS_SUBDOMAIN, default: 'default' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+    readinessProbe: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['httpGet'],
+      properties: {
+        httpGet: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path'],
+          properties: { path: { type: 'string', pattern: '^/', patternMessage: 'must start with "/"' } },
+        },
+        periodSeconds: { type: 'integer', minimum: 1, default: 1 },
+      },
+    },
+  },
+};
+
+// --- Service -----------------------------------------------------------------------------------------
+
+const SERVICE_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['selector', 'ports'],
+  properties: {
+    selector: { ...LABELS, minProperties: 1 },
+    ports: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['port'],
+        properties: {
+          name: DNS_LABEL,
+          port: PORT,
+          targetPort: {
+            // A number, or the name of a port (IANA service name syntax).
+            type: ['integer', 'string'], minimum: 1, maximum: 65535, minLength: 1, maxLength: 15,
+            pattern: `^${LABEL_RE}$`,
+            patternMessage: 'must be a port number or a port name (lowercase letters, digits and "-")',
+          },
+          appProtocol: { type: 'string', minLength: 1, maxLength: 256 },
+          protocol: { type: 'string', enum: ['TCP'], default: 'TCP', 'x-unsupported': { UDP: 'weft carries TCP only', SCTP: 'weft carries TCP only' } },
+        },
+        'x-unsupported': { nodePort: 'weft has no NodePort services' },
+      },
+    },
+  },
+  'x-unsupported': {
+    type: 'Service types are not used: every weft Service is a mesh service reached by name',
+    clusterIP: 'weft assigns no cluster IPs; apps reach services by name',
+  },
+};
+
+// --- Gateway -----------------------------------------------------------------------------------------
+
+const GATEWAY_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['listeners'],
+  properties: {
+    gatewayClassName: { ...DNS_SUBDOMAIN, default: 'weft' },
+    listeners: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'port', 'protocol'],
+        properties: {
+          name: SECTION_NAME,
+          port: PORT,
+          protocol: {
+            type: 'string', enum: ['HTTP'],
+            'x-unsupported': { HTTPS: 'TLS listeners are not implemented by weft yet', TLS: 'TLS listeners are not implemented by weft yet', TCP: 'TCP listeners are not implemented by weft yet', UDP: 'weft carries TCP only' },
+          },
+          hostname: HOSTNAME,
+        },
+        'x-unsupported': {
+          tls: 'TLS listeners are not implemented by weft yet',
+          allowedRoutes: 'allowedRoutes is not implemented: weft gateways accept HTTPRoutes from every namespace',
+        },
+      },
+    },
+    addresses: {
+      type: 'array',
+      // Local mode binds one address; a second one would be silently ignored.
+      maxItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['value'],
+        properties: {
+          type: { type: 'string', enum: ['IPAddress'], 'x-unsupported': { Hostname: 'Hostname addresses are not supported: local mode binds an IP address', NamedAddress: 'NamedAddress is not supported: local mode binds an IP address' } },
+          value: { type: 'string', minLength: 1, maxLength: 253 },
+        },
+      },
+    },
+  },
+  'x-unsupported': { infrastructure: 'Gateway infrastructure settings are not implemented by weft' },
+};
+
+// --- HTTPRoute ---------------------------------------------------------------------------------------
+
+const PARENT_REF: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    group: GROUP,
+    kind: { type: 'string', enum: ['Gateway', 'Service'], default: 'Gateway' },
+    name: OBJECT_NAME,
+    namespace: DNS_LABEL,
+    sectionName: SECTION_NAME,
+    port: PORT,
+  },
+};
+
+const MATCH_TYPES = ['Exact', 'RegularExpression'];
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+const PATH_MATCH: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  default: { type: 'PathPrefix', value: '/' },
+  properties: {
+    type: { type: 'string', enum: ['Exact', 'PathPrefix', 'RegularExpression'], default: 'PathPrefix' },
+    value: { type: 'string', maxLength: 1024, default: '/' },
+  },
+};
+
+const HEADER_MATCH: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'value'],
+  properties: {
+    type: { type: 'string', enum: MATCH_TYPES, default: 'Exact' },
+    name: HEADER_NAME,
+    value: HEADER_VALUE,
+  },
+};
+
+const QUERY_PARAM_MATCH: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'value'],
+  properties: {
+    type: { type: 'string', enum: MATCH_TYPES, default: 'Exact' },
+    name: HEADER_NAME,
+    value: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+};
+
+const ROUTE_MATCH: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    path: PATH_MATCH,
+    headers: { type: 'array', maxItems: 16, items: HEADER_MATCH },
+    queryParams: { type: 'array', maxItems: 16, items: QUERY_PARAM_MATCH },
+    method: { type: 'string', enum: HTTP_METHODS },
+  },
+};
+
+const HTTP_HEADER: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'value'],
+  properties: { name: HEADER_NAME, value: HEADER_VALUE },
+};
+
+const HEADER_MODIFIER: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    set: { type: 'array', maxItems: 16, items: HTTP_HEADER },
+    add: { type: 'array', maxItems: 16, items: HTTP_HEADER },
+    remove: { type: 'array', maxItems: 16, items: HEADER_NAME },
+  },
+};
+
+const PATH_MODIFIER: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { type: 'string', enum: ['ReplaceFullPath', 'ReplacePrefixMatch'] },
+    replaceFullPath: { type: 'string', maxLength: 1024 },
+    replacePrefixMatch: { type: 'string', maxLength: 1024 },
+  },
+};
+
+export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect'] as const;
+
+const FILTER: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: {
+      type: 'string', enum: [...FILTER_TYPES],
+      'x-unsupported': {
+        RequestMirror: 'the RequestMirror filter is not implemented by weft yet', CORS: 'the CORS filter is not implemented by weft yet',
+        ExtensionRef: 'weft has no extension filters', ExternalAuth: 'the ExternalAuth filter is not implemented by weft yet',
+      },
+    },
+    requestHeaderModifier: HEADER_MODIFIER,
+    responseHeaderModifier: HEADER_MODIFIER,
+    urlRewrite: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { hostname: PRECISE_HOSTNAME, path: PATH_MODIFIER },
+    },
+    requestRedirect: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        scheme: { type: 'string', enum: ['http', 'https'] },
+        hostname: PRECISE_HOSTNAME,
+        path: PATH_MODIFIER,
+        port: PORT,
+        statusCode: { type: 'integer', enum: [301, 302, 303, 307, 308], default: 302 },
+      },
+    },
+  },
+  'x-unsupported': {
+    requestMirror: 'the RequestMirror filter is not implemented by weft yet',
+    cors: 'the CORS filter is not implemented by weft yet',
+    extensionRef: 'weft has no extension filters',
+    externalAuth: 'the ExternalAuth filter is not implemented by weft yet',
+  },
+};
+
+const FILTERS: Schema = { type: 'array', maxItems: 16, items: FILTER };
+
+const BACKEND_REF: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    group: GROUP,
+    kind: { type: 'string', enum: ['Service'], default: 'Service' },
+    name: OBJECT_NAME,
+    namespace: DNS_LABEL,
+    port: PORT,
+    weight: { type: 'integer', minimum: 0, maximum: 1000000, default: 1 },
+    filters: FILTERS,
+  },
+};
+
+const ROUTE_RULE: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: SECTION_NAME,
+    matches: {
+      type: 'array', maxItems: 64, items: ROUTE_MATCH,
+      default: [{ path: { type: 'PathPrefix', value: '/' } }],
+    },
+    filters: FILTERS,
+    backendRefs: { type: 'array', maxItems: 16, items: BACKEND_REF },
+  },
+  'x-unsupported': {
+    timeouts: 'HTTPRoute timeouts are not implemented by weft yet',
+    retry: 'HTTPRoute retry is not implemented by weft yet',
+    sessionPersistence: 'session persistence is not implemented by weft',
+  },
+};
+
+const HTTPROUTE_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['parentRefs'],
+  properties: {
+    // Gateway API allows a route without parents; weft rejects it, since nothing would ever report
+    // that the route is attached nowhere.
+    parentRefs: { type: 'array', minItems: 1, maxItems: 32, items: PARENT_REF },
+    hostnames: { type: 'array', maxItems: 16, items: HOSTNAME },
+    rules: {
+      type: 'array', minItems: 1, maxItems: 16, items: ROUTE_RULE,
+      default: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }],
+    },
+  },
+};
+
+// --- per kind ----------------------------------------------------------------------------------------
+
+export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
+  Mesh: object('Mesh', WEFT_API, metadata(DNS_SUBDOMAIN, false), MESH_SPEC, false),
+  Workload: object('Workload', WEFT_API, metadata(DNS_LABEL, true), WORKLOAD_SPEC, true),
+  Service: object('Service', 'v1', metadata(DNS_1035_LABEL, true), SERVICE_SPEC, true),
+  Gateway: object('Gateway', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), GATEWAY_SPEC, true),
+  HTTPRoute: object('HTTPRoute', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), HTTPROUTE_SPEC, true),
+};

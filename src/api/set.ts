@@ -1,0 +1,162 @@
+// Checks across the objects of one input (one `weft up -f` set, one `weft apply`): identities, the one
+// Mesh, ports that cannot work, regular expressions, and references between objects that are both present.
+// A reference to an object outside the set is not an error here: it may already be in the store.
+
+import { ConfigError, formatPath, sortErrors, type PathSeg } from './errors.js';
+import type { Loaded } from './load.js';
+import type { Issue } from './source.js';
+import { keyOf, type Gateway, type HTTPRoute, type Service, type SourceRef } from './types.js';
+
+export function validateSet(objects: Loaded[]): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const report = (l: Loaded, issue: Issue) => errors.push(errorAt(l, issue));
+
+  // Identity: kind/namespace/name once.
+  const byKey = new Map<string, Loaded>();
+  for (const l of objects) {
+    const k = keyOf(l.resource);
+    const first = byKey.get(k);
+    if (first === undefined) {
+      byKey.set(k, l);
+      continue;
+    }
+    const r = l.resource;
+    report(l, {
+      path: ['metadata', 'name'], code: 'duplicate',
+      message: `${r.kind} ${r.metadata.namespace === undefined ? '' : `${r.metadata.namespace}/`}${r.metadata.name} is defined twice`,
+      hint: `first defined at ${where(first.source)}`,
+    });
+  }
+
+  const meshes = objects.filter((l) => l.resource.kind === 'Mesh');
+  for (const l of meshes.slice(1)) {
+    if (keyOf(l.resource) === keyOf(meshes[0].resource)) continue; // already reported as a duplicate
+    report(l, { path: ['kind'], code: 'duplicate', message: 'only one Mesh is allowed', hint: `the Mesh ${meshes[0].resource.metadata.name} is defined at ${where(meshes[0].source)}` });
+  }
+  const defaultNs = (meshes[0]?.resource.kind === 'Mesh' ? meshes[0].resource.spec.defaults?.namespace : undefined) ?? 'default';
+  const nsOf = (r: { metadata: { namespace?: string } }) => r.metadata.namespace ?? defaultNs;
+
+  for (const l of objects) {
+    const r = l.resource;
+    if (r.kind === 'Workload' && r.spec.port !== 0 && r.spec.replicas > 1) {
+      report(l, {
+        path: ['spec', 'port'], code: 'conflict',
+        message: `a fixed port cannot be shared by ${r.spec.replicas} replicas`,
+        hint: 'set port: 0 to let the runtime pick a free port for each replica, or replicas: 1',
+      });
+    }
+    if (r.kind === 'HTTPRoute') checkRegexes(r, (issue) => report(l, issue));
+  }
+
+  // References between objects of the set.
+  const services = new Map<string, Service>();
+  const gateways = new Map<string, Gateway>();
+  for (const l of objects) {
+    const r = l.resource;
+    if (r.kind === 'Service') services.set(`${nsOf(r)}/${r.metadata.name}`, r);
+    if (r.kind === 'Gateway') gateways.set(`${nsOf(r)}/${r.metadata.name}`, r);
+  }
+  for (const l of objects) {
+    if (l.resource.kind !== 'HTTPRoute') continue;
+    checkReferences(l.resource, nsOf(l.resource), services, gateways, (issue) => report(l, issue));
+  }
+
+  checkGatewayPorts(objects.filter((l) => l.resource.kind === 'Gateway'), report);
+  return sortErrors(errors);
+}
+
+function where(s: SourceRef): string {
+  return `${s.file}:${s.line}:${s.column}`;
+}
+
+export function errorAt(l: Loaded, issue: Issue): ConfigError {
+  const pos = l.locate?.(issue.at ?? issue.path, issue.key === true && issue.at === undefined) ?? l.source;
+  return new ConfigError({
+    file: pos.file, line: pos.line, column: pos.column, path: formatPath(issue.path), message: issue.message, code: issue.code,
+    ...(issue.hint !== undefined ? { hint: issue.hint } : {}),
+  });
+}
+
+/** Regular expressions are JavaScript RegExp syntax, compiled as `new RegExp(value)`: the proxy does the same. */
+function checkRegexes(r: HTTPRoute, report: (i: Issue) => void): void {
+  const tryCompile = (value: string, path: PathSeg[]) => {
+    try {
+      new RegExp(value);
+    } catch (e) {
+      // V8 says "Invalid regular expression: /<source>/: <reason>"; the source is already in the file.
+      const msg = (e as Error).message;
+      const prefix = `Invalid regular expression: /${value}/: `;
+      const reason = msg.startsWith(prefix) ? msg.slice(prefix.length) : msg;
+      report({ path, code: 'regex', message: `invalid regular expression: ${reason}`, hint: 'JavaScript RegExp syntax, compiled without flags' });
+    }
+  };
+  r.spec.rules.forEach((rule, i) => rule.matches.forEach((m, j) => {
+    const at: PathSeg[] = ['spec', 'rules', i, 'matches', j];
+    if (m.path.type === 'RegularExpression') tryCompile(m.path.value, [...at, 'path', 'value']);
+    (m.headers ?? []).forEach((h, k) => { if (h.type === 'RegularExpression') tryCompile(h.value, [...at, 'headers', k, 'value']); });
+    (m.queryParams ?? []).forEach((q, k) => { if (q.type === 'RegularExpression') tryCompile(q.value, [...at, 'queryParams', k, 'value']); });
+  }));
+}
+
+function checkReferences(r: HTTPRoute, ns: string, services: Map<string, Service>, gateways: Map<string, Gateway>, report: (i: Issue) => void): void {
+  r.spec.parentRefs.forEach((p, i) => {
+    const at: PathSeg[] = ['spec', 'parentRefs', i];
+    const key = `${p.namespace ?? ns}/${p.name}`;
+    if (p.kind === 'Gateway') {
+      const g = gateways.get(key);
+      if (g === undefined) return;
+      const ls = g.spec.listeners;
+      if (p.sectionName !== undefined && !ls.some((l) => l.name === p.sectionName)) {
+        report({ path: [...at, 'sectionName'], code: 'reference', message: `Gateway ${key} has no listener named "${p.sectionName}"`, hint: `listeners: ${ls.map((l) => l.name).join(', ')}` });
+      }
+      if (p.port !== undefined && !ls.some((l) => l.port === p.port && (p.sectionName === undefined || l.name === p.sectionName))) {
+        report({ path: [...at, 'port'], code: 'reference', message: `Gateway ${key} has no listener on port ${p.port}${p.sectionName === undefined ? '' : ` named "${p.sectionName}"`}`, hint: `listener ports: ${ls.map((l) => l.port).join(', ')}` });
+      }
+    } else {
+      const s = services.get(key);
+      if (s === undefined) return;
+      const ps = s.spec.ports;
+      if (p.sectionName !== undefined && !ps.some((x) => x.name === p.sectionName)) {
+        report({ path: [...at, 'sectionName'], code: 'reference', message: `Service ${key} has no port named "${p.sectionName}"`, hint: portList(s) });
+      }
+      if (p.port !== undefined && !ps.some((x) => x.port === p.port)) {
+        report({ path: [...at, 'port'], code: 'reference', message: `Service ${key} has no port ${p.port}`, hint: portList(s) });
+      }
+    }
+  });
+  r.spec.rules.forEach((rule, i) => (rule.backendRefs ?? []).forEach((b, k) => {
+    const at: PathSeg[] = ['spec', 'rules', i, 'backendRefs', k];
+    const key = `${b.namespace ?? ns}/${b.name}`;
+    const s = services.get(key);
+    if (s === undefined) return;
+    const ps = s.spec.ports;
+    if (b.port === undefined && ps.length > 1) {
+      report({ path: [...at, 'port'], at, code: 'required', message: `is required: Service ${key} has ${ps.length} ports`, hint: portList(s) });
+    } else if (b.port !== undefined && !ps.some((x) => x.port === b.port)) {
+      report({ path: [...at, 'port'], code: 'reference', message: `Service ${key} has no port ${b.port}`, hint: portList(s) });
+    }
+  }));
+}
+
+function portList(s: Service): string {
+  return `its ports: ${s.spec.ports.map((p) => (p.name === undefined ? String(p.port) : `${p.port} (${p.name})`)).join(', ')}`;
+}
+
+/** Two Gateways cannot both bind one port on one address (0.0.0.0 / :: overlap every address). */
+function checkGatewayPorts(gws: Loaded[], report: (l: Loaded, i: Issue) => void): void {
+  const taken: { addr: string; port: number; owner: string }[] = [];
+  const wildcard = (a: string) => a === '0.0.0.0' || a === '::';
+  for (const l of gws) {
+    const g = l.resource as Gateway;
+    const addr = g.spec.addresses?.[0]?.value ?? '127.0.0.1';
+    const mine: { addr: string; port: number; owner: string }[] = [];
+    g.spec.listeners.forEach((ls, i) => {
+      const clash = taken.find((t) => t.port === ls.port && (t.addr === addr || wildcard(t.addr) || wildcard(addr)));
+      if (clash !== undefined) {
+        report(l, { path: ['spec', 'listeners', i, 'port'], code: 'conflict', message: `port ${ls.port} on ${addr} is already used by ${clash.owner}`, hint: 'give each Gateway its own ports' });
+      }
+      mine.push({ addr, port: ls.port, owner: `Gateway ${g.metadata.namespace ?? ''}${g.metadata.namespace === undefined ? '' : '/'}${g.metadata.name} listener ${ls.name}` });
+    });
+    taken.push(...mine);
+  }
+}
