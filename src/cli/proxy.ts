@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runProxy } from '../proxy/main.js';
 import { intArg } from './common.js';
 
 export function registerProxy(program: Command): void {
@@ -22,6 +21,8 @@ export function registerProxy(program: Command): void {
     .option('--token-file <file>', 'bootstrap credential (else $WEFT_PROXY_TOKEN, else from the runtime)')
     .option('--drain-ms <ms>', 'how long in-flight requests may take to finish on stop', intArg('--drain-ms', 0, 600000), 10000)
     .action(async (o) => {
+      // Loaded on demand: a proxy process never loads the config loader, YAML or JSON Schema code.
+      const { runProxy } = await import('../proxy/main.js');
       await runProxy({
         name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, control: o.control, appPort: o.appPort,
         host: o.host, outboundPort: o.outboundPort, inboundPort: o.inboundPort, adminPort: o.adminPort, tokenFile: o.tokenFile, drainMs: o.drainMs,

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadFiles, validateSet } from '../api/load.js';
-import { LocalMesh, type GatewayUrl } from '../runtime/up.js';
+import type { LocalMesh, GatewayUrl } from '../runtime/up.js';
 import { fail } from './common.js';
 
 export interface UpRun {
@@ -11,6 +10,8 @@ export interface UpRun {
 
 /** Validates the files, starts the local mesh and stops it cleanly on SIGINT/SIGTERM. */
 export async function startLocalMesh(files: string[], stateDir: string | undefined, onStop?: () => void): Promise<UpRun> {
+  const { loadFiles, validateSet } = await import('../api/load.js');
+  const { LocalMesh } = await import('../runtime/up.js');
   const { objects, errors } = await loadFiles(files);
   const all = errors.length > 0 ? errors : validateSet(objects);
   if (all.length > 0) {

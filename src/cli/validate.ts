@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadFiles, validateSet } from '../api/load.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -7,6 +6,7 @@ export function registerValidate(program: Command): void {
     .description('check config files offline: every error with file:line:column and field path')
     .requiredOption('-f, --file <file...>', 'files to check')
     .action(async (o: { file: string[] }) => {
+      const { loadFiles, validateSet } = await import('../api/load.js');
       const { objects, errors } = await loadFiles(o.file);
       const all = errors.length > 0 ? errors : validateSet(objects);
       if (all.length > 0) {
