@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import http from 'node:http';
 import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
@@ -143,9 +144,26 @@ test('apps reach services by name through HTTP_PROXY; errors carry x-weft-error'
     const q = await httpCall(gw, `/call/${name}/x`);
     assert.equal(q.json.workload, 'echo-b', name);
   }
-  const nr = await httpCall(gw, '/call/nosuchservice/x');
-  assert.equal(nr.status, 404);
-  assert.equal(nr.headers['x-weft-error'], 'no-route');
+  // Not a mesh service: ALLOW_ANY (the default) passes it through to the named host, which does not resolve here.
+  const nr = await httpCall(gw, '/call/nosuchservice.invalid/x');
+  assert.equal(nr.status, 503);
+  assert.equal(nr.headers['x-weft-error'], 'connect-failure');
+});
+
+test('ALLOW_ANY passes calls to hosts outside the mesh through the sidecar', async () => {
+  const outside = await new Promise<import('node:http').Server>((resolve) => {
+    const s = http.createServer((req, res) => res.end(`outside saw ${req.url} host=${req.headers.host}`));
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const port = (outside.address() as net.AddressInfo).port;
+    const client = mesh.runtime().processes.find((p) => p.name === 'client-0/proxy')!;
+    const r = await httpCall(client.ports!.outbound!, `http://localhost:${port}/ext?q=1`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, `outside saw /ext?q=1 host=localhost:${port}`);
+  } finally {
+    outside.close();
+  }
 });
 
 test('a 90/10 mesh split holds over 1000 requests', async () => {

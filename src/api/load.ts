@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { checkObject } from './checks.js';
 import { ConfigError, ConfigErrors, formatPath, sortErrors, type PathSeg } from './errors.js';
-import { KINDS } from './schemas.js';
+import { API_ALIASES, KINDS } from './schemas.js';
 import { validateSet } from './set.js';
 import { DocLocator, type Issue } from './source.js';
 import { closest } from './suggest.js';
@@ -16,7 +16,7 @@ import { schemaIssues, type KindName } from './validate.js';
 export { ConfigError, ConfigErrors, formatPath } from './errors.js';
 export type { ConfigErrorCode, PathSeg } from './errors.js';
 export { validateSet } from './set.js';
-export { KINDS } from './schemas.js';
+export { API_ALIASES, KINDS, ROOT_NAMESPACE } from './schemas.js';
 
 export interface Loaded {
   resource: AnyResource;
@@ -181,11 +181,13 @@ function identify(obj: Record<string, unknown>): { kind: KindName } | { issues: 
   }
   const k = kind as string;
   const v = apiVersion as string;
-  const exact = KINDS.find((x) => x.kind === k && x.apiVersion === v);
+  const exact = KINDS.find((x) => x.kind === k && (x.apiVersion === v || (API_ALIASES[x.kind]?.includes(v) ?? false)));
   if (exact !== undefined) return { kind: exact.kind };
   const sameKind = KINDS.find((x) => x.kind === k);
   if (sameKind !== undefined) {
-    return { issues: [{ path: ['apiVersion'], code: 'unknown-kind', message: `${k} is not served as ${v}`, hint: `use apiVersion: ${sameKind.apiVersion}` }] };
+    const aliases = API_ALIASES[sameKind.kind];
+    const also = aliases === undefined ? '' : ` (or ${aliases.join(', ')})`;
+    return { issues: [{ path: ['apiVersion'], code: 'unknown-kind', message: `${k} is not served as ${v}`, hint: `use apiVersion: ${sameKind.apiVersion}${also}` }] };
   }
   const near = closest(k, KINDS.map((x) => x.kind));
   return {

@@ -12,10 +12,30 @@ export interface ProxyHello {
 }
 export interface ProxyAck { type: 'ack'; version: string }
 export interface ProxyNack { type: 'nack'; version: string; error: string }
-export type ProxyMessage = ProxyHello | ProxyAck | ProxyNack;
+/** A certificate signing request for the proxy's own key, which never leaves the proxy. */
+export interface ProxyCsr { type: 'csr'; csr: string }
+/** What the proxy is presenting now (after install, renewal or expiry). */
+export interface ProxyCertStatus {
+  type: 'cert-status';
+  certificate: { spiffeId: string; serial: string; notBefore: string; notAfter: string; renewAt: string } | null;
+  /** Set while the proxy fails closed, e.g. "certificate expired at ...". */
+  error?: string;
+  /** How many roots the proxy trusts now (lets CA rotation wait until every proxy has the new bundle). */
+  bundleSize?: number;
+  /** Fingerprint of the trusted roots (first 12 hex of SHA-256 over the PEMs), to check every proxy trusts the same. */
+  bundleId?: string;
+}
+export type ProxyMessage = ProxyHello | ProxyAck | ProxyNack | ProxyCsr | ProxyCertStatus;
 
 export interface ControlSnapshot { type: 'snapshot'; version: string; snapshot: Snapshot }
-export type ControlMessage = ControlSnapshot;
+/** The signed certificate for the last CSR: [leaf, intermediates...] and the roots to trust. */
+export interface ControlCertificate { type: 'certificate'; chain: string[]; bundle: string[] }
+/** A new trust bundle (CA rotation) without a new certificate. */
+export interface ControlBundle { type: 'bundle'; bundle: string[] }
+/** Asks the proxy for a fresh CSR now (CA rotation re-issues every proxy). */
+export interface ControlRenew { type: 'renew' }
+export interface ControlError { type: 'error'; error: string }
+export type ControlMessage = ControlSnapshot | ControlCertificate | ControlBundle | ControlRenew | ControlError;
 
 /** Splits a byte stream into JSON lines. */
 export function lineReader(onLine: (obj: unknown) => void, onBad: (err: Error) => void): (chunk: Buffer | string) => void {

@@ -18,7 +18,18 @@ export const KINDS = [
   { apiVersion: 'v1', kind: 'Service', namespaced: true },
   { apiVersion: GATEWAY_API, kind: 'Gateway', namespaced: true },
   { apiVersion: GATEWAY_API, kind: 'HTTPRoute', namespaced: true },
+  { apiVersion: WEFT_API, kind: 'PeerAuthentication', namespaced: true },
+  { apiVersion: WEFT_API, kind: 'AuthorizationPolicy', namespaced: true },
 ] as const;
+
+/** Other apiVersions a kind is read as, besides its KINDS entry: Istio's, so Istio manifests load unchanged. */
+export const API_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  PeerAuthentication: ['security.istio.io/v1', 'security.istio.io/v1beta1'],
+  AuthorizationPolicy: ['security.istio.io/v1', 'security.istio.io/v1beta1'],
+};
+
+/** Namespace whose PeerAuthentication and AuthorizationPolicy objects apply mesh-wide (Istio's istio-system). */
+export const ROOT_NAMESPACE = 'weft-system';
 
 // --- names -------------------------------------------------------------------------------------------
 
@@ -109,12 +120,13 @@ function metadata(nameSchema: Schema, namespaced: boolean): Schema {
 }
 
 function object(kind: string, apiVersion: string, meta: Schema, spec: Schema, specRequired: boolean): Schema {
+  const aliases = API_ALIASES[kind];
   return {
     type: 'object',
     additionalProperties: false,
     required: ['apiVersion', 'kind', 'metadata', ...(specRequired ? ['spec'] : [])],
     properties: {
-      apiVersion: { type: 'string', const: apiVersion },
+      apiVersion: aliases === undefined ? { type: 'string', const: apiVersion } : { type: 'string', enum: [apiVersion, ...aliases] },
       kind: { type: 'string', const: kind },
       metadata: meta,
       spec,
@@ -133,6 +145,18 @@ const MESH_SPEC: Schema = {
     trustDomain: {
       type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-z0-9._-]+$', default: 'cluster.local',
       patternMessage: 'must be a SPIFFE trust domain: lowercase letters, digits, ".", "-" and "_"',
+    },
+    outboundTrafficPolicy: {
+      type: 'object',
+      default: { mode: 'ALLOW_ANY' },
+      additionalProperties: false,
+      properties: { mode: { type: 'string', enum: ['ALLOW_ANY', 'REGISTRY_ONLY'], default: 'ALLOW_ANY' } },
+      'x-unsupported': { egressProxy: 'egressProxy is not implemented by weft' },
+    },
+    // Bounds (checks.ts) need the parsed value; the pattern is Go's time.ParseDuration syntax without a sign.
+    certificateLifetime: {
+      type: 'string', maxLength: 64, default: '24h', pattern: '^(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|\u00b5s|ms|s|m|h))+$',
+      patternMessage: 'must be a duration such as "24h", "90m", "1h30m" or "3600s" (units h, m, s, ms)',
     },
     defaults: {
       type: 'object',
@@ -451,6 +475,117 @@ const HTTPROUTE_SPEC: Schema = {
   },
 };
 
+// --- PeerAuthentication and AuthorizationPolicy (Istio's security.istio.io shapes) ----------------------
+
+const WORKLOAD_SELECTOR: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['matchLabels'],
+  properties: { matchLabels: { ...LABELS, minProperties: 1 } },
+};
+
+const MTLS: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { mode: { type: 'string', enum: ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'], default: 'UNSET' } },
+};
+
+const PEER_AUTHENTICATION_SPEC: Schema = {
+  type: 'object',
+  default: {},
+  additionalProperties: false,
+  properties: {
+    selector: WORKLOAD_SELECTOR,
+    mtls: MTLS,
+    portLevelMtls: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { type: 'string', pattern: '^[0-9]{1,5}$', patternMessage: 'must be a port number such as 8080' },
+      additionalProperties: MTLS,
+    },
+  },
+};
+
+/** A non-empty list of non-empty strings: Istio rejects empty values, and an empty list would mean "unset". */
+function strings(item: Schema = {}): Schema {
+  return { type: 'array', minItems: 1, maxItems: 1024, items: { type: 'string', minLength: 1, maxLength: 1024, ...item } };
+}
+const PORT_STRING: Schema = { pattern: '^[0-9]{1,5}$', patternMessage: 'must be a port number written as a string, such as "8080"' };
+
+const AUTHZ_SOURCE: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    principals: strings(), notPrincipals: strings(),
+    namespaces: strings(), notNamespaces: strings(),
+    ipBlocks: strings(), notIpBlocks: strings(),
+  },
+  'x-unsupported': {
+    requestPrincipals: 'requestPrincipals is not implemented: weft has no request (JWT) authentication; match the peer with principals',
+    notRequestPrincipals: 'notRequestPrincipals is not implemented: weft has no request (JWT) authentication; match the peer with notPrincipals',
+    remoteIpBlocks: 'remoteIpBlocks is not implemented: weft does not take the client address from X-Forwarded-For or PROXY protocol; use ipBlocks',
+    notRemoteIpBlocks: 'notRemoteIpBlocks is not implemented: weft does not take the client address from X-Forwarded-For or PROXY protocol; use notIpBlocks',
+    serviceAccounts: 'serviceAccounts is not implemented: use principals ("<trust domain>/ns/<namespace>/sa/<name>")',
+    notServiceAccounts: 'notServiceAccounts is not implemented: use notPrincipals ("<trust domain>/ns/<namespace>/sa/<name>")',
+  },
+};
+
+const AUTHZ_OPERATION: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    methods: strings(), notMethods: strings(),
+    paths: strings(), notPaths: strings(),
+    ports: strings(PORT_STRING), notPorts: strings(PORT_STRING),
+    hosts: strings(), notHosts: strings(),
+  },
+};
+
+const AUTHZ_RULE: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: {
+      type: 'array', maxItems: 256,
+      items: { type: 'object', additionalProperties: false, required: ['source'], properties: { source: AUTHZ_SOURCE } },
+    },
+    to: {
+      type: 'array', maxItems: 256,
+      items: { type: 'object', additionalProperties: false, required: ['operation'], properties: { operation: AUTHZ_OPERATION } },
+    },
+    when: {
+      type: 'array', maxItems: 256,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key'],
+        properties: { key: { type: 'string', minLength: 1, maxLength: 512 }, values: strings(), notValues: strings() },
+      },
+    },
+  },
+};
+
+const AUTHORIZATION_POLICY_SPEC: Schema = {
+  type: 'object',
+  default: {},
+  additionalProperties: false,
+  properties: {
+    selector: WORKLOAD_SELECTOR,
+    action: {
+      type: 'string', enum: ['ALLOW', 'DENY', 'AUDIT'], default: 'ALLOW',
+      'x-unsupported': { CUSTOM: 'action CUSTOM is not implemented: weft has no external authorization providers' },
+    },
+    rules: { type: 'array', maxItems: 1024, items: AUTHZ_RULE },
+  },
+  'x-unsupported': {
+    provider: 'provider is not implemented: weft has no external authorization providers (action CUSTOM)',
+    targetRef: 'targetRef is not implemented: select workloads with selector',
+    targetRefs: 'targetRefs is not implemented: select workloads with selector',
+  },
+};
+
 // --- per kind ----------------------------------------------------------------------------------------
 
 export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
@@ -459,4 +594,6 @@ export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
   Service: object('Service', 'v1', metadata(DNS_1035_LABEL, true), SERVICE_SPEC, true),
   Gateway: object('Gateway', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), GATEWAY_SPEC, true),
   HTTPRoute: object('HTTPRoute', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), HTTPROUTE_SPEC, true),
+  PeerAuthentication: object('PeerAuthentication', WEFT_API, metadata(DNS_SUBDOMAIN, true), PEER_AUTHENTICATION_SPEC, false),
+  AuthorizationPolicy: object('AuthorizationPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), AUTHORIZATION_POLICY_SPEC, false),
 };

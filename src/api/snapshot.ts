@@ -2,7 +2,7 @@
 // It is computed by control/translate from mesh state and holds only what that one proxy needs.
 // Everything here is plain JSON so it can be hashed, diffed and dumped.
 
-import type { HTTPRouteFilter, HTTPRouteMatch } from './types.js';
+import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -15,6 +15,26 @@ export interface Snapshot {
   listeners: ListenerSnap[];
   /** Backends: one per (service, port), keyed by ClusterSnap.name. */
   clusters: ClusterSnap[];
+  security: SecuritySnap;
+}
+
+export interface SecuritySnap {
+  trustDomain: string;
+  /** This proxy's own SPIFFE ID (what its certificate says). */
+  identity: string;
+  /** Inbound mTLS mode for this workload's port, resolved from PeerAuthentication (workload > namespace > mesh). */
+  mtls: MtlsMode;
+  /** AuthorizationPolicies selecting this workload (inbound), in evaluation-independent order. */
+  authz: AuthzPolicySnap[];
+  /** What the outbound side does with a host that is not a mesh service. */
+  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+}
+
+export interface AuthzPolicySnap {
+  /** "<namespace>/<name>" */
+  name: string;
+  action: 'ALLOW' | 'DENY' | 'AUDIT';
+  rules: AuthzRule[];
 }
 
 export interface ServiceSnap {
@@ -81,6 +101,8 @@ export interface ClusterSnap {
   port: number;
   /** Host header a request gets when an app reached this service through its local upstream port. */
   authority: string;
+  /** SPIFFE IDs allowed to serve this service: a server presenting any other identity is refused. */
+  identities: string[];
   endpoints: EndpointSnap[];
 }
 
@@ -92,4 +114,6 @@ export interface EndpointSnap {
   ready: boolean;
   labels: Record<string, string>;
   workload: string;
+  /** "mtls" unless the endpoint's PeerAuthentication mode is DISABLE (then plaintext, like Istio's auto mTLS). */
+  tls: 'mtls' | 'plaintext';
 }

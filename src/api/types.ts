@@ -25,6 +25,10 @@ export interface Resource<K extends string = string, S = unknown> {
 export interface MeshSpec {
   /** SPIFFE trust domain. Default "cluster.local". */
   trustDomain: string;
+  /** Calls to hosts that are not mesh services: ALLOW_ANY passes them through, REGISTRY_ONLY refuses them. Default ALLOW_ANY. */
+  outboundTrafficPolicy?: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
+  /** Workload certificate lifetime, e.g. "24h", "90m". Default "24h". */
+  certificateLifetime?: string;
   defaults: {
     /** Namespace for objects that name none. Default "default". */
     namespace: string;
@@ -151,7 +155,7 @@ export interface HTTPRouteSpec {
 }
 export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy;
 export type Kind = AnyResource['kind'];
 
 /** Where an object came from, for errors and for `weft up -f` file sync. */
@@ -165,3 +169,56 @@ export interface SourceRef {
 export function keyOf(r: { kind: string; metadata: { name: string; namespace?: string } }): string {
   return `${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
 }
+
+// ---- Security (Istio's shapes; apiVersion weft.dev/v1alpha1, security.istio.io/v1 accepted too) ----
+
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+export interface WorkloadSelector {
+  matchLabels: Record<string, string>;
+}
+export interface PeerAuthenticationSpec {
+  /** No selector: applies to the whole namespace (or mesh-wide in the root namespace, "weft-system"). */
+  selector?: WorkloadSelector;
+  mtls?: { mode: MtlsMode | 'UNSET' };
+  /** Keyed by the workload's port (local mode: the app port given in Workload.spec.port, or the Service targetPort). */
+  portLevelMtls?: Record<string, { mode: MtlsMode | 'UNSET' }>;
+}
+export type PeerAuthentication = Resource<'PeerAuthentication', PeerAuthenticationSpec>;
+
+export interface AuthzSource {
+  principals?: string[];
+  notPrincipals?: string[];
+  namespaces?: string[];
+  notNamespaces?: string[];
+  ipBlocks?: string[];
+  notIpBlocks?: string[];
+}
+export interface AuthzOperation {
+  methods?: string[];
+  notMethods?: string[];
+  paths?: string[];
+  notPaths?: string[];
+  ports?: string[];
+  notPorts?: string[];
+  hosts?: string[];
+  notHosts?: string[];
+}
+export interface AuthzCondition {
+  /** request.headers[<name>], source.principal, source.namespace, source.ip, destination.port, request.method, request.path... */
+  key: string;
+  values?: string[];
+  notValues?: string[];
+}
+export interface AuthzRule {
+  from?: { source: AuthzSource }[];
+  to?: { operation: AuthzOperation }[];
+  when?: AuthzCondition[];
+}
+export interface AuthorizationPolicySpec {
+  selector?: WorkloadSelector;
+  /** Default ALLOW. */
+  action: 'ALLOW' | 'DENY' | 'AUDIT';
+  /** Absent or empty with ALLOW: matches nothing, so the workload denies everything (the default-deny idiom). */
+  rules?: AuthzRule[];
+}
+export type AuthorizationPolicy = Resource<'AuthorizationPolicy', AuthorizationPolicySpec>;

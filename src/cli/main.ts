@@ -10,6 +10,9 @@ import { registerValidate } from './validate.js';
 import { registerApply } from './apply.js';
 import { registerStatus } from './status.js';
 import { registerProxyConfig } from './proxy-config.js';
+import { registerIdentity } from './identity.js';
+import { registerCa } from './ca.js';
+import { registerCheck } from './check.js';
 
 const program = new Command();
 program
@@ -24,6 +27,9 @@ registerValidate(program);
 registerApply(program);
 registerStatus(program);
 registerProxyConfig(program);
+registerIdentity(program);
+registerCheck(program);
+registerCa(program);
 registerControl(program);
 registerProxy(program);
 

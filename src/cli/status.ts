@@ -12,14 +12,14 @@ export function registerStatus(program: Command): void {
       if (o.output === 'json') {
         process.stdout.write(JSON.stringify({
           control: s.control,
-          proxies: s.proxies.map((p) => ({ name: p.name, workload: p.workload, namespace: p.namespace, kind: p.kind, version: p.version, configVersion: p.configVersion, state: p.state, ...(p.error ? { error: p.error } : {}) })),
+          proxies: s.proxies.map((p) => ({ name: p.name, workload: p.workload, namespace: p.namespace, kind: p.kind, version: p.version, configVersion: p.configVersion, state: p.state, ...(p.error ? { error: p.error } : {}), ...(p.certError ? { certError: p.certError } : {}) })),
           gateways: s.gateways.map((g) => ({ name: g.name, listener: g.listener, url: g.url })),
         }, null, 2) + '\n');
         return;
       }
       process.stdout.write(`control plane ${s.control.version} at ${s.control.url} (mesh ${s.control.mesh}, up since ${s.control.startedAt})\n\n`);
       const rows = [['PROXY', 'KIND', 'WORKLOAD', 'NAMESPACE', 'VERSION', 'CONFIG', 'STATE']];
-      for (const p of s.proxies) rows.push([p.name, p.kind, p.workload, p.namespace, p.version ?? '-', p.configVersion ?? '-', p.state + (p.error ? ` (${p.error})` : '')]);
+      for (const p of s.proxies) rows.push([p.name, p.kind, p.workload, p.namespace, p.version ?? '-', p.configVersion ?? '-', p.state + (p.error ? ` (${p.error})` : '') + (p.certError ? ` CERT: ${p.certError}` : '')]);
       process.stdout.write(table(rows));
       if (s.gateways.length > 0) {
         process.stdout.write('\n');

@@ -13,6 +13,10 @@ import { startApi } from './api/server.js';
 import { loadOrCreateSecrets, verifyProxyToken } from './secrets.js';
 import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
+import { CertificateAuthority } from './ca/index.js';
+import { spiffeId } from './translate/index.js';
+import { parseDuration } from './duration.js';
+import { runChecks } from './checks.js';
 
 export interface ControlOptions {
   stateDir: string;
@@ -24,7 +28,7 @@ export interface ControlOptions {
 
 export interface ControlStatus {
   control: { version: string; url: string; pid: number; startedAt: string; mesh: string };
-  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: 'SYNCED' | 'STALE' | 'NACKED'; error?: string }[];
+  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: 'SYNCED' | 'STALE' | 'NACKED'; error?: string; certError?: string }[];
   gateways: { name: string; listener: string; url: string }[];
 }
 
@@ -67,9 +71,21 @@ export async function runControl(o: ControlOptions): Promise<void> {
     return s;
   };
 
+  const initialMesh = meshOf(store.list().map((s) => s.resource));
+  const ca = await CertificateAuthority.open(store, { trustDomain: initialMesh.trustDomain });
+  // Certificate lifetime: Mesh.spec.certificateLifetime; WEFT_CERT_LIFETIME overrides it for experiments.
+  const certTtlSeconds = () => {
+    const m = store.list().map((s) => s.resource).find((r) => r.kind === 'Mesh');
+    const raw = process.env.WEFT_CERT_LIFETIME ?? (m?.kind === 'Mesh' ? m.spec.certificateLifetime : undefined) ?? '24h';
+    return parseDuration(raw);
+  };
   const push = new PushServer({
     authenticate: (name, token) => verifyProxyToken(secrets.proxyKey, name, token),
     snapshotFor,
+    signCsr: async (ref, csr) => {
+      const issued = await ca.signCsr(csr, { namespace: ref.namespace, serviceAccount: ref.serviceAccount }, certTtlSeconds());
+      return { chain: issued.chainPem, bundle: ca.trustBundle(), serial: issued.serial };
+    },
     log,
   });
   // Coalesce bursts (a file save, a registry report) into one recomputation.
@@ -90,6 +106,44 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const xdsPort = await push.listen(o.xdsPort, o.host);
   const url = (port: number) => `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
+  // CA rotation without downtime: every proxy trusts old+new roots, then every proxy gets a certificate
+  // from the new intermediate, then the old root goes. Each step waits for every connected proxy.
+  const waitAll = async (what: string, ok: (c: ReturnType<typeof push.connected>[number]) => boolean, timeoutMs = 60_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const behind = push.connected().filter((c) => !ok(c));
+      if (behind.length === 0) return;
+      if (Date.now() > end) throw new Error(`CA rotation stopped: ${behind.map((c) => c.ref.name).join(', ')} did not ${what} within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  let rotating = false;
+  const rotate = async (): Promise<string[]> => {
+    if (rotating) throw new Error('a CA rotation is already running');
+    rotating = true;
+    const steps: string[] = [];
+    try {
+      await ca.beginRotation();
+      const both = ca.trustBundle();
+      push.broadcast({ type: 'bundle', bundle: both });
+      await waitAll('take the extended trust bundle', (c) => c.bundleSize === both.length);
+      steps.push(`trust bundle extended to ${both.length} roots on every proxy`);
+      await ca.switchSigning();
+      push.broadcast({ type: 'renew' });
+      await waitAll('present a certificate from the new CA', (c) => c.issuedSerial !== undefined && c.certificate?.serial === c.issuedSerial && !c.certError);
+      steps.push('every proxy re-issued by the new intermediate');
+      await ca.finishRotation();
+      const only = ca.trustBundle();
+      push.broadcast({ type: 'bundle', bundle: only });
+      await waitAll('drop the old root', (c) => c.bundleSize === only.length);
+      steps.push('old root removed from every proxy');
+      log(`CA rotation done: ${steps.join('; ')}`);
+      return steps;
+    } finally {
+      rotating = false;
+    }
+  };
+
   const status = (): ControlStatus => {
     // A push still waiting out its coalescing window goes now, so status never reports a stale SYNCED.
     if (pending !== undefined) {
@@ -108,6 +162,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       proxies.set(c.ref.name, {
         name: c.ref.name, kind: c.ref.kind, workload: c.ref.workload, namespace: c.ref.namespace,
         version: c.proxyVersion, configVersion: c.running?.version ?? c.acked ?? null, state: s.state, ...(s.error ? { error: s.error } : {}),
+        ...(c.certError ? { certError: c.certError } : {}),
       });
     }
     const gateways: ControlStatus['gateways'] = [];
@@ -141,6 +196,29 @@ export async function runControl(o: ControlOptions): Promise<void> {
   let apiPortBound = 0;
   const api = await startApi({
     status,
+    identity: (name) => {
+      const c = push.conns.get(name);
+      if (c === undefined) return undefined;
+      const td = meshOf(state().objects).trustDomain;
+      return { proxy: name, expected: spiffeId(td, c.ref.namespace, c.ref.serviceAccount), certificate: c.certificate ?? null, error: c.certError ?? null, connected: c.connected, bundleSize: c.bundleSize ?? null };
+    },
+    caRotate: async () => ({ status: 200, body: { steps: await rotate() } }),
+    caImport: async (body) => {
+      const b = body as { rootCertPem?: string; intermediateCertPem?: string; intermediateKeyPem?: string };
+      if (typeof b?.rootCertPem !== 'string' || typeof b.intermediateCertPem !== 'string' || typeof b.intermediateKeyPem !== 'string') {
+        return { status: 400, body: { error: 'body must be {"rootCertPem", "intermediateCertPem", "intermediateKeyPem"}' } };
+      }
+      try {
+        await ca.importCa({ rootCertPem: b.rootCertPem, intermediateCertPem: b.intermediateCertPem, intermediateKeyPem: b.intermediateKeyPem });
+      } catch (e) {
+        return { status: 400, body: { error: (e as Error).message } };
+      }
+      push.broadcast({ type: 'bundle', bundle: ca.trustBundle() });
+      push.broadcast({ type: 'renew' });
+      return { status: 200, body: { bundle: ca.trustBundle().length } };
+    },
+    bundle: () => ca.trustBundle(),
+    check: () => runChecks({ controlVersion: VERSION, bundle: ca.trustBundle(), proxies: [...push.conns.values()], snapshotOf: (c) => snapshotFor(c.ref), now: Date.now() }),
     proxyConfig: (name) => {
       const c = push.conns.get(name);
       return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running ?? null };
@@ -159,7 +237,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
 
   writeRunFile({ url: url(api.port), xds: url(xdsPort), token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
   log(`control plane ${VERSION} api=${url(api.port)} xds=${url(xdsPort)} state=${o.stateDir}`);
-  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: url(xdsPort), apiPort: api.port, xdsPort });
+  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: url(xdsPort), apiPort: api.port, xdsPort, bundle: ca.trustBundle() });
 
   let stopping = false;
   const stop = async () => {

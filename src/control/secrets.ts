@@ -31,7 +31,7 @@ export function loadOrCreateSecrets(stateDir: string): Secrets {
  * account tokens will plug in behind the same verify function.
  */
 export function mintProxyToken(key: string, ref: ProxyRef): string {
-  const claims = Buffer.from(JSON.stringify({ n: ref.name, k: ref.kind, w: ref.workload, ns: ref.namespace })).toString('base64url');
+  const claims = Buffer.from(JSON.stringify({ n: ref.name, k: ref.kind, w: ref.workload, ns: ref.namespace, sa: ref.serviceAccount })).toString('base64url');
   const mac = createHmac('sha256', key).update(claims).digest('base64url');
   return `${claims}.${mac}`;
 }
@@ -44,9 +44,10 @@ export function verifyProxyToken(key: string, name: string, token: string): Prox
   const got = Buffer.from(token.slice(dot + 1), 'base64url');
   if (got.length !== want.length || !timingSafeEqual(got, want)) return undefined;
   try {
-    const c = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { n: string; k: 'sidecar' | 'gateway'; w: string; ns: string };
+    const c = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { n: string; k: 'sidecar' | 'gateway'; w: string; ns: string; sa: string };
     if (c.n !== name) return undefined;
-    return { name: c.n, kind: c.k, workload: c.w, namespace: c.ns };
+    if (typeof c.sa !== 'string') return undefined;
+    return { name: c.n, kind: c.k, workload: c.w, namespace: c.ns, serviceAccount: c.sa };
   } catch {
     return undefined;
   }

@@ -25,16 +25,25 @@ export interface CompiledConfig {
   upstreams: Map<string, UpstreamTarget>;
   /** Gateway: one listener per address:port, routes by virtual host. */
   gatewayPorts: Map<string, { address: string; port: number; listeners: string[]; table: RouteTable }>;
-  /** Endpoint addresses in use, so pools of vanished endpoints can be closed. */
+  /** Endpoint pool keys in use, so pools of vanished endpoints can be closed. */
   endpointKeys: Set<string>;
+  /** address:port -> SPIFFE IDs allowed to answer there (the identities of the services it backs). */
+  identities: Map<string, Set<string>>;
 }
 
 export function compileConfig(snap: Snapshot, makeBalancer: BalancerFactory = roundRobin): CompiledConfig {
   const balancers = new Map<string, Balancer>();
   const endpointKeys = new Set<string>();
+  const identities = new Map<string, Set<string>>();
   for (const c of snap.clusters) {
     balancers.set(c.name, makeBalancer(c.endpoints));
-    for (const e of c.endpoints) endpointKeys.add(`${e.address}:${e.port}`);
+    for (const e of c.endpoints) {
+      const k = `${e.address}:${e.port}`;
+      endpointKeys.add(e.tls === 'mtls' ? `mtls:${k}` : k);
+      let ids = identities.get(k);
+      if (ids === undefined) identities.set(k, (ids = new Set()));
+      for (const id of c.identities) ids.add(id);
+    }
   }
 
   // host -> port -> routes
@@ -89,5 +98,5 @@ export function compileConfig(snap: Snapshot, makeBalancer: BalancerFactory = ro
     gatewayPorts.set(key, { address: g.address, port: g.port, listeners: g.listeners, table: (ctx) => selectVirtualHost(vh, ctx.authority) });
   }
 
-  return { snapshot: snap, balancers, byHost, upstreams, gatewayPorts, endpointKeys };
+  return { snapshot: snap, balancers, byHost, upstreams, gatewayPorts, endpointKeys, identities };
 }

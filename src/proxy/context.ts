@@ -27,6 +27,8 @@ export interface Ctx {
   scheme: string;
   /** Headers to send upstream: a copy of the request's with hop-by-hop headers removed. */
   headers: HeaderMap;
+  /** The verified peer of an inbound mTLS connection (undefined for plaintext). */
+  peer?: { spiffeId: string; hash: string };
   route?: RouteDecision;
   /** Name of the chosen backend cluster ("svc.ns:port"). */
   cluster?: string;

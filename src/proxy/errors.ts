@@ -5,6 +5,8 @@ export const ERRORS = {
   'bad-request': { status: 400, flag: 'DPE', text: 'the request could not be parsed or is not allowed' },
   'no-route': { status: 404, flag: 'NR', text: 'no service or route matches the request' },
   'backend-not-found': { status: 500, flag: 'NR', text: 'the matched route names a backend that does not exist, or all its backend weights are 0' },
+  'registry-only': { status: 502, flag: 'NR', text: 'the destination is not a mesh service and the mesh allows only registered destinations (REGISTRY_ONLY)' },
+  'rbac-denied': { status: 403, flag: 'RBAC', text: 'denied by authorization policy' },
   'no-healthy-endpoint': { status: 503, flag: 'UH', text: 'the backend has no ready endpoint' },
   'connect-failure': { status: 503, flag: 'UF', text: 'connecting to the endpoint failed' },
   'upstream-reset': { status: 502, flag: 'UR', text: 'the endpoint closed or reset the connection before a full response' },
@@ -31,7 +33,7 @@ export function classifyUpstreamError(err: unknown, endpoint: string, headersSen
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
   const msg = `endpoint ${endpoint}: ${code || e?.message || String(err)}`;
-  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL')) {
+  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')) {
     return new ProxyError('connect-failure', msg, { cause: err });
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ProxyError('upstream-timeout', msg, { cause: err });

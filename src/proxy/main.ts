@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Proxy } from './proxy.js';
 import { XdsClient } from './xds/client.js';
 import { VERSION } from '../version.js';
+import { IdentityManager } from './tls/manager.js';
 
 export interface ProxyMainOptions {
   name: string;
@@ -49,20 +50,35 @@ async function bootstrapToken(o: ProxyMainOptions): Promise<string> {
 
 export async function runProxy(o: ProxyMainOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
+  // eslint-disable-next-line prefer-const
+  let xds: XdsClient;
+  const identity = new IdentityManager({
+    sendCsr: (csr) => xds.send({ type: 'csr', csr }),
+    onStatus: ({ info, renewAt, error }) => xds.send({
+      type: 'cert-status',
+      certificate: info === null ? null : { spiffeId: info.spiffeId, serial: info.serial, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), renewAt: renewAt?.toISOString() ?? '' },
+      ...(error ? { error } : {}),
+      bundleSize: identity.current?.bundle.length,
+      bundleId: identity.bundleId,
+    }),
+    log,
+  });
   const proxy = new Proxy({
     name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, appPort: o.appPort, host: o.host,
-    ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort }, log,
+    ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort }, identity, log,
   });
   const token = await bootstrapToken(o);
   await proxy.start();
   let announced = false;
   const report = () => {
-    if (!process.send) return;
+    // Ready for the runtime once it has both its config and its certificate.
+    if (!process.send || proxy.version === null || identity.current === undefined) return;
     const msg: ProxyIpc = { type: announced ? 'ports' : 'ready', ports: proxy.ports(), configVersion: proxy.version };
     announced = true;
     process.send(msg);
   };
-  const xds = new XdsClient({
+  identity.onChange(() => { if (!announced) report(); });
+  xds = new XdsClient({
     url: o.control,
     token,
     hello: { proxy: { name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, version: VERSION } },
@@ -73,6 +89,21 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
       await proxy.apply(snap);
       log(`applied config ${snap.version}`);
       if (first || process.send) report();
+    },
+    onConnected: () => {
+      const c = identity.current;
+      if (identity.needsCertificate) identity.requestCertificate().catch((e) => log(`cannot create CSR: ${(e as Error).message}`));
+      else if (c) xds.send({ type: 'cert-status', certificate: { spiffeId: c.info.spiffeId, serial: c.info.serial, notBefore: c.info.notBefore.toISOString(), notAfter: c.info.notAfter.toISOString(), renewAt: identity.renewAtIso }, bundleSize: c.bundle.length, bundleId: identity.bundleId });
+    },
+    onMessage: (m) => {
+      try {
+        if (m.type === 'certificate') identity.install(m.chain, m.bundle);
+        else if (m.type === 'bundle') identity.setBundle(m.bundle);
+        else if (m.type === 'renew') void identity.requestCertificate();
+        else if (m.type === 'error') log(`control plane: ${m.error}`);
+      } catch (e) {
+        log(`rejected ${m.type} from control plane: ${(e as Error).message}`);
+      }
     },
   });
   xds.start();

@@ -11,6 +11,9 @@ import { buildOutbound } from './outbound/index.js';
 import { buildInbound } from './inbound/index.js';
 import { compileConfig, type CompiledConfig } from './config.js';
 import { startAdmin, type AdminServer } from './admin/index.js';
+import type { IdentityManager } from './tls/manager.js';
+import { InboundTlsListener, type PeerTagged } from './tls/inbound.js';
+import { mtlsConnector, newTlsStats } from './tls/connector.js';
 
 export interface ProxyOptions {
   name: string;
@@ -22,6 +25,7 @@ export interface ProxyOptions {
   /** Address local listeners bind to (outbound, inbound, per-service ports, admin). */
   host: string;
   ports: { outbound: number; inbound: number; admin: number };
+  identity: IdentityManager;
   log: (msg: string) => void;
 }
 
@@ -40,9 +44,11 @@ const unavailable: Service<Ctx> = async (ctx) => {
 };
 
 export class Proxy {
-  private readonly pools = new Pools();
+  readonly stats = { ...newTlsStats(), rejectedPlaintext: 0 };
+  private readonly pools: Pools;
   private outbound: HttpListener | undefined;
   private inbound: HttpListener | undefined;
+  private inboundTls: InboundTlsListener | undefined;
   private readonly upstreamListeners = new Map<string, HttpListener>();
   private readonly gatewayListeners = new Map<string, HttpListener>();
   private admin: AdminServer | undefined;
@@ -51,7 +57,25 @@ export class Proxy {
   private applying: Promise<void> = Promise.resolve();
   draining = false;
 
-  constructor(readonly opts: ProxyOptions) {}
+  constructor(readonly opts: ProxyOptions) {
+    opts.identity.onChange(() => {
+      if (opts.identity.expired) {
+        // Fail closed: no request rides on a connection authenticated by an expired certificate.
+        this.pools.dropMtls();
+        this.inboundTls?.dropTls();
+      }
+    });
+    this.pools = new Pools({
+      connections: 256,
+      connectTimeoutMs: 5000,
+      mtls: (endpoint) => mtlsConnector({
+        identity: opts.identity,
+        trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
+        allowed: (ep) => this.current?.identities.get(ep),
+        stats: this.stats,
+      }, endpoint),
+    });
+  }
 
   get version(): string | null {
     return this.current?.snapshot.version ?? null;
@@ -60,7 +84,7 @@ export class Proxy {
     return this.current?.snapshot;
   }
   get ready(): boolean {
-    return this.current !== undefined && !this.draining;
+    return this.current !== undefined && !this.draining && this.opts.identity.current !== undefined && !this.opts.identity.expired;
   }
 
   async start(): Promise<void> {
@@ -71,8 +95,20 @@ export class Proxy {
       await this.outbound.listen(o.ports.outbound, o.host);
       if (o.appPort !== undefined) {
         this.appPool = new Pool(`http://127.0.0.1:${o.appPort}`, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
-        this.inbound = new HttpListener(buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${o.appPort}`, log: o.log }));
-        await this.inbound.listen(o.ports.inbound, o.host);
+        // Requests reach the inbound HTTP server only through the TLS front, which verifies and tags peers.
+        this.inbound = new HttpListener(unavailable);
+        this.inbound.prepare = (ctx) => {
+          ctx.peer = (ctx.req.socket as PeerTagged).weftPeer;
+        };
+        this.inboundTls = new InboundTlsListener({
+          http: this.inbound,
+          identity: o.identity,
+          trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
+          mode: () => this.current?.snapshot.security.mtls ?? 'STRICT',
+          stats: this.stats,
+          log: o.log,
+        });
+        await this.inboundTls.listen(o.ports.inbound, o.host);
       }
     }
   }
@@ -85,7 +121,7 @@ export class Proxy {
       const g = this.current?.gatewayPorts.get(k);
       for (const name of g?.listeners ?? []) listeners.push({ name, address: g!.address, port: l.port });
     }
-    return { admin: this.admin?.port ?? 0, outbound: this.outbound?.port, inbound: this.inbound?.port, upstreams, listeners };
+    return { admin: this.admin?.port ?? 0, outbound: this.outbound?.port, inbound: this.inboundTls?.port, upstreams, listeners };
   }
 
   /** Applies a snapshot all-or-nothing. Throws (and changes nothing) when it cannot be applied. */
@@ -99,8 +135,9 @@ export class Proxy {
     if (this.draining) throw new Error('proxy is shutting down');
     const cfg = compileConfig(snap);
     const log = this.opts.log;
-    const outbound = (table: CompiledConfig['byHost'], edge: boolean) =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, log });
+    const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, log });
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
@@ -128,7 +165,8 @@ export class Proxy {
     for (const [map, key, l] of fresh) map.set(key, l);
 
     // Swap: every listener gets a stack built from the new snapshot.
-    if (this.outbound) this.outbound.service = outbound(cfg.byHost, false);
+    if (this.outbound) this.outbound.service = outbound(cfg.byHost, false, snap.security.outboundTrafficPolicy);
+    if (this.inbound && inbound) this.inbound.service = inbound;
     for (const [key, g] of cfg.gatewayPorts) this.gatewayListeners.get(key)!.service = outbound(g.table, true);
     for (const [key, u] of cfg.upstreams) {
       const l = this.upstreamListeners.get(key)!;
@@ -152,8 +190,9 @@ export class Proxy {
   /** Graceful stop: refuse new requests, finish in-flight ones (up to graceMs), close everything. */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    const all = [this.outbound, this.inbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
-    await Promise.all(all.map((l) => l.drain(graceMs)));
+    const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
+    await Promise.all([...all.map((l) => l.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
+    this.opts.identity.stop();
     await this.pools.close();
     await this.appPool?.close();
     await this.admin?.close();

@@ -172,7 +172,7 @@ export class LocalMesh {
       if (r.ports?.inbound === undefined) continue;
       out.push({
         proxy: r.ref.name, workload: r.ref.workload, namespace: r.ref.namespace, serviceAccount: r.workload.spec.serviceAccount,
-        address: this.host, port: r.ports.inbound, ready: r.ready && !this.stopping, labels: r.workload.metadata.labels ?? {},
+        address: this.host, port: r.ports.inbound, ready: r.ready && !this.stopping, labels: r.workload.metadata.labels ?? {}, appPort: r.appPort,
       });
     }
     return out;
@@ -207,7 +207,7 @@ export class LocalMesh {
   }
 
   private startGateway(g: Gateway): Promise<GatewayUrl[]> {
-    const ref: ProxyRef = { name: gatewayProxyName(g), kind: 'gateway', workload: g.metadata.name, namespace: g.metadata.namespace ?? 'default' };
+    const ref: ProxyRef = { name: gatewayProxyName(g), kind: 'gateway', workload: g.metadata.name, namespace: g.metadata.namespace ?? 'default', serviceAccount: gatewayProxyName(g) };
     const entry = { ref, proc: { name: ref.name, restarts: 0 } as Proc, listeners: [] as GatewayUrl[] };
     this.gateways.push(entry);
     this.logs.register(ref.name);
@@ -235,7 +235,7 @@ export class LocalMesh {
     const name = `${w.metadata.name}-${i}`;
     const appPort = w.spec.port !== 0 ? w.spec.port : await freePort(this.host);
     const r: Replica = {
-      ref: { name, kind: 'sidecar', workload: w.metadata.name, namespace: ns }, workload: w, appPort,
+      ref: { name, kind: 'sidecar', workload: w.metadata.name, namespace: ns, serviceAccount: w.spec.serviceAccount }, workload: w, appPort,
       proxy: { name: `${name}/proxy`, restarts: 0 }, app: { name, restarts: 0 }, ready: false,
     };
     this.replicas.push(r);

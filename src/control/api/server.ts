@@ -7,6 +7,11 @@ import { timingSafeEqual } from 'node:crypto';
 export interface ApiHandlers {
   status(): unknown;
   proxyConfig(name: string): unknown | undefined;
+  identity(name: string): unknown | undefined;
+  caRotate(): Promise<{ status: number; body: unknown }>;
+  caImport(body: unknown): Promise<{ status: number; body: unknown }>;
+  bundle(): string[];
+  check(): unknown;
   apply(text: string, file: string): Promise<{ status: number; body: unknown }>;
   delete(text: string, file: string): Promise<{ status: number; body: unknown }>;
   report(runtime: string, body: unknown): Promise<{ status: number; body: unknown }>;
@@ -36,6 +41,20 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       if (req.method === 'GET' && parts[1] === 'proxies' && parts[2] && parts[3] === 'config') {
         const c = h.proxyConfig(decodeURIComponent(parts[2]));
         return c === undefined ? send(404, { error: `no proxy named ${parts[2]}` }) : send(200, c);
+      }
+      if (req.method === 'GET' && parts[1] === 'proxies' && parts[2] && parts[3] === 'identity') {
+        const c = h.identity(decodeURIComponent(parts[2]));
+        return c === undefined ? send(404, { error: `no proxy named ${parts[2]} has connected` }) : send(200, c);
+      }
+      if (req.method === 'GET' && parts[1] === 'check') return send(200, h.check());
+      if (req.method === 'GET' && parts[1] === 'ca' && parts[2] === 'bundle') return send(200, { bundle: h.bundle() });
+      if (req.method === 'POST' && parts[1] === 'ca' && parts[2] === 'rotate') {
+        const r = await h.caRotate();
+        return send(r.status, r.body);
+      }
+      if (req.method === 'POST' && parts[1] === 'ca' && parts[2] === 'import') {
+        const r = await h.caImport(JSON.parse(body));
+        return send(r.status, r.body);
       }
       if (req.method === 'POST' && (parts[1] === 'apply' || parts[1] === 'delete')) {
         const { text, file } = JSON.parse(body) as { text: string; file: string };

@@ -9,9 +9,10 @@ import { mintProxyToken, verifyProxyToken } from '../secrets.js';
 import type { ProxyRef } from '../translate/index.js';
 
 const KEY = 'test-key';
-const ref: ProxyRef = { name: 'web-0', kind: 'sidecar', workload: 'web', namespace: 'default' };
+const ref: ProxyRef = { name: 'web-0', kind: 'sidecar', workload: 'web', namespace: 'default', serviceAccount: 'web' };
 const snap = (version: string): Snapshot => ({
-  version, proxy: { ...ref }, mesh: { name: 'm', trustDomain: 't', defaultNamespace: 'default' }, services: [], listeners: [], clusters: [],
+  version, proxy: { name: ref.name, kind: ref.kind, workload: ref.workload, namespace: ref.namespace }, mesh: { name: 'm', trustDomain: 't', defaultNamespace: 'default' }, services: [], listeners: [], clusters: [],
+  security: { trustDomain: 't', identity: 'spiffe://t/ns/default/sa/web', mtls: 'STRICT', authz: [], outboundTrafficPolicy: 'ALLOW_ANY' },
 });
 
 async function until(what: string, fn: () => boolean, ms = 5000): Promise<void> {
@@ -23,7 +24,7 @@ async function until(what: string, fn: () => boolean, ms = 5000): Promise<void> 
 }
 
 function setup(current: { v: string }) {
-  const server = new PushServer({ authenticate: (n, t) => verifyProxyToken(KEY, n, t), snapshotFor: () => snap(current.v), log: () => {} });
+  const server = new PushServer({ authenticate: (n, t) => verifyProxyToken(KEY, n, t), snapshotFor: () => snap(current.v), signCsr: async () => { throw new Error('no CA in this test'); }, log: () => {} });
   return server;
 }
 

@@ -3,7 +3,7 @@
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Snapshot } from '../../api/snapshot.js';
-import { lineReader, STREAM_PATH, type ProxyHello, type ProxyMessage } from '../../api/push.js';
+import { lineReader, STREAM_PATH, type ControlMessage, type ProxyCertStatus, type ProxyHello, type ProxyMessage } from '../../api/push.js';
 import type { ProxyRef } from '../translate/index.js';
 
 export interface ProxyConn {
@@ -20,12 +20,21 @@ export interface ProxyConn {
   running?: Snapshot;
   /** Version reported in hello: what it ran before this connection. */
   helloVersion: string | null;
+  /** The certificate the proxy says it presents, and any error it reports (e.g. expired: failing closed). */
+  certificate?: ProxyCertStatus['certificate'];
+  certError?: string;
+  bundleSize?: number;
+  bundleId?: string;
+  /** Serial of the certificate last issued to it. */
+  issuedSerial?: string;
 }
 
 export interface PushServerOptions {
   /** Checks the bootstrap credential; returns the identity it is bound to, or undefined. */
   authenticate: (name: string, token: string) => ProxyRef | undefined;
   snapshotFor: (ref: ProxyRef) => Snapshot;
+  /** Signs a CSR for the identity the proxy's credential is bound to: the chain and the roots to trust. */
+  signCsr: (ref: ProxyRef, csrPem: string) => Promise<{ chain: string[]; bundle: string[]; serial: string }>;
   log: (msg: string) => void;
 }
 
@@ -104,7 +113,7 @@ export class PushServer {
     const old = this.conns.get(ref.name);
     const conn: ProxyConn = {
       ref, proxyVersion: hello.proxy.version, connected: true, connectedAt: Date.now(), lastSeen: Date.now(),
-      helloVersion: hello.configVersion, running: old?.running,
+      helloVersion: hello.configVersion, running: old?.running, certificate: old?.certificate, issuedSerial: old?.issuedSerial,
       acked: old?.running?.version === hello.configVersion ? hello.configVersion ?? undefined : undefined,
     };
     this.conns.set(ref.name, conn);
@@ -126,7 +135,37 @@ export class PushServer {
     } else if (msg.type === 'nack') {
       c.nacked = { version: msg.version, error: msg.error };
       this.opts.log(`proxy ${c.ref.name} rejected config ${msg.version}: ${msg.error}`);
+    } else if (msg.type === 'csr') {
+      this.opts.signCsr(c.ref, msg.csr).then(
+        (r) => {
+          c.issuedSerial = r.serial;
+          this.send(live, { type: 'certificate', chain: r.chain, bundle: r.bundle });
+        },
+        (e) => {
+          this.opts.log(`refused CSR from ${c.ref.name}: ${(e as Error).message}`);
+          this.send(live, { type: 'error', error: `CSR refused: ${(e as Error).message}` });
+        },
+      );
+    } else if (msg.type === 'cert-status') {
+      c.certificate = msg.certificate;
+      c.certError = msg.error;
+      if (msg.bundleSize !== undefined) c.bundleSize = msg.bundleSize;
+      if (msg.bundleId !== undefined) c.bundleId = msg.bundleId;
+      if (msg.error) this.opts.log(`proxy ${c.ref.name}: ${msg.error}`);
     }
+  }
+
+  private send(live: Live, m: ControlMessage): void {
+    if (!live.stream.destroyed) live.stream.write(JSON.stringify(m) + '\n');
+  }
+
+  /** Sends a message to every connected proxy (trust bundle updates, renew requests). */
+  broadcast(m: ControlMessage): void {
+    for (const l of this.live.values()) this.send(l, m);
+  }
+
+  connected(): ProxyConn[] {
+    return [...this.live.values()].map((l) => l.conn);
   }
 
   /** Recomputes every connected proxy's snapshot and sends those that changed. */

@@ -27,7 +27,7 @@ const state: MeshState = {
   objects: [svc('web', { app: 'web' }), svc('catalog', { app: 'catalog' }), svc('catalog-v1', { app: 'catalog', version: 'v1' }), svc('catalog-v2', { app: 'catalog', version: 'v2' }), svc('other', { app: 'x' }, 8080, 'ops'), split, gateway, webRoute],
   endpoints: [ep('web-0', { app: 'web' }), ep('catalog-v1-0', { app: 'catalog', version: 'v1' }), ep('catalog-v1-1', { app: 'catalog', version: 'v1' }, false), ep('catalog-v2-0', { app: 'catalog', version: 'v2' })],
 };
-const web = { name: 'web-0', kind: 'sidecar' as const, workload: 'web', namespace: 'default' };
+const web = { name: 'web-0', kind: 'sidecar' as const, workload: 'web', namespace: 'default', serviceAccount: 'web' };
 
 test('a sidecar gets every service with short names only for its own namespace', () => {
   const s = translate(state, web);
@@ -59,7 +59,7 @@ test('endpoints follow selectors and carry readiness', () => {
 });
 
 test('a gateway gets its listeners with attached routes and only the clusters they use', () => {
-  const g = translate(state, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default' });
+  const g = translate(state, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' });
   assert.equal(g.services.length, 0);
   assert.equal(g.listeners.length, 1);
   assert.deepEqual(g.listeners[0].virtualHosts.map((v) => v.domains), [['shop.example']]);

@@ -3,11 +3,16 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, BackendRef, Gateway, GatewayListener, HTTPRoute, Mesh, Service,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, Mesh, MtlsMode, PeerAuthentication, Service, Workload,
 } from '../../api/types.js';
 import type {
-  BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
+  AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
 } from '../../api/snapshot.js';
+
+/** Policies in this namespace without a selector apply mesh-wide (Istio's root namespace). */
+export const ROOT_NAMESPACE = 'weft-system';
+/** A new mesh refuses plaintext between workloads unless a PeerAuthentication relaxes it. */
+export const DEFAULT_MTLS: MtlsMode = 'STRICT';
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
@@ -21,6 +26,8 @@ export interface RegisteredEndpoint {
   port: number;
   ready: boolean;
   labels: Record<string, string>;
+  /** The app's own port (what PeerAuthentication portLevelMtls keys on). */
+  appPort?: number;
 }
 
 export interface MeshState {
@@ -33,6 +40,11 @@ export interface ProxyRef {
   kind: 'sidecar' | 'gateway';
   workload: string;
   namespace: string;
+  serviceAccount: string;
+}
+
+export function spiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
 }
 
 const byName = <T extends { metadata: { name: string; namespace?: string } }>(a: T, b: T) =>
@@ -51,10 +63,43 @@ export function meshOf(objects: readonly AnyResource[]): { name: string; trustDo
   };
 }
 
+const selects = (sel: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
+  sel === undefined || Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+const oldestFirst = <T extends AnyResource>(a: T, b: T) =>
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || byName(a, b);
+
+/**
+ * The inbound mTLS mode of a workload, as Istio resolves PeerAuthentication: a policy selecting the workload
+ * beats its namespace's policy, which beats the mesh-wide one (root namespace); the oldest wins a tie;
+ * UNSET inherits from the next level; a port-level setting beats the workload-level one for that port.
+ */
+export function resolveMtls(objects: readonly AnyResource[], namespace: string, labels: Record<string, string>, appPort: number | undefined): MtlsMode {
+  const pas = (objects.filter((o) => o.kind === 'PeerAuthentication') as PeerAuthentication[]).sort(oldestFirst);
+  const workload = pas.find((p) => ns(p) === namespace && p.spec.selector !== undefined && selects(p.spec.selector, labels));
+  const nsWide = pas.find((p) => ns(p) === namespace && p.spec.selector === undefined);
+  const meshWide = pas.find((p) => ns(p) === ROOT_NAMESPACE && p.spec.selector === undefined);
+  let mode: MtlsMode = DEFAULT_MTLS;
+  for (const p of [meshWide, nsWide, workload]) {
+    const m = p?.spec.mtls?.mode;
+    if (m !== undefined && m !== 'UNSET') mode = m;
+  }
+  const port = appPort !== undefined ? workload?.spec.portLevelMtls?.[String(appPort)]?.mode : undefined;
+  if (port !== undefined && port !== 'UNSET') mode = port;
+  return mode;
+}
+
+/** AuthorizationPolicies that apply to a workload: its namespace's and the root namespace's, by selector. */
+export function authzFor(objects: readonly AnyResource[], namespace: string, labels: Record<string, string>): AuthzPolicySnap[] {
+  return (objects.filter((o) => o.kind === 'AuthorizationPolicy') as AuthorizationPolicy[])
+    .filter((p) => (ns(p) === namespace || ns(p) === ROOT_NAMESPACE) && selects(p.spec.selector, labels))
+    .sort(byName)
+    .map((p) => ({ name: `${ns(p)}/${p.metadata.name}`, action: p.spec.action ?? 'ALLOW', rules: p.spec.rules ?? [] }));
+}
+
 /** The proxies the control plane runs for Gateways (one per Gateway object). */
 export function gatewayProxies(state: MeshState): ProxyRef[] {
   return ofKind(state.objects, 'Gateway').map((g) => ({
-    name: gatewayProxyName(g), kind: 'gateway' as const, workload: g.metadata.name, namespace: ns(g),
+    name: gatewayProxyName(g), kind: 'gateway' as const, workload: g.metadata.name, namespace: ns(g), serviceAccount: gatewayProxyName(g),
   }));
 }
 
@@ -74,10 +119,9 @@ function labelsMatch(selector: Record<string, string>, labels: Record<string, st
   return keys.every((k) => labels[k] === selector[k]);
 }
 
-function endpointsOf(svc: Service, endpoints: readonly RegisteredEndpoint[]): EndpointSnap[] {
-  return endpoints
+function endpointsOf(svc: Service, state: MeshState): RegisteredEndpoint[] {
+  return state.endpoints
     .filter((e) => e.namespace === ns(svc) && labelsMatch(svc.spec.selector, e.labels))
-    .map((e) => ({ proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload }))
     .sort((a, b) => a.proxy.localeCompare(b.proxy));
 }
 
@@ -92,10 +136,15 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     const name = clusterName(svc.metadata.name, ns(svc), port);
     if (!clusters.has(name)) {
       const short = ns(svc) === proxy.namespace ? svc.metadata.name : `${svc.metadata.name}.${ns(svc)}`;
+      const eps = endpointsOf(svc, state);
       clusters.set(name, {
         name, service: svc.metadata.name, namespace: ns(svc), port,
         authority: port === 80 ? short : `${short}:${port}`,
-        endpoints: endpointsOf(svc, state.endpoints),
+        identities: [...new Set(eps.map((e) => spiffeId(mesh.trustDomain, e.namespace, e.serviceAccount)))].sort(),
+        endpoints: eps.map((e): EndpointSnap => ({
+          proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
+          tls: resolveMtls(state.objects, e.namespace, e.labels, e.appPort) === 'DISABLE' ? 'plaintext' : 'mtls',
+        })),
       });
     }
     return name;
@@ -167,12 +216,25 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     }
   }
 
+  // This proxy's own workload: its labels and app port decide which security policies select it.
+  const self = state.endpoints.find((e) => e.proxy === proxy.name);
+  const wl = ofKind(state.objects, 'Workload').find((w) => w.metadata.name === proxy.workload && ns(w) === proxy.namespace) as Workload | undefined;
+  const labels = self?.labels ?? wl?.metadata.labels ?? {};
+  const appPort = self?.appPort ?? (wl && wl.spec.port !== 0 ? wl.spec.port : undefined);
+  const meshObj = ofKind(state.objects, 'Mesh')[0] as Mesh | undefined;
   const body = {
     proxy: { name: proxy.name, kind: proxy.kind, workload: proxy.workload, namespace: proxy.namespace },
     mesh,
     services: svcSnaps,
     listeners,
     clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    security: {
+      trustDomain: mesh.trustDomain,
+      identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),
+      mtls: resolveMtls(state.objects, proxy.namespace, labels, appPort),
+      authz: proxy.kind === 'sidecar' ? authzFor(state.objects, proxy.namespace, labels) : [],
+      outboundTrafficPolicy: meshObj?.spec.outboundTrafficPolicy?.mode ?? 'ALLOW_ANY',
+    },
   };
   return { version: versionOf(body), ...body };
 }

@@ -8,6 +8,7 @@ export interface AdminSource {
   readonly version: string | null;
   readonly snapshot: Snapshot | undefined;
   ports(): unknown;
+  readonly stats: unknown;
   readonly opts: { name: string; kind: string; workload: string; namespace: string };
 }
 
@@ -29,7 +30,8 @@ export async function startAdmin(src: AdminSource, host: string, port: number): 
     if (path === '/config_dump') {
       return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), snapshot: src.snapshot ?? null });
     }
-    json(404, { error: `no admin endpoint ${path}; try /healthz, /ready, /config_dump` });
+    if (path === '/stats') return json(200, src.stats);
+    json(404, { error: `no admin endpoint ${path}; try /healthz, /ready, /config_dump, /stats` });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

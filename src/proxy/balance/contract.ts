@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { EndpointSnap } from '../../api/snapshot.js';
 import type { BalancerFactory } from './index.js';
 
-const ep = (n: number, ready = true): EndpointSnap => ({ proxy: `w-${n}`, address: '127.0.0.1', port: 1000 + n, ready, labels: {}, workload: 'w' });
+const ep = (n: number, ready = true): EndpointSnap => ({ proxy: `w-${n}`, address: '127.0.0.1', port: 1000 + n, ready, labels: {}, workload: 'w', tls: 'plaintext' });
 
 export function runBalancerContract(name: string, make: BalancerFactory): void {
   test(`${name}: no endpoints gives undefined`, () => {

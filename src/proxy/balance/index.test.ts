@@ -6,7 +6,7 @@ import { runBalancerContract } from './contract.js';
 runBalancerContract('roundRobin', roundRobin);
 
 test('roundRobin cycles in order', () => {
-  const eps = [1, 2, 3].map((n) => ({ proxy: `p${n}`, address: '127.0.0.1', port: n, ready: true, labels: {}, workload: 'w' }));
+  const eps = [1, 2, 3].map((n) => ({ proxy: `p${n}`, address: '127.0.0.1', port: n, ready: true, labels: {}, workload: 'w', tls: 'plaintext' as const }));
   const b = roundRobin(eps);
   const first = b.pick()!.port;
   const next = [b.pick()!.port, b.pick()!.port, b.pick()!.port];

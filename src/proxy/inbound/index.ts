@@ -4,12 +4,15 @@ import type { Dispatcher } from 'undici';
 import type { Service } from '../stack/index.js';
 import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
+import type { SecuritySnap } from '../../api/snapshot.js';
 import { rescue } from '../layers/rescue/index.js';
+import { setClientCert } from '../layers/identity-headers/index.js';
 import { forwardTo } from '../transport/forward.js';
 
 export interface InboundParams {
   app: Dispatcher;
   appName: string;
+  security: SecuritySnap;
   log: (msg: string) => void;
 }
 
@@ -18,6 +21,8 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
     [
       // Errors below (the app refusing connections, resetting) become one status + x-weft-error.
       rescue({ log: p.log }),
+      // The app sees the peer identity this proxy verified, and no identity header anyone else set.
+      setClientCert({ self: p.security.identity }),
     ],
     // Pooled keep-alive HTTP/1.1 to the local app.
     forwardTo(p.app, p.appName),

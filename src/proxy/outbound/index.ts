@@ -5,6 +5,8 @@ import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
 import { rescue } from '../layers/rescue/index.js';
 import { forwarded } from '../layers/forwarded/index.js';
+import { stripIdentity } from '../layers/identity-headers/index.js';
+import { egress } from '../layers/egress/index.js';
 import { route, split, type RouteTable } from '../layers/route/layer.js';
 import { balance } from '../balance/layer.js';
 import type { Balancer } from '../balance/index.js';
@@ -18,16 +20,23 @@ export interface OutboundParams {
   pools: Pools;
   /** The ingress gateway is the edge: it replaces client-supplied x-forwarded-* instead of trusting them. */
   edge: boolean;
+  /** Sidecar outbound listener only: what to do with hosts that are not mesh services. */
+  outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   log: (msg: string) => void;
 }
 
 export function buildOutbound(p: OutboundParams): Service<Ctx> {
+  const toEndpoint = forward(p.pools);
   return stack<Ctx>(
     [
       // Errors anywhere below become one status + x-weft-error, in one place.
       rescue({ log: p.log }),
+      // Only the mesh sets identity headers: drop any the client sent.
+      stripIdentity(),
       // The next hop learns who asked and under which request id.
       forwarded({ edge: p.edge }),
+      // Hosts that are not mesh services pass through (ALLOW_ANY) or are refused (REGISTRY_ONLY).
+      ...(p.outsideMesh !== undefined ? [egress({ table: p.table, policy: p.outsideMesh, passthrough: toEndpoint })] : []),
       // HTTPRoute matching picks a rule (404 no-route) and answers a rule's redirect itself.
       route(p.table),
       // Weighted backendRefs pick a backend cluster (500 backend-not-found); that backend's filters
@@ -36,7 +45,7 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       // The cluster's balancer picks a ready endpoint (503 no-healthy-endpoint).
       balance(p.balancers),
     ],
-    // Pooled keep-alive HTTP/1.1 to the endpoint, bodies streamed both ways.
-    forward(p.pools),
+    // Pooled keep-alive HTTP/1.1 to the endpoint (mTLS to peer proxies), bodies streamed both ways.
+    toEndpoint,
   );
 }

@@ -11,7 +11,7 @@ export function forward(pools: Pools): Service<Ctx> {
   return (ctx) => {
     const ep = ctx.endpoint;
     if (ep === undefined) return Promise.reject(new ProxyError('internal', 'forward: no endpoint chosen'));
-    return send(ctx, pools.get(ep.address, ep.port), `${ep.address}:${ep.port}`);
+    return send(ctx, pools.get(ep.address, ep.port, ep.tls), `${ep.address}:${ep.port}`);
   };
 }
 

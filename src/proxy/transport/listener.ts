@@ -60,7 +60,8 @@ export class HttpListener {
 
   /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes every connection. */
   async drain(graceMs: number): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // A server fed connections by another listener (the inbound TLS front) is not listening itself.
+    const closed = this.server.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     this.server.closeIdleConnections();
     if (this.inflight > 0) {
       await Promise.race([

@@ -1,21 +1,25 @@
-// Keep-alive HTTP/1.1 connection pools, one per endpoint address. Pools outlive snapshots: a config push
-// that keeps an endpoint keeps its warm connections; endpoints that disappear are closed gracefully.
-import { Pool } from 'undici';
+// Keep-alive HTTP/1.1 connection pools, one per endpoint address and transport. Pools outlive snapshots:
+// a config push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
+import { Pool, type buildConnector } from 'undici';
 
 export interface PoolOptions {
   /** Most connections to one endpoint. */
   connections: number;
   connectTimeoutMs: number;
+  /** Builds the connector for mTLS endpoints (peer proxies). */
+  mtls?: (endpoint: string) => buildConnector.connector;
 }
 
 export class Pools {
   private readonly pools = new Map<string, Pool>();
   constructor(private readonly opts: PoolOptions = { connections: 256, connectTimeoutMs: 5000 }) {}
 
-  get(address: string, port: number): Pool {
-    const key = `${address}:${port}`;
+  get(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): Pool {
+    const endpoint = `${address}:${port}`;
+    const key = tls === 'mtls' ? `mtls:${endpoint}` : endpoint;
     let p = this.pools.get(key);
     if (p === undefined) {
+      if (tls === 'mtls' && this.opts.mtls === undefined) throw new Error(`no mTLS connector configured for ${endpoint}`);
       p = new Pool(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, {
         connections: this.opts.connections,
         connectTimeout: this.opts.connectTimeoutMs,
@@ -23,18 +27,29 @@ export class Pools {
         // Per-route timeouts are a routing policy, not a transport default: no implicit cut-off here.
         headersTimeout: 0,
         bodyTimeout: 0,
+        ...(tls === 'mtls' ? { connect: this.opts.mtls!(endpoint) } : {}),
       });
       this.pools.set(key, p);
     }
     return p;
   }
 
-  /** Closes pools whose address is not in `keep` (after their in-flight requests finish). */
+  /** Closes pools whose endpoint key ("address:port" or "mtls:address:port") is not in `keep`. */
   retain(keep: Set<string>): void {
     for (const [key, p] of this.pools) {
       if (!keep.has(key)) {
         this.pools.delete(key);
         p.close().catch(() => {});
+      }
+    }
+  }
+
+  /** Fail closed: drops every mTLS pool and its connections now (e.g. our certificate expired). */
+  dropMtls(): void {
+    for (const [key, p] of this.pools) {
+      if (key.startsWith('mtls:')) {
+        this.pools.delete(key);
+        p.destroy().catch(() => {});
       }
     }
   }

@@ -14,6 +14,10 @@ export interface XdsClientOptions {
   currentVersion: () => string | null;
   log: (msg: string) => void;
   backoff?: { baseMs: number; maxMs: number };
+  /** Messages other than snapshots (certificates, bundles, renew requests). */
+  onMessage?: (m: ControlMessage) => void;
+  /** Called each time the stream is (re)established, after hello. */
+  onConnected?: () => void;
 }
 
 export class XdsClient {
@@ -78,6 +82,7 @@ export class XdsClient {
       this.connected = true;
       this.attempt = 0;
       this.opts.log(`connected to control plane ${this.opts.url}`);
+      this.opts.onConnected?.();
     });
     stream.on('data', lineReader(
       (m) => this.onMessage(m as ControlMessage),
@@ -98,13 +103,16 @@ export class XdsClient {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  private send(m: ProxyMessage): void {
+  send(m: ProxyMessage): void {
     const s = this.stream;
     if (s && !s.destroyed && s.writable) s.write(JSON.stringify(m) + '\n');
   }
 
   private onMessage(m: ControlMessage): void {
-    if (m?.type !== 'snapshot') return;
+    if (m?.type !== 'snapshot') {
+      this.opts.onMessage?.(m);
+      return;
+    }
     // Apply in order, and skip snapshots superseded while an earlier one was being applied.
     this.pending = m.snapshot;
     this.queue = this.queue.then(async () => {

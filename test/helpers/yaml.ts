@@ -1,0 +1,53 @@
+// Mesh configurations shared by integration tests.
+import { ECHO } from './mesh.js';
+
+export function securityYaml(gwPort: number): string {
+  const wl = (name: string, sa: string) => `---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: ${name}, labels: { app: ${name} } }
+spec:
+  command: ${process.execPath}
+  args: [${JSON.stringify(ECHO)}]
+  serviceAccount: ${sa}
+  readinessProbe: { httpGet: { path: /healthz } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+  selector: { app: ${name} }
+  ports: [{ port: 80 }]
+`;
+  return `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: sec }
+spec: { trustDomain: sec.local }
+${wl('api', 'api-sa')}${wl('admin', 'admin-sa')}${wl('client', 'client-sa')}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec:
+  listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: edge }
+spec:
+  parentRefs: [{ name: edge }]
+  rules:
+  - matches: [{ path: { type: PathPrefix, value: /call } }]
+    backendRefs: [{ name: client, port: 80 }]
+  - backendRefs: [{ name: api, port: 80 }]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: deny-admin-paths }
+spec:
+  selector: { matchLabels: { app: api } }
+  action: DENY
+  rules:
+  - to: [{ operation: { paths: ["/admin*"] } }]
+`;
+}
+
