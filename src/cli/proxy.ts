@@ -19,13 +19,15 @@ export function registerProxy(program: Command): void {
     .option('--inbound-port <port>', 'inbound listener port', intArg('--inbound-port', 0, 65535), 0)
     .option('--admin-port <port>', 'admin listener port', intArg('--admin-port', 0, 65535), 0)
     .option('--token-file <file>', 'bootstrap credential (else $WEFT_PROXY_TOKEN, else from the runtime)')
+    .option('--control-ca <file>', 'PEM roots to verify the control plane with (else from the runtime)')
+    .option('--trust-domain <domain>', "the mesh's trust domain (else from the runtime)")
     .option('--drain-ms <ms>', 'how long in-flight requests may take to finish on stop', intArg('--drain-ms', 0, 600000), 10000)
     .action(async (o) => {
       // Loaded on demand: a proxy process never loads the config loader, YAML or JSON Schema code.
       const { runProxy } = await import('../proxy/main.js');
       await runProxy({
         name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, control: o.control, appPort: o.appPort,
-        host: o.host, outboundPort: o.outboundPort, inboundPort: o.inboundPort, adminPort: o.adminPort, tokenFile: o.tokenFile, drainMs: o.drainMs,
+        host: o.host, outboundPort: o.outboundPort, inboundPort: o.inboundPort, adminPort: o.adminPort, tokenFile: o.tokenFile, controlCaFile: o.controlCa, trustDomain: o.trustDomain, drainMs: o.drainMs,
       });
     });
 }

@@ -17,6 +17,11 @@ import { CertificateAuthority } from './ca/index.js';
 import { spiffeId } from './translate/index.js';
 import { parseDuration } from './duration.js';
 import { runChecks } from './checks.js';
+import { generateKeyAndCsr } from '../proxy/identity/index.js';
+
+/** The control plane's own identity: proxies check its certificate carries exactly this. */
+export const CONTROL_NAMESPACE = 'weft-system';
+export const CONTROL_SERVICE_ACCOUNT = 'weft-control';
 
 export interface ControlOptions {
   stateDir: string;
@@ -79,7 +84,16 @@ export async function runControl(o: ControlOptions): Promise<void> {
     const raw = process.env.WEFT_CERT_LIFETIME ?? (m?.kind === 'Mesh' ? m.spec.certificateLifetime : undefined) ?? '24h';
     return parseDuration(raw);
   };
+  // The config stream runs over TLS with a certificate from the mesh CA (server auth; client auth once the
+  // proxy has its own certificate). Its lifetime is fixed, independent of workload certificate lifetimes.
+  const controlTls = async () => {
+    const { keyPem, csrPem } = await generateKeyAndCsr();
+    const issued = await ca.signCsr(csrPem, { namespace: CONTROL_NAMESPACE, serviceAccount: CONTROL_SERVICE_ACCOUNT }, 24 * 3600);
+    return { key: keyPem, cert: issued.chainPem.join(''), ca: ca.trustBundle() };
+  };
   const push = new PushServer({
+    tls: await controlTls(),
+    expectedPeerId: (ref) => spiffeId(meshOf(state().objects).trustDomain, ref.namespace, ref.serviceAccount),
     authenticate: (name, token) => verifyProxyToken(secrets.proxyKey, name, token),
     snapshotFor,
     signCsr: async (ref, csr) => {
@@ -104,6 +118,10 @@ export async function runControl(o: ControlOptions): Promise<void> {
   registry.onChange(changed);
 
   const xdsPort = await push.listen(o.xdsPort, o.host);
+  const renewControl = setInterval(() => {
+    controlTls().then((t) => push.setTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
+  }, 12 * 3600 * 1000);
+  renewControl.unref();
   const url = (port: number) => `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
   // CA rotation without downtime: every proxy trusts old+new roots, then every proxy gets a certificate
@@ -129,11 +147,13 @@ export async function runControl(o: ControlOptions): Promise<void> {
       await waitAll('take the extended trust bundle', (c) => c.bundleSize === both.length);
       steps.push(`trust bundle extended to ${both.length} roots on every proxy`);
       await ca.switchSigning();
+      push.setTls(await controlTls());
       push.broadcast({ type: 'renew' });
       await waitAll('present a certificate from the new CA', (c) => c.issuedSerial !== undefined && c.certificate?.serial === c.issuedSerial && !c.certError);
       steps.push('every proxy re-issued by the new intermediate');
       await ca.finishRotation();
       const only = ca.trustBundle();
+      push.setTls(await controlTls());
       push.broadcast({ type: 'bundle', bundle: only });
       await waitAll('drop the old root', (c) => c.bundleSize === only.length);
       steps.push('old root removed from every proxy');
@@ -193,6 +213,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision } };
   };
 
+  const xdsUrl = url(xdsPort).replace(/^http:/, 'https:');
   let apiPortBound = 0;
   const api = await startApi({
     status,
@@ -213,6 +234,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       } catch (e) {
         return { status: 400, body: { error: (e as Error).message } };
       }
+      push.setTls(await controlTls());
       push.broadcast({ type: 'bundle', bundle: ca.trustBundle() });
       push.broadcast({ type: 'renew' });
       return { status: 200, body: { bundle: ca.trustBundle().length } };
@@ -235,9 +257,9 @@ export async function runControl(o: ControlOptions): Promise<void> {
   }, secrets.adminToken, o.host, o.apiPort, log);
   apiPortBound = api.port;
 
-  writeRunFile({ url: url(api.port), xds: url(xdsPort), token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
-  log(`control plane ${VERSION} api=${url(api.port)} xds=${url(xdsPort)} state=${o.stateDir}`);
-  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: url(xdsPort), apiPort: api.port, xdsPort, bundle: ca.trustBundle() });
+  writeRunFile({ url: url(api.port), xds: xdsUrl, token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
+  log(`control plane ${VERSION} api=${url(api.port)} xds=${xdsUrl} state=${o.stateDir}`);
+  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: xdsUrl, apiPort: api.port, xdsPort, bundle: ca.trustBundle(), trustDomain: meshOf(state().objects).trustDomain });
 
   let stopping = false;
   const stop = async () => {

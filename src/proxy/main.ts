@@ -5,6 +5,8 @@ import { Proxy } from './proxy.js';
 import { XdsClient } from './xds/client.js';
 import { VERSION } from '../version.js';
 import { IdentityManager } from './tls/manager.js';
+import { X509Certificate } from 'node:crypto';
+import { checkPeerSvid } from './identity/index.js';
 
 export interface ProxyMainOptions {
   name: string;
@@ -18,7 +20,16 @@ export interface ProxyMainOptions {
   inboundPort: number;
   adminPort: number;
   tokenFile?: string;
+  /** Roots to verify the control plane with (when not handed over by the runtime). */
+  controlCaFile?: string;
+  trustDomain?: string;
   drainMs: number;
+}
+
+interface Bootstrap {
+  token: string;
+  bundle: string[];
+  trustDomain: string;
 }
 
 /** Messages a forked proxy sends its parent. */
@@ -26,20 +37,25 @@ export type ProxyIpc =
   | { type: 'ready'; ports: ReturnType<Proxy['ports']>; configVersion: string | null }
   | { type: 'ports'; ports: ReturnType<Proxy['ports']>; configVersion: string | null };
 
-async function bootstrapToken(o: ProxyMainOptions): Promise<string> {
-  if (o.tokenFile) return readFileSync(o.tokenFile, 'utf8').trim();
+async function bootstrap(o: ProxyMainOptions): Promise<Bootstrap> {
+  const fromFiles = (token: string): Bootstrap => ({
+    token,
+    bundle: o.controlCaFile ? [readFileSync(o.controlCaFile, 'utf8')] : [],
+    trustDomain: o.trustDomain ?? 'cluster.local',
+  });
+  if (o.tokenFile) return fromFiles(readFileSync(o.tokenFile, 'utf8').trim());
   const env = process.env.WEFT_PROXY_TOKEN;
   if (env) {
     delete process.env.WEFT_PROXY_TOKEN;
-    return env;
+    return fromFiles(env);
   }
   if (process.send) {
     return new Promise((resolve) => {
       const onMsg = (m: unknown) => {
-        const msg = m as { type?: string; token?: string };
+        const msg = m as { type?: string; token?: string; bundle?: string[]; trustDomain?: string };
         if (msg?.type === 'bootstrap' && typeof msg.token === 'string') {
           process.off('message', onMsg);
-          resolve(msg.token);
+          resolve({ token: msg.token, bundle: msg.bundle ?? [], trustDomain: msg.trustDomain ?? 'cluster.local' });
         }
       };
       process.on('message', onMsg);
@@ -67,7 +83,9 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, appPort: o.appPort, host: o.host,
     ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort }, identity, log,
   });
-  const token = await bootstrapToken(o);
+  const boot = await bootstrap(o);
+  const token = boot.token;
+  const controlId = `spiffe://${boot.trustDomain}/ns/weft-system/sa/weft-control`;
   await proxy.start();
   let announced = false;
   const report = () => {
@@ -90,6 +108,19 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
       log(`applied config ${snap.version}`);
       if (first || process.send) report();
     },
+    tls: o.control.startsWith('https:') ? () => {
+      const id = identity.current;
+      const valid = id !== undefined && !identity.expired;
+      return {
+        ca: id?.bundle ?? boot.bundle,
+        ...(valid ? { key: id.keyPem, cert: id.chain.join('') } : {}),
+        checkServerIdentity: (_host: string, cert: import('node:tls').PeerCertificate) => {
+          const r = checkPeerSvid(new X509Certificate(cert.raw), { trustDomain: boot.trustDomain });
+          if (!r.ok) return new Error(`control plane certificate: ${r.reason}`);
+          return r.spiffeId === controlId ? undefined : new Error(`control plane presented ${r.spiffeId}, expected ${controlId}`);
+        },
+      };
+    } : undefined,
     onConnected: () => {
       const c = identity.current;
       if (identity.needsCertificate) identity.requestCertificate().catch((e) => log(`cannot create CSR: ${(e as Error).message}`));

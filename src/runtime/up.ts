@@ -63,8 +63,11 @@ export class LocalMesh {
   private controlPorts = { api: 0, xds: 0 };
   target: ControlTarget | undefined;
   private xdsUrl = '';
+  /** The mesh CA's roots and trust domain, so a new proxy can verify the control plane before it has a certificate. */
+  private bundle: string[] = [];
+  private trustDomain = '';
   private readonly replicas: Replica[] = [];
-  private readonly gateways: { ref: ProxyRef; proc: Proc; listeners: GatewayUrl[] }[] = [];
+  private readonly gateways: { ref: ProxyRef; proc: Proc; listeners: GatewayUrl[]; ports?: Replica['ports'] }[] = [];
   private stopping = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
@@ -140,8 +143,10 @@ export class LocalMesh {
     this.logs.pipe('control', child.stderr);
     const listening = new Promise<void>((resolve, reject) => {
       child.on('message', (m) => {
-        const msg = m as { type?: string; api: string; xds: string; apiPort: number; xdsPort: number };
+        const msg = m as { type?: string; api: string; xds: string; apiPort: number; xdsPort: number; bundle: string[]; trustDomain: string };
         if (msg?.type === 'listening') {
+          this.bundle = msg.bundle;
+          this.trustDomain = msg.trustDomain;
           this.controlPorts = { api: msg.apiPort, xds: msg.xdsPort };
           this.target = { url: msg.api, token: this.secrets.adminToken };
           this.xdsUrl = msg.xds;
@@ -201,20 +206,21 @@ export class LocalMesh {
     this.logs.pipe(proc.name, child.stdout);
     this.logs.pipe(proc.name, child.stderr);
     // The bootstrap credential travels over the IPC channel only: never argv, env or a file.
-    child.send({ type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref) });
+    child.send({ type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain });
     child.on('message', (m) => onIpc(m as ProxyIpc));
     return child;
   }
 
   private startGateway(g: Gateway): Promise<GatewayUrl[]> {
     const ref: ProxyRef = { name: gatewayProxyName(g), kind: 'gateway', workload: g.metadata.name, namespace: g.metadata.namespace ?? 'default', serviceAccount: gatewayProxyName(g) };
-    const entry = { ref, proc: { name: ref.name, restarts: 0 } as Proc, listeners: [] as GatewayUrl[] };
+    const entry: LocalMesh['gateways'][number] = { ref, proc: { name: ref.name, restarts: 0 }, listeners: [] };
     this.gateways.push(entry);
     this.logs.register(ref.name);
     return new Promise((resolve) => {
       const run = () => {
         const child = this.forkProxy(entry.proc, ref, [], (m) => {
           if (m.type === 'ready' || m.type === 'ports') {
+            entry.ports = m.ports;
             entry.listeners = m.ports.listeners.map((l) => ({ name: g.metadata.name, listener: l.name, url: `http://${l.address === '0.0.0.0' ? '127.0.0.1' : l.address}:${l.port}/` }));
             if (m.type === 'ready') resolve(entry.listeners);
           }
@@ -352,7 +358,7 @@ export class LocalMesh {
   private writeRuntimeFile(): void {
     const procs = [
       { name: 'control', pid: this.control.child?.pid },
-      ...this.gateways.map((g) => ({ name: g.proc.name, pid: g.proc.child?.pid, listeners: g.listeners })),
+      ...this.gateways.map((g) => ({ name: g.proc.name, pid: g.proc.child?.pid, listeners: g.listeners, ports: g.ports })),
       ...this.replicas.flatMap((r) => [{ name: r.proxy.name, pid: r.proxy.child?.pid, ports: r.ports }, { name: r.app.name, pid: r.app.child?.pid, appPort: r.appPort }]),
     ];
     writeFileSync(path.join(this.o.stateDir, 'runtime.json'), JSON.stringify({ pid: process.pid, control: this.target?.url, processes: procs }, null, 2), { mode: 0o600 });

@@ -1,6 +1,7 @@
 // The control plane side of config push: authenticates each proxy's stream, sends it its own snapshot
 // whenever that snapshot's version changes, and records ACK/NACK per proxy for `weft status`.
 import http2 from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Snapshot } from '../../api/snapshot.js';
 import { lineReader, STREAM_PATH, type ControlMessage, type ProxyCertStatus, type ProxyHello, type ProxyMessage } from '../../api/push.js';
@@ -36,6 +37,11 @@ export interface PushServerOptions {
   /** Signs a CSR for the identity the proxy's credential is bound to: the chain and the roots to trust. */
   signCsr: (ref: ProxyRef, csrPem: string) => Promise<{ chain: string[]; bundle: string[]; serial: string }>;
   log: (msg: string) => void;
+  /** Serve over TLS with the control plane's own mesh certificate; proxies that present a certificate
+   *  must present the identity their credential is bound to. Without it: cleartext HTTP/2 (tests). */
+  tls?: { key: string; cert: string; ca: string[] };
+  /** The SPIFFE ID a proxy's client certificate must carry, for a given credential identity. */
+  expectedPeerId?: (ref: ProxyRef) => string;
 }
 
 interface Live {
@@ -45,13 +51,15 @@ interface Live {
 }
 
 export class PushServer {
-  private readonly server: http2.Http2Server;
+  private readonly server: http2.Http2Server | http2.Http2SecureServer;
   private readonly live = new Map<string, Live>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   readonly conns = new Map<string, ProxyConn>();
 
   constructor(private readonly opts: PushServerOptions) {
-    this.server = http2.createServer();
+    this.server = opts.tls
+      ? http2.createSecureServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' })
+      : http2.createServer();
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
     this.server.on('sessionError', () => {});
     this.server.on('session', (s) => {
@@ -86,6 +94,20 @@ export class PushServer {
       stream.respond({ ':status': 401 });
       stream.end();
       return;
+    }
+    // Client auth once issued: a proxy that presents a certificate must present its own identity.
+    const sock = stream.session?.socket as TLSSocket | undefined;
+    if (sock !== undefined && typeof sock.getPeerX509Certificate === 'function' && this.opts.expectedPeerId) {
+      const cert = sock.getPeerX509Certificate();
+      if (cert !== undefined) {
+        const want = this.opts.expectedPeerId(ref);
+        if (!sock.authorized || !(cert.subjectAltName ?? '').split(', ').includes(`URI:${want}`)) {
+          this.opts.log(`refused config stream for "${name}": client certificate is not ${want}${sock.authorized ? '' : ` (${sock.authorizationError})`}`);
+          stream.respond({ ':status': 403 });
+          stream.end();
+          return;
+        }
+      }
     }
     stream.respond({ ':status': 200, 'content-type': 'application/x-ndjson' });
     let live: Live | undefined;
@@ -194,6 +216,12 @@ export class PushServer {
     if (!c.connected) return { state: 'STALE', error: `disconnected since ${new Date(c.lastSeen).toISOString()}` };
     if (c.sent !== undefined && c.acked === c.sent) return { state: 'SYNCED' };
     return { state: 'STALE', error: c.sent === undefined ? 'no config sent yet' : `waiting for ACK of ${c.sent}` };
+  }
+
+  /** Swaps the control plane's own certificate and trust bundle (renewal, CA rotation). */
+  setTls(t: { key: string; cert: string; ca: string[] }): void {
+    const s = this.server as http2.Http2SecureServer;
+    if (typeof s.setSecureContext === 'function') s.setSecureContext({ key: t.key, cert: t.cert, ca: t.ca, requestCert: true, rejectUnauthorized: false } as never);
   }
 
   async close(): Promise<void> {

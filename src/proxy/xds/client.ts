@@ -18,6 +18,8 @@ export interface XdsClientOptions {
   onMessage?: (m: ControlMessage) => void;
   /** Called each time the stream is (re)established, after hello. */
   onConnected?: () => void;
+  /** TLS to the control plane (https URLs): the roots to trust, our certificate once we have one, and a check of the server's identity. */
+  tls?: () => { ca: string[]; key?: string; cert?: string; checkServerIdentity: (host: string, cert: import('node:tls').PeerCertificate) => Error | undefined };
 }
 
 export class XdsClient {
@@ -45,7 +47,8 @@ export class XdsClient {
 
   private connect(): void {
     if (this.stopped) return;
-    const session = http2.connect(this.opts.url);
+    const t = this.opts.tls?.();
+    const session = t ? http2.connect(this.opts.url, { ca: t.ca, key: t.key, cert: t.cert, checkServerIdentity: t.checkServerIdentity, minVersion: 'TLSv1.2' }) : http2.connect(this.opts.url);
     this.session = session;
     session.on('error', () => {}); // reported through 'close' below
     session.setTimeout(30_000, () => session.destroy());
