@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { rescue } from '../layers/rescue/index.js';
 import { forwarded } from '../layers/forwarded/index.js';
 import { stripIdentity } from '../layers/identity-headers/index.js';
+import { normalize } from '../layers/normalize/layer.js';
 import { egress } from '../layers/egress/index.js';
 import { route, split, type RouteTable } from '../layers/route/layer.js';
 import { balance } from '../balance/layer.js';
@@ -31,6 +32,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
     [
       // Errors anywhere below become one status + x-weft-error, in one place.
       rescue({ log: p.log }),
+      // One canonical path for routing and for every hop after this one (400 for paths that cannot be made so).
+      normalize(),
       // Only the mesh sets identity headers: drop any the client sent.
       stripIdentity(),
       // The next hop learns who asked and under which request id.
