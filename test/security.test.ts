@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import http from 'node:http';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { TestMesh, freePort, httpCall, waitFor } from './helpers/mesh.js';
@@ -133,4 +134,48 @@ test('mTLS handshakes per 10,000 requests on a steady load stay a handful', asyn
   console.log(`# mTLS handshakes (gateway -> sidecars) for ${N} requests: ${hs} (${after.clientResumed - before.clientResumed} resumed)`);
   assert.equal(ok, N);
   assert.ok(hs <= 64, `${hs} handshakes for ${N} requests`);
+});
+
+test('REGISTRY_ONLY refuses hosts outside the mesh; ALLOW_ANY lets them through', async () => {
+  const outside = await new Promise<import('node:http').Server>((resolve) => {
+    const s = http.createServer((_req, res) => res.end('outside'));
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const meshFile = path.join(mesh.dir, 'mesh-obj.yaml');
+  const meshObj = (mode: string) => `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: sec }
+spec: { trustDomain: sec.local, outboundTrafficPolicy: { mode: ${mode} } }
+`;
+  try {
+    const port = (outside.address() as net.AddressInfo).port;
+    const out = mesh.runtime().processes.find((p) => p.name === 'client-0/proxy')!.ports!.outbound!;
+    assert.equal((await httpCall(out, `http://localhost:${port}/`)).body, 'outside');
+    writeFileSync(meshFile, meshObj('REGISTRY_ONLY'));
+    assert.equal((await mesh.cli(['apply', '-f', meshFile])).code, 0);
+    const denied = await waitFor('REGISTRY_ONLY in force', async () => {
+      const r = await httpCall(out, `http://localhost:${port}/`);
+      return r.status === 502 ? r : undefined;
+    });
+    assert.equal(denied.headers['x-weft-error'], 'registry-only');
+    assert.equal((await httpCall(out, 'http://api/x')).status, 200, 'mesh services still work');
+    writeFileSync(meshFile, meshObj('ALLOW_ANY'));
+    assert.equal((await mesh.cli(['apply', '-f', meshFile])).code, 0);
+    await waitFor('ALLOW_ANY again', async () => (await httpCall(out, `http://localhost:${port}/`)).status === 200);
+  } finally {
+    outside.close();
+  }
+});
+
+test('weft authz explain names the deciding policy and why', async () => {
+  const denied = await mesh.cli(['authz', 'explain', '--from', 'client', '--to', 'api', '--method', 'GET', '--path', '/a/../admin/x']);
+  assert.equal(denied.code, 0, denied.stderr);
+  assert.match(denied.stdout, /normalizes to \/admin\/x/);
+  assert.match(denied.stdout, /default\/deny-admin-paths/);
+  assert.match(denied.stdout, /result: DENIED \(403\)/);
+  const allowed = await mesh.cli(['authz', 'explain', '--from', 'client', '--to', 'api', '--path', '/public']);
+  assert.match(allowed.stdout, /result: ALLOWED/);
+  const bad = await mesh.cli(['authz', 'explain', '--from', 'nobody', '--to', 'api']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--from nobody: no Workload or Gateway/);
 });

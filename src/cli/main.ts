@@ -13,6 +13,7 @@ import { registerProxyConfig } from './proxy-config.js';
 import { registerIdentity } from './identity.js';
 import { registerCa } from './ca.js';
 import { registerCheck } from './check.js';
+import { registerAuthz } from './authz.js';
 
 const program = new Command();
 program
@@ -30,6 +31,7 @@ registerProxyConfig(program);
 registerIdentity(program);
 registerCheck(program);
 registerCa(program);
+registerAuthz(program);
 registerControl(program);
 registerProxy(program);
 

@@ -17,6 +17,7 @@ import { CertificateAuthority } from './ca/index.js';
 import { spiffeId } from './translate/index.js';
 import { parseDuration } from './duration.js';
 import { runChecks } from './checks.js';
+import { explainRequest, type ExplainQuery } from './explain.js';
 import { generateKeyAndCsr } from '../proxy/identity/index.js';
 
 /** The control plane's own identity: proxies check its certificate carries exactly this. */
@@ -240,6 +241,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 200, body: { bundle: ca.trustBundle().length } };
     },
     bundle: () => ca.trustBundle(),
+    explain: (body) => explainRequest(state().objects, body as ExplainQuery),
     check: () => runChecks({ controlVersion: VERSION, bundle: ca.trustBundle(), proxies: [...push.conns.values()], snapshotOf: (c) => snapshotFor(c.ref), now: Date.now() }),
     proxyConfig: (name) => {
       const c = push.conns.get(name);

@@ -21,10 +21,13 @@ export type ErrorCode = keyof typeof ERRORS;
 export class ProxyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
+  /** Safe to show the caller (e.g. the name of the denying policy); most errors show only the code's text. */
+  readonly publicDetail?: string;
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string }) {
     super(`${code}: ${detail}`, options);
     this.code = code;
     this.status = ERRORS[code].status;
+    this.publicDetail = options?.public;
   }
 }
 

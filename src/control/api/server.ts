@@ -12,6 +12,7 @@ export interface ApiHandlers {
   caImport(body: unknown): Promise<{ status: number; body: unknown }>;
   bundle(): string[];
   check(): unknown;
+  explain(body: unknown): unknown;
   apply(text: string, file: string): Promise<{ status: number; body: unknown }>;
   delete(text: string, file: string): Promise<{ status: number; body: unknown }>;
   report(runtime: string, body: unknown): Promise<{ status: number; body: unknown }>;
@@ -47,6 +48,13 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
         return c === undefined ? send(404, { error: `no proxy named ${parts[2]} has connected` }) : send(200, c);
       }
       if (req.method === 'GET' && parts[1] === 'check') return send(200, h.check());
+      if (req.method === 'POST' && parts[1] === 'authz' && parts[2] === 'explain') {
+        try {
+          return send(200, h.explain(JSON.parse(body)));
+        } catch (e) {
+          return send(400, { error: (e as Error).message });
+        }
+      }
       if (req.method === 'GET' && parts[1] === 'ca' && parts[2] === 'bundle') return send(200, { bundle: h.bundle() });
       if (req.method === 'POST' && parts[1] === 'ca' && parts[2] === 'rotate') {
         const r = await h.caRotate();

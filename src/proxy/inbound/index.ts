@@ -7,12 +7,16 @@ import type { Ctx } from '../context.js';
 import type { SecuritySnap } from '../../api/snapshot.js';
 import { rescue } from '../layers/rescue/index.js';
 import { setClientCert } from '../layers/identity-headers/index.js';
+import { normalize } from '../layers/normalize/layer.js';
+import { authz } from '../layers/authz/layer.js';
 import { forwardTo } from '../transport/forward.js';
 
 export interface InboundParams {
   app: Dispatcher;
   appName: string;
   security: SecuritySnap;
+  /** The app's port: what AuthorizationPolicy `ports` and destination.port match. */
+  appPort: number;
   log: (msg: string) => void;
 }
 
@@ -21,6 +25,10 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
     [
       // Errors below (the app refusing connections, resetting) become one status + x-weft-error.
       rescue({ log: p.log }),
+      // Policies match one canonical path, and the app gets exactly that path (400 for escaped slashes).
+      normalize(),
+      // AuthorizationPolicy against the verified peer identity (403 rbac-denied).
+      authz({ policies: p.security.authz, port: p.appPort, log: p.log }),
       // The app sees the peer identity this proxy verified, and no identity header anyone else set.
       setClientCert({ self: p.security.identity }),
     ],

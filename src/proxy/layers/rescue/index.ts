@@ -28,7 +28,7 @@ export function respondError(ctx: Ctx, pe: ProxyError): void {
     res.destroy(pe);
     return;
   }
-  const body = `${pe.code}: ${ERRORS[pe.code].text}\n`;
+  const body = `${pe.code}: ${ERRORS[pe.code].text}${pe.publicDetail ? ` (${pe.publicDetail})` : ''}\n`;
   res.writeHead(pe.status, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
