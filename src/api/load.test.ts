@@ -159,13 +159,17 @@ describe('parseDocuments', () => {
     assert.deepEqual(fallback.backendRefs, [{ name: 'web', kind: 'Service', weight: 1 }]);
 
     const mesh = byName('Mesh', 'shop') as Mesh;
-    assert.deepEqual(mesh.spec, { trustDomain: 'shop.local', defaults: { namespace: 'shop' } });
+    assert.deepEqual(mesh.spec, {
+      trustDomain: 'shop.local', outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, certificateLifetime: '24h', defaults: { namespace: 'shop' },
+    });
   });
 
   it('defaults a Mesh without spec, and namespaces to "default" when there is no Mesh', () => {
     const m = parseDocuments(lines('apiVersion: weft.dev/v1alpha1', 'kind: Mesh', 'metadata: {name: m}'), 'm.yaml');
     assert.deepEqual(m.errors, []);
-    assert.deepEqual((m.objects[0].resource as Mesh).spec, { trustDomain: 'cluster.local', defaults: { namespace: 'default' } });
+    assert.deepEqual((m.objects[0].resource as Mesh).spec, {
+      trustDomain: 'cluster.local', outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, certificateLifetime: '24h', defaults: { namespace: 'default' },
+    });
 
     const text = lines('apiVersion: v1', 'kind: Service', 'metadata: {name: a}', 'spec: {selector: {app: a}, ports: [{port: 80}]}');
     assert.equal(parseDocuments(text, 'a.yaml').objects[0].resource.metadata.namespace, 'default');
@@ -279,7 +283,7 @@ describe('parseDocuments', () => {
 
   it('names the supported kinds for an unknown apiVersion/kind', () => {
     const [unknown] = errorsOf(lines('apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: a}'));
-    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute)');
+    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy)');
     assert.deepEqual(errorsOf(lines('apiVersion: gateway.networking.k8s.io/v1beta1', 'kind: HTTPRoute', 'metadata: {name: a}')), [
       'mesh.yaml:1:13 apiVersion: HTTPRoute is not served as gateway.networking.k8s.io/v1beta1 (hint: use apiVersion: gateway.networking.k8s.io/v1)',
     ]);
@@ -336,7 +340,7 @@ describe('parseDocuments', () => {
     const { objects, errors } = parseDocuments(examples.join('---\n'), 'config-reference.md');
     assert.deepEqual(errors.map(String), []);
     assert.deepEqual(validateSet(objects).map(String), []);
-    assert.deepEqual([...new Set(objects.map((o) => o.resource.kind))], ['Mesh', 'Workload', 'Service', 'Gateway', 'HTTPRoute']);
+    assert.deepEqual([...new Set(objects.map((o) => o.resource.kind))], ['Mesh', 'Workload', 'Service', 'Gateway', 'HTTPRoute', 'PeerAuthentication', 'AuthorizationPolicy']);
   });
 
   it('round-trips: re-serialised objects parse to the same objects', () => {
