@@ -179,3 +179,23 @@ test('weft authz explain names the deciding policy and why', async () => {
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--from nobody: no Workload or Gateway/);
 });
+
+test('escaped slashes: rejected by default, unescaped (and then policed) when the Mesh says so', async () => {
+  assert.equal((await httpCall(gw, '/admin%2Fx')).status, 400);
+  const meshFile = path.join(mesh.dir, 'mesh-unescape.yaml');
+  const meshObj = (mode: string) => `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: sec }
+spec: { trustDomain: sec.local, pathNormalization: { escapedSlashes: ${mode} } }
+`;
+  writeFileSync(meshFile, meshObj('UNESCAPE'));
+  assert.equal((await mesh.cli(['apply', '-f', meshFile])).code, 0);
+  const r = await waitFor('UNESCAPE in force', async () => {
+    const x = await httpCall(gw, '/admin%2Fx');
+    return x.status !== 400 ? x : undefined;
+  });
+  assert.equal(r.status, 403, 'decoded to /admin/x, which the DENY policy covers');
+  writeFileSync(meshFile, meshObj('REJECT'));
+  assert.equal((await mesh.cli(['apply', '-f', meshFile])).code, 0);
+  await waitFor('REJECT again', async () => (await httpCall(gw, '/admin%2Fx')).status === 400);
+});

@@ -326,7 +326,7 @@ describe('Mesh security fields', () => {
   it('accepts Go durations within bounds and both outbound modes', () => {
     for (const d of ['1m', '90m', '24h', '3600s', '1h30m', '1.5h', '2160h']) objectsOf(mesh(`{certificateLifetime: "${d}"}`));
     const [m] = objectsOf(mesh('{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}'));
-    assert.deepEqual(m.spec, { trustDomain: 'cluster.local', outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, certificateLifetime: '24h', defaults: { namespace: 'default' } });
+    assert.deepEqual(m.spec, { trustDomain: 'cluster.local', outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, certificateLifetime: '24h', defaults: { namespace: 'default' }, pathNormalization: { escapedSlashes: 'REJECT' } });
   });
   it('rejects bad durations and modes', () => {
     assert.deepEqual(errs(mesh('{certificateLifetime: 30s}')), [

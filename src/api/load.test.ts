@@ -160,7 +160,7 @@ describe('parseDocuments', () => {
 
     const mesh = byName('Mesh', 'shop') as Mesh;
     assert.deepEqual(mesh.spec, {
-      trustDomain: 'shop.local', outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, certificateLifetime: '24h', defaults: { namespace: 'shop' },
+      trustDomain: 'shop.local', outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, certificateLifetime: '24h', defaults: { namespace: 'shop' }, pathNormalization: { escapedSlashes: 'REJECT' },
     });
   });
 
@@ -168,7 +168,7 @@ describe('parseDocuments', () => {
     const m = parseDocuments(lines('apiVersion: weft.dev/v1alpha1', 'kind: Mesh', 'metadata: {name: m}'), 'm.yaml');
     assert.deepEqual(m.errors, []);
     assert.deepEqual((m.objects[0].resource as Mesh).spec, {
-      trustDomain: 'cluster.local', outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, certificateLifetime: '24h', defaults: { namespace: 'default' },
+      trustDomain: 'cluster.local', outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, certificateLifetime: '24h', defaults: { namespace: 'default' }, pathNormalization: { escapedSlashes: 'REJECT' },
     });
 
     const text = lines('apiVersion: v1', 'kind: Service', 'metadata: {name: a}', 'spec: {selector: {app: a}, ports: [{port: 80}]}');

@@ -164,6 +164,12 @@ const MESH_SPEC: Schema = {
       additionalProperties: false,
       properties: { namespace: { ...DNS_LABEL, default: 'default' } },
     },
+    pathNormalization: {
+      type: 'object',
+      default: { escapedSlashes: 'REJECT' },
+      additionalProperties: false,
+      properties: { escapedSlashes: { type: 'string', enum: ['REJECT', 'KEEP', 'UNESCAPE'], default: 'REJECT' } },
+    },
   },
 };
 

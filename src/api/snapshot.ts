@@ -28,6 +28,8 @@ export interface SecuritySnap {
   authz: AuthzPolicySnap[];
   /** What the outbound side does with a host that is not a mesh service. */
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  /** Paths with an escaped slash (%2F, %5C): rejected with 400, kept, or unescaped. */
+  escapedSlashes: 'reject' | 'keep' | 'unescape';
 }
 
 export interface AuthzPolicySnap {

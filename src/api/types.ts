@@ -29,6 +29,8 @@ export interface MeshSpec {
   outboundTrafficPolicy?: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
   /** Workload certificate lifetime, e.g. "24h", "90m". Default "24h". */
   certificateLifetime?: string;
+  /** What proxies do with %2F / %5C in a path: REJECT (400, default), KEEP them escaped, or UNESCAPE them. */
+  pathNormalization?: { escapedSlashes: 'REJECT' | 'KEEP' | 'UNESCAPE' };
   defaults: {
     /** Namespace for objects that name none. Default "default". */
     namespace: string;

@@ -15,8 +15,8 @@ import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
 import { CertificateAuthority } from './ca/index.js';
 import { spiffeId } from './translate/index.js';
-import { parseDuration } from './duration.js';
 import { runChecks } from './checks.js';
+import { parseGoDuration } from '../api/checks.js';
 import { explainRequest, type ExplainQuery } from './explain.js';
 import { generateKeyAndCsr } from '../proxy/identity/index.js';
 
@@ -83,7 +83,9 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const certTtlSeconds = () => {
     const m = store.list().map((s) => s.resource).find((r) => r.kind === 'Mesh');
     const raw = process.env.WEFT_CERT_LIFETIME ?? (m?.kind === 'Mesh' ? m.spec.certificateLifetime : undefined) ?? '24h';
-    return parseDuration(raw);
+    const ms = parseGoDuration(raw);
+    if (ms === undefined) throw new Error(`invalid certificate lifetime "${raw}"`);
+    return Math.max(1, Math.round(ms / 1000));
   };
   // The config stream runs over TLS with a certificate from the mesh CA (server auth; client auth once the
   // proxy has its own certificate). Its lifetime is fixed, independent of workload certificate lifetimes.

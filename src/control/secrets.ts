@@ -31,7 +31,8 @@ export function loadOrCreateSecrets(stateDir: string): Secrets {
  * account tokens will plug in behind the same verify function.
  */
 export function mintProxyToken(key: string, ref: ProxyRef): string {
-  const claims = Buffer.from(JSON.stringify({ n: ref.name, k: ref.kind, w: ref.workload, ns: ref.namespace, sa: ref.serviceAccount })).toString('base64url');
+  // A fresh nonce makes every credential unique to one replica start.
+  const claims = Buffer.from(JSON.stringify({ n: ref.name, k: ref.kind, w: ref.workload, ns: ref.namespace, sa: ref.serviceAccount, id: randomBytes(9).toString('base64url') })).toString('base64url');
   const mac = createHmac('sha256', key).update(claims).digest('base64url');
   return `${claims}.${mac}`;
 }

@@ -136,7 +136,7 @@ export class Proxy {
     const cfg = compileConfig(snap);
     const log = this.opts.log;
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, log });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, log });
     const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.

@@ -12,7 +12,7 @@ const KEY = 'test-key';
 const ref: ProxyRef = { name: 'web-0', kind: 'sidecar', workload: 'web', namespace: 'default', serviceAccount: 'web' };
 const snap = (version: string): Snapshot => ({
   version, proxy: { name: ref.name, kind: ref.kind, workload: ref.workload, namespace: ref.namespace }, mesh: { name: 'm', trustDomain: 't', defaultNamespace: 'default' }, services: [], listeners: [], clusters: [],
-  security: { trustDomain: 't', identity: 'spiffe://t/ns/default/sa/web', mtls: 'STRICT', authz: [], outboundTrafficPolicy: 'ALLOW_ANY' },
+  security: { trustDomain: 't', identity: 'spiffe://t/ns/default/sa/web', mtls: 'STRICT', authz: [], outboundTrafficPolicy: 'ALLOW_ANY', escapedSlashes: 'reject' },
 });
 
 async function until(what: string, fn: () => boolean, ms = 5000): Promise<void> {

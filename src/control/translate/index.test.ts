@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnyResource } from '../../api/types.js';
-import { translate, intersectHostnames, type MeshState, type RegisteredEndpoint } from './index.js';
+import { translate, intersectHostnames, resolveMtls, authzFor, ROOT_NAMESPACE, type MeshState, type RegisteredEndpoint } from './index.js';
 
 const svc = (name: string, selector: Record<string, string>, port = 80, namespace = 'default'): AnyResource => ({
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector, ports: [{ port, protocol: 'TCP' }] },
@@ -80,4 +80,40 @@ test('hostname intersection follows the Gateway API rules', () => {
   assert.deepEqual(intersectHostnames('foo.example.com', ['*.example.com']), ['foo.example.com']);
   assert.deepEqual(intersectHostnames('foo.example.com', ['bar.example.com']), []);
   assert.deepEqual(intersectHostnames('*.example.com', undefined), ['*.example.com']);
+});
+
+const pa = (name: string, namespace: string, spec: object, created = '2026-01-01T00:00:00.000Z'): AnyResource =>
+  ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace, creationTimestamp: created }, spec }) as AnyResource;
+
+test('PeerAuthentication: workload beats namespace beats mesh; UNSET inherits; port level wins; default STRICT', () => {
+  assert.equal(resolveMtls([], 'shop', { app: 'web' }, 8080), 'STRICT');
+  const objs = [
+    pa('mesh', ROOT_NAMESPACE, { mtls: { mode: 'PERMISSIVE' } }),
+    pa('ns', 'shop', { mtls: { mode: 'DISABLE' } }),
+    pa('web', 'shop', { selector: { matchLabels: { app: 'web' } }, mtls: { mode: 'UNSET' }, portLevelMtls: { '9090': { mode: 'STRICT' } } }),
+  ];
+  assert.equal(resolveMtls(objs, 'other', {}, undefined), 'PERMISSIVE', 'mesh-wide');
+  assert.equal(resolveMtls(objs, 'shop', { app: 'api' }, 8080), 'DISABLE', 'namespace-wide');
+  assert.equal(resolveMtls(objs, 'shop', { app: 'web' }, 8080), 'DISABLE', 'UNSET inherits the namespace mode');
+  assert.equal(resolveMtls(objs, 'shop', { app: 'web' }, 9090), 'STRICT', 'port level');
+  const twoNs = [pa('newer', 'shop', { mtls: { mode: 'PERMISSIVE' } }, '2026-02-01T00:00:00.000Z'), pa('older', 'shop', { mtls: { mode: 'DISABLE' } })];
+  assert.equal(resolveMtls(twoNs, 'shop', {}, undefined), 'DISABLE', 'the oldest policy wins a tie');
+});
+
+test('AuthorizationPolicies apply by namespace and selector, plus the root namespace', () => {
+  const ap = (name: string, namespace: string, selector?: object): AnyResource =>
+    ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace }, spec: { action: 'DENY', ...(selector ? { selector } : {}), rules: [{}] } }) as AnyResource;
+  const objs = [ap('all-shop', 'shop'), ap('web-only', 'shop', { matchLabels: { app: 'web' } }), ap('mesh', ROOT_NAMESPACE), ap('elsewhere', 'ops')];
+  assert.deepEqual(authzFor(objs, 'shop', { app: 'web' }).map((p) => p.name), ['shop/all-shop', 'shop/web-only', 'weft-system/mesh']);
+  assert.deepEqual(authzFor(objs, 'shop', { app: 'api' }).map((p) => p.name), ['shop/all-shop', 'weft-system/mesh']);
+});
+
+test('an endpoint whose workload is DISABLE is called in plaintext; the sidecar gets its own mode and identity', () => {
+  const objs = [...state.objects, pa('v2-off', 'default', { selector: { matchLabels: { version: 'v2' } }, mtls: { mode: 'DISABLE' } })];
+  const s = translate({ ...state, objects: objs }, web);
+  const all = s.clusters.find((c) => c.name === 'catalog.default:80')!;
+  assert.deepEqual(all.endpoints.map((e) => [e.proxy, e.tls]), [['catalog-v1-0', 'mtls'], ['catalog-v1-1', 'mtls'], ['catalog-v2-0', 'plaintext']]);
+  assert.equal(s.security.identity, 'spiffe://cluster.local/ns/default/sa/web');
+  assert.equal(s.security.mtls, 'STRICT');
+  assert.deepEqual(all.identities, ['spiffe://cluster.local/ns/default/sa/default']);
 });

@@ -234,6 +234,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
       mtls: resolveMtls(state.objects, proxy.namespace, labels, appPort),
       authz: proxy.kind === 'sidecar' ? authzFor(state.objects, proxy.namespace, labels) : [],
       outboundTrafficPolicy: meshObj?.spec.outboundTrafficPolicy?.mode ?? 'ALLOW_ANY',
+      escapedSlashes: (meshObj?.spec.pathNormalization?.escapedSlashes ?? 'REJECT').toLowerCase() as 'reject' | 'keep' | 'unescape',
     },
   };
   return { version: versionOf(body), ...body };

@@ -26,7 +26,7 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
       // Errors below (the app refusing connections, resetting) become one status + x-weft-error.
       rescue({ log: p.log }),
       // Policies match one canonical path, and the app gets exactly that path (400 for escaped slashes).
-      normalize(),
+      normalize({ escapedSlashes: p.security.escapedSlashes }),
       // AuthorizationPolicy against the verified peer identity (403 rbac-denied).
       authz({ policies: p.security.authz, port: p.appPort, log: p.log }),
       // The app sees the peer identity this proxy verified, and no identity header anyone else set.

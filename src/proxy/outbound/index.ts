@@ -23,6 +23,7 @@ export interface OutboundParams {
   edge: boolean;
   /** Sidecar outbound listener only: what to do with hosts that are not mesh services. */
   outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  escapedSlashes: 'reject' | 'keep' | 'unescape';
   log: (msg: string) => void;
 }
 
@@ -33,7 +34,7 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       // Errors anywhere below become one status + x-weft-error, in one place.
       rescue({ log: p.log }),
       // One canonical path for routing and for every hop after this one (400 for paths that cannot be made so).
-      normalize(),
+      normalize({ escapedSlashes: p.escapedSlashes }),
       // Only the mesh sets identity headers: drop any the client sent.
       stripIdentity(),
       // The next hop learns who asked and under which request id.
