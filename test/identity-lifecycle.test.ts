@@ -4,6 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestMesh, freePort, httpCall, waitFor } from './helpers/mesh.js';
 import { securityYaml } from './helpers/yaml.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createAuthority } from '../src/control/ca/authority.js';
 
 let mesh: TestMesh;
 let gw: number;
@@ -72,6 +75,23 @@ test('CA rotation under steady load loses no request', async () => {
   const bundle = check.find((c) => c.check.includes('same bundle'))!;
   assert.equal(bundle.status, 'PASS', bundle.message);
   assert.match(bundle.message, /^1 root/);
+});
+
+test("weft ca import switches the mesh to an organisation's own CA", async () => {
+  const org = await createAuthority('sec.local', new Date());
+  const files = { root: path.join(mesh.dir, 'org-root.pem'), cert: path.join(mesh.dir, 'org-int.pem'), key: path.join(mesh.dir, 'org-int.key') };
+  writeFileSync(files.root, org.rootCertPem);
+  writeFileSync(files.cert, org.intermediateCertPem);
+  writeFileSync(files.key, org.intermediateKeyPem, { mode: 0o600 });
+  const bad = await mesh.cli(['ca', 'import', '--root', files.root, '--cert', files.root, '--key', files.key]);
+  assert.equal(bad.code, 1, 'a root is not a signing intermediate for that key');
+  const r = await mesh.cli(['ca', 'import', '--root', files.root, '--cert', files.cert, '--key', files.key]);
+  assert.equal(r.code, 0, r.stderr);
+  const bundle = (await mesh.cli(['ca', 'bundle'])).stdout;
+  assert.equal(bundle.trim(), org.rootCertPem.trim());
+  await waitFor('traffic on certificates from the imported CA', async () => (await httpCall(gw, '/hello')).status === 200, 20_000, 100);
+  const check = JSON.parse((await mesh.cli(['check', '-o', 'json'])).stdout) as { check: string; status: string; message: string }[];
+  assert.equal(check.find((c) => c.check.includes('same bundle'))!.status, 'PASS');
 });
 
 test('with the control plane away past expiry the mesh fails closed, then recovers by itself', async () => {
