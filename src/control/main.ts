@@ -10,7 +10,7 @@ import { Registry, type RuntimeReport } from './registry/index.js';
 import { translate, gatewayProxies, meshOf, type MeshState, type ProxyRef } from './translate/index.js';
 import { PushServer } from './push/server.js';
 import { startApi } from './api/server.js';
-import { loadOrCreateSecrets, verifyProxyToken } from './secrets.js';
+import { loadOrCreateSecrets, singleUseVerifier } from './secrets.js';
 import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
 import { CertificateAuthority } from './ca/index.js';
@@ -97,7 +97,8 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const push = new PushServer({
     tls: await controlTls(),
     expectedPeerId: (ref) => spiffeId(meshOf(state().objects).trustDomain, ref.namespace, ref.serviceAccount),
-    authenticate: (name, token) => verifyProxyToken(secrets.proxyKey, name, token),
+    // Single use, remembered across restarts: a credential that already opened a stream is refused.
+    authenticate: singleUseVerifier(secrets.proxyKey, store.getState<Record<string, number>>('used-tokens') ?? {}, (used) => void store.putState('used-tokens', used)),
     snapshotFor,
     signCsr: async (ref, csr) => {
       const issued = await ca.signCsr(csr, { namespace: ref.namespace, serviceAccount: ref.serviceAccount }, certTtlSeconds());

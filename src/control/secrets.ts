@@ -30,14 +30,25 @@ export function loadOrCreateSecrets(stateDir: string): Secrets {
  * The control plane serves a stream only for the identity the credential names. Kubernetes service
  * account tokens will plug in behind the same verify function.
  */
-export function mintProxyToken(key: string, ref: ProxyRef): string {
-  // A fresh nonce makes every credential unique to one replica start.
-  const claims = Buffer.from(JSON.stringify({ n: ref.name, k: ref.kind, w: ref.workload, ns: ref.namespace, sa: ref.serviceAccount, id: randomBytes(9).toString('base64url') })).toString('base64url');
+export const TOKEN_TTL_MS = 10 * 60_000;
+
+export function mintProxyToken(key: string, ref: ProxyRef, now = Date.now()): string {
+  // A nonce and an expiry: the control plane accepts each credential once, within its lifetime.
+  const claims = Buffer.from(JSON.stringify({
+    n: ref.name, k: ref.kind, w: ref.workload, ns: ref.namespace, sa: ref.serviceAccount,
+    id: randomBytes(12).toString('base64url'), exp: now + TOKEN_TTL_MS,
+  })).toString('base64url');
   const mac = createHmac('sha256', key).update(claims).digest('base64url');
   return `${claims}.${mac}`;
 }
 
-export function verifyProxyToken(key: string, name: string, token: string): ProxyRef | undefined {
+export interface VerifiedToken extends ProxyRef {
+  /** The credential's nonce and expiry, for single-use enforcement. */
+  tokenId: string;
+  expires: number;
+}
+
+export function verifyProxyToken(key: string, name: string, token: string, now = Date.now()): VerifiedToken | undefined {
   const dot = token.indexOf('.');
   if (dot <= 0) return undefined;
   const claims = token.slice(0, dot);
@@ -45,11 +56,27 @@ export function verifyProxyToken(key: string, name: string, token: string): Prox
   const got = Buffer.from(token.slice(dot + 1), 'base64url');
   if (got.length !== want.length || !timingSafeEqual(got, want)) return undefined;
   try {
-    const c = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { n: string; k: 'sidecar' | 'gateway'; w: string; ns: string; sa: string };
-    if (c.n !== name) return undefined;
-    if (typeof c.sa !== 'string') return undefined;
-    return { name: c.n, kind: c.k, workload: c.w, namespace: c.ns, serviceAccount: c.sa };
+    const c = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { n: string; k: 'sidecar' | 'gateway'; w: string; ns: string; sa: string; id: string; exp: number };
+    if (c.n !== name || typeof c.sa !== 'string' || typeof c.id !== 'string' || typeof c.exp !== 'number' || c.exp < now) return undefined;
+    return { name: c.n, kind: c.k, workload: c.w, namespace: c.ns, serviceAccount: c.sa, tokenId: c.id, expires: c.exp };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Verifies credentials and accepts each one once: `used` maps credential ids to their expiry (pruned as
+ * they expire) and is handed to `persist` after every change, so a restart does not reopen used ones.
+ */
+export function singleUseVerifier(key: string, used: Readonly<Record<string, number>>, persist: (used: Record<string, number>) => void) {
+  const seen: Record<string, number> = { ...used };
+  return (name: string, token: string, now = Date.now()): ProxyRef | undefined => {
+    const v = verifyProxyToken(key, name, token, now);
+    if (v === undefined) return undefined;
+    for (const [id, exp] of Object.entries(seen)) if (exp < now) delete seen[id];
+    if (v.tokenId in seen) return undefined;
+    seen[v.tokenId] = v.expires;
+    persist(seen);
+    return { name: v.name, kind: v.kind, workload: v.workload, namespace: v.namespace, serviceAccount: v.serviceAccount };
+  };
 }

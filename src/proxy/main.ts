@@ -37,6 +37,22 @@ export type ProxyIpc =
   | { type: 'ready'; ports: ReturnType<Proxy['ports']>; configVersion: string | null }
   | { type: 'ports'; ports: ReturnType<Proxy['ports']>; configVersion: string | null };
 
+function freshToken(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { process.off('message', onMsg); reject(new Error('the runtime did not answer a credential request')); }, 5000);
+    const onMsg = (m: unknown) => {
+      const msg = m as { type?: string; token?: string };
+      if (msg?.type === 'token' && typeof msg.token === 'string') {
+        clearTimeout(timer);
+        process.off('message', onMsg);
+        resolve(msg.token);
+      }
+    };
+    process.on('message', onMsg);
+    process.send!({ type: 'token-request' });
+  });
+}
+
 async function bootstrap(o: ProxyMainOptions): Promise<Bootstrap> {
   const fromFiles = (token: string): Bootstrap => ({
     token,
@@ -84,7 +100,19 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort }, identity, log,
   });
   const boot = await bootstrap(o);
-  const token = boot.token;
+  // The first connection uses the credential handed over at start; every later one asks the runtime for a
+  // fresh single-use credential (a static --token-file credential is reused as given).
+  let firstToken: string | undefined = boot.token;
+  const token = process.send && !o.tokenFile && process.env.WEFT_PROXY_TOKEN === undefined
+    ? () => {
+      if (firstToken !== undefined) {
+        const t = firstToken;
+        firstToken = undefined;
+        return Promise.resolve(t);
+      }
+      return freshToken();
+    }
+    : boot.token;
   const controlId = `spiffe://${boot.trustDomain}/ns/weft-system/sa/weft-control`;
   await proxy.start();
   let announced = false;

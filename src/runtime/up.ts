@@ -207,7 +207,14 @@ export class LocalMesh {
     this.logs.pipe(proc.name, child.stderr);
     // The bootstrap credential travels over the IPC channel only: never argv, env or a file.
     child.send({ type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain });
-    child.on('message', (m) => onIpc(m as ProxyIpc));
+    child.on('message', (m) => {
+      // Each config-stream connection spends one credential: mint a fresh one on request.
+      if ((m as { type?: string })?.type === 'token-request') {
+        if (child.connected) child.send({ type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) });
+        return;
+      }
+      onIpc(m as ProxyIpc);
+    });
     return child;
   }
 

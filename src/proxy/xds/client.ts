@@ -7,7 +7,8 @@ import { lineReader, STREAM_PATH, type ControlMessage, type ProxyHello, type Pro
 
 export interface XdsClientOptions {
   url: string;
-  token: string;
+  /** The bootstrap credential for each connection: single-use credentials need a fresh one every time. */
+  token: string | (() => Promise<string>);
   hello: Omit<ProxyHello, 'type' | 'configVersion'>;
   /** Applies a snapshot; throwing rejects it (NACK) and leaves the previous one serving. */
   apply: (snapshot: Snapshot) => Promise<void>;
@@ -47,6 +48,16 @@ export class XdsClient {
 
   private connect(): void {
     if (this.stopped) return;
+    const t = this.opts.token;
+    if (typeof t === 'string') return this.open(t);
+    t().then((token) => this.open(token), (e) => {
+      this.opts.log(`no bootstrap credential for the control plane: ${(e as Error).message}`);
+      this.retry();
+    });
+  }
+
+  private open(token: string): void {
+    if (this.stopped) return;
     const t = this.opts.tls?.();
     const session = t ? http2.connect(this.opts.url, { ca: t.ca, key: t.key, cert: t.cert, checkServerIdentity: t.checkServerIdentity, minVersion: 'TLSv1.2' }) : http2.connect(this.opts.url);
     this.session = session;
@@ -59,7 +70,7 @@ export class XdsClient {
     const stream = session.request({
       ':method': 'POST',
       ':path': STREAM_PATH,
-      authorization: `Bearer ${this.opts.token}`,
+      authorization: `Bearer ${token}`,
       'x-weft-proxy': this.opts.hello.proxy.name,
       'content-type': 'application/x-ndjson',
     });
