@@ -6,7 +6,7 @@ export const STREAM_PATH = '/v1/stream';
 
 export interface ProxyHello {
   type: 'hello';
-  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string; version: string };
+  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string; version: string; /** host:port of its admin listener (metrics, tap) */ admin?: string };
   /** The version the proxy is serving (after a control-plane restart), or null on first start. */
   configVersion: string | null;
 }

@@ -14,6 +14,10 @@ import { registerIdentity } from './identity.js';
 import { registerCa } from './ca.js';
 import { registerCheck } from './check.js';
 import { registerAuthz } from './authz.js';
+import { registerStat } from './stat.js';
+import { registerEdges } from './edges.js';
+import { registerTap } from './tap.js';
+import { registerTop } from './top.js';
 
 const program = new Command();
 program
@@ -32,6 +36,10 @@ registerIdentity(program);
 registerCheck(program);
 registerCa(program);
 registerAuthz(program);
+registerStat(program);
+registerTop(program);
+registerTap(program);
+registerEdges(program);
 registerControl(program);
 registerProxy(program);
 

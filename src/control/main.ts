@@ -18,6 +18,8 @@ import { spiffeId } from './translate/index.js';
 import { runChecks } from './checks.js';
 import { parseGoDuration } from '../api/checks.js';
 import { explainRequest, type ExplainQuery } from './explain.js';
+import { MetricsAggregator } from './metrics/aggregator.js';
+import { relayTap } from './metrics/tap.js';
 import { generateKeyAndCsr } from '../proxy/identity/index.js';
 
 /** The control plane's own identity: proxies check its certificate carries exactly this. */
@@ -122,6 +124,9 @@ export async function runControl(o: ControlOptions): Promise<void> {
   registry.onChange(changed);
 
   const xdsPort = await push.listen(o.xdsPort, o.host);
+  const scrapeTargets = () => push.connected().filter((c) => c.admin !== undefined).map((c) => ({ proxy: c.ref.name, admin: c.admin!, ref: c.ref }));
+  const metrics = new MetricsAggregator(scrapeTargets, { intervalMs: Number(process.env.WEFT_METRICS_INTERVAL_MS ?? 10_000), retainMs: 3600_000 });
+  metrics.start();
   const renewControl = setInterval(() => {
     controlTls().then((t) => push.setTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
   }, 12 * 3600 * 1000);
@@ -244,6 +249,13 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 200, body: { bundle: ca.trustBundle().length } };
     },
     bundle: () => ca.trustBundle(),
+    stat: (by, windowMs) => metrics.stat(by, windowMs),
+    edges: (windowMs) => metrics.edges(windowMs),
+    prometheusSd: () => scrapeTargets().map((t) => ({
+      targets: [t.admin],
+      labels: { weft_proxy: t.proxy, weft_workload: t.ref.workload, weft_namespace: t.ref.namespace, weft_kind: t.ref.kind, __metrics_path__: '/metrics' },
+    })),
+    tap: (res, q) => relayTap(res, q, scrapeTargets()),
     explain: (body) => explainRequest(state().objects, body as ExplainQuery),
     check: () => runChecks({ controlVersion: VERSION, bundle: ca.trustBundle(), proxies: [...push.conns.values()], snapshotOf: (c) => snapshotFor(c.ref), now: Date.now() }),
     proxyConfig: (name) => {

@@ -35,4 +35,11 @@ export interface Ctx {
   endpoint?: EndpointSnap;
   /** Applied to the upstream response headers before they are sent downstream. */
   onResponseHeaders?: (headers: HeaderMap) => void;
+  /** The proxy's own error code when it answered the request itself (set by rescue). */
+  error?: string;
+  /** hrtime (ns) when the request went upstream and when its response headers came back (set by forward). */
+  upstreamStart?: bigint;
+  upstreamHeaders?: bigint;
+  /** Trace id of the span this hop belongs to (set by the trace layer). */
+  traceId?: string;
 }

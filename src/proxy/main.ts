@@ -127,7 +127,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   xds = new XdsClient({
     url: o.control,
     token,
-    hello: { proxy: { name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, version: VERSION } },
+    hello: { proxy: { name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, version: VERSION, admin: `${o.host}:${proxy.ports().admin}` } },
     currentVersion: () => proxy.version,
     log,
     apply: async (snap) => {

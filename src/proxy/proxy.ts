@@ -14,6 +14,8 @@ import { startAdmin, type AdminServer } from './admin/index.js';
 import type { IdentityManager } from './tls/manager.js';
 import { InboundTlsListener, type PeerTagged } from './tls/inbound.js';
 import { mtlsConnector, newTlsStats } from './tls/connector.js';
+import { Tap } from './observe/tap.js';
+import type { RecordSink } from './observe/record.js';
 
 export interface ProxyOptions {
   name: string;
@@ -45,6 +47,10 @@ const unavailable: Service<Ctx> = async (ctx) => {
 
 export class Proxy {
   readonly stats = { ...newTlsStats(), rejectedPlaintext: 0 };
+  readonly tap = new Tap();
+  /** Every finished request's record goes to each of these (tap first; metrics and access log are added by main). */
+  readonly sinks: RecordSink[] = [this.tap];
+  metricsText: (() => string) | undefined;
   private readonly pools: Pools;
   private outbound: HttpListener | undefined;
   private inbound: HttpListener | undefined;
@@ -136,8 +142,9 @@ export class Proxy {
     const cfg = compileConfig(snap);
     const log = this.opts.log;
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, log });
-    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, log });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, log });
+    const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];

@@ -12,6 +12,11 @@ export interface ApiHandlers {
   caImport(body: unknown): Promise<{ status: number; body: unknown }>;
   bundle(): string[];
   check(): unknown;
+  stat(by: 'service' | 'workload', windowMs: number): Promise<unknown>;
+  edges(windowMs: number): Promise<unknown>;
+  prometheusSd(): unknown;
+  /** Streams merged tap events from every proxy to `res` (NDJSON) until it closes. */
+  tap(res: http.ServerResponse, query: URLSearchParams): void;
   explain(body: unknown): unknown;
   apply(text: string, file: string): Promise<{ status: number; body: unknown }>;
   delete(text: string, file: string): Promise<{ status: number; body: unknown }>;
@@ -48,6 +53,14 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
         return c === undefined ? send(404, { error: `no proxy named ${parts[2]} has connected` }) : send(200, c);
       }
       if (req.method === 'GET' && parts[1] === 'check') return send(200, h.check());
+      if (req.method === 'GET' && parts[1] === 'stat') {
+        const by = url.searchParams.get('by') ?? 'service';
+        if (by !== 'service' && by !== 'workload') return send(400, { error: `by must be "service" or "workload", got "${by}"` });
+        return send(200, await h.stat(by, windowOf(url.searchParams)));
+      }
+      if (req.method === 'GET' && parts[1] === 'edges') return send(200, await h.edges(windowOf(url.searchParams)));
+      if (req.method === 'GET' && parts[1] === 'prometheus' && parts[2] === 'sd') return send(200, h.prometheusSd());
+      if (req.method === 'GET' && parts[1] === 'tap') return h.tap(res, url.searchParams);
       if (req.method === 'POST' && parts[1] === 'authz' && parts[2] === 'explain') {
         try {
           return send(200, h.explain(JSON.parse(body)));
@@ -88,6 +101,14 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
+}
+
+/** `window` query parameter: "30s", "5m", "1h" (default 1m). */
+function windowOf(q: URLSearchParams): number {
+  const w = q.get('window') ?? '1m';
+  const m = /^(\d+)(s|m|h)$/.exec(w);
+  if (m === null) throw new SyntaxError(`window must look like 30s, 5m or 1h, got "${w}"`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

@@ -10,6 +10,8 @@ import type { ProxyRef } from '../translate/index.js';
 export interface ProxyConn {
   ref: ProxyRef;
   proxyVersion: string;
+  /** host:port of the proxy's admin listener. */
+  admin?: string;
   connected: boolean;
   connectedAt: number;
   lastSeen: number;
@@ -134,7 +136,7 @@ export class PushServer {
     if (prev !== undefined) prev.stream.close(); // a reconnect replaces a half-dead stream
     const old = this.conns.get(ref.name);
     const conn: ProxyConn = {
-      ref, proxyVersion: hello.proxy.version, connected: true, connectedAt: Date.now(), lastSeen: Date.now(),
+      ref, proxyVersion: hello.proxy.version, admin: hello.proxy.admin, connected: true, connectedAt: Date.now(), lastSeen: Date.now(),
       helloVersion: hello.configVersion, running: old?.running, certificate: old?.certificate, issuedSerial: old?.issuedSerial,
       acked: old?.running?.version === hello.configVersion ? hello.configVersion ?? undefined : undefined,
     };

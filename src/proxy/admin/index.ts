@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Snapshot } from '../../api/snapshot.js';
+import type { Tap } from '../observe/tap.js';
 
 export interface AdminSource {
   readonly ready: boolean;
@@ -9,6 +10,9 @@ export interface AdminSource {
   readonly snapshot: Snapshot | undefined;
   ports(): unknown;
   readonly stats: unknown;
+  readonly tap: Tap;
+  /** Prometheus text exposition of this proxy's metrics, when metrics are on. */
+  metricsText?: () => string;
   readonly opts: { name: string; kind: string; workload: string; namespace: string };
 }
 
@@ -31,7 +35,19 @@ export async function startAdmin(src: AdminSource, host: string, port: number): 
       return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), snapshot: src.snapshot ?? null });
     }
     if (path === '/stats') return json(200, src.stats);
-    json(404, { error: `no admin endpoint ${path}; try /healthz, /ready, /config_dump, /stats` });
+    if (path === '/metrics') {
+      if (src.metricsText === undefined) return json(404, { error: 'metrics are disabled for this proxy' });
+      const text = src.metricsText();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
+    if (path === '/tap') {
+      const q = new URL(req.url ?? '/', 'http://admin').searchParams;
+      const max = Number(q.get('max') ?? 'Infinity');
+      src.tap.watch(res, { path: q.get('path') ?? undefined, method: q.get('method') ?? undefined, target: q.get('target') ?? undefined }, Number.isFinite(max) && max > 0 ? max : Infinity);
+      return;
+    }
+    json(404, { error: `no admin endpoint ${path}; try /healthz, /ready, /config_dump, /stats, /metrics, /tap` });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,6 +6,8 @@ import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
 import type { SecuritySnap } from '../../api/snapshot.js';
 import { rescue } from '../layers/rescue/index.js';
+import { observe } from '../observe/layer.js';
+import type { RecordSink } from '../observe/record.js';
 import { setClientCert } from '../layers/identity-headers/index.js';
 import { normalize } from '../layers/normalize/layer.js';
 import { authz } from '../layers/authz/layer.js';
@@ -17,12 +19,16 @@ export interface InboundParams {
   security: SecuritySnap;
   /** The app's port: what AuthorizationPolicy `ports` and destination.port match. */
   appPort: number;
+  sinks: readonly RecordSink[];
+  self: { workload: string; namespace: string };
   log: (msg: string) => void;
 }
 
 export function buildInbound(p: InboundParams): Service<Ctx> {
   return stack<Ctx>(
     [
+      // Every finished request becomes one record for metrics, access logs and tap.
+      observe({ direction: 'inbound', sinks: p.sinks, self: { ...p.self, principal: p.security.identity }, tls: (ctx) => ctx.peer !== undefined }),
       // Errors below (the app refusing connections, resetting) become one status + x-weft-error.
       rescue({ log: p.log }),
       // Policies match one canonical path, and the app gets exactly that path (400 for escaped slashes).

@@ -4,6 +4,8 @@ import type { Service } from '../stack/index.js';
 import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
 import { rescue } from '../layers/rescue/index.js';
+import { observe } from '../observe/layer.js';
+import type { RecordSink } from '../observe/record.js';
 import { forwarded } from '../layers/forwarded/index.js';
 import { stripIdentity } from '../layers/identity-headers/index.js';
 import { normalize } from '../layers/normalize/layer.js';
@@ -24,6 +26,9 @@ export interface OutboundParams {
   /** Sidecar outbound listener only: what to do with hosts that are not mesh services. */
   outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   escapedSlashes: 'reject' | 'keep' | 'unescape';
+  /** Where each finished request's record goes (metrics, access log, tap). */
+  sinks: readonly RecordSink[];
+  self: { workload: string; namespace: string; principal: string };
   log: (msg: string) => void;
 }
 
@@ -31,6 +36,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
   const toEndpoint = forward(p.pools);
   return stack<Ctx>(
     [
+      // Every finished request becomes one record for metrics, access logs and tap.
+      observe({ direction: p.edge ? 'gateway' : 'outbound', sinks: p.sinks, self: p.self, tls: (ctx) => ctx.endpoint?.tls === 'mtls' }),
       // Errors anywhere below become one status + x-weft-error, in one place.
       rescue({ log: p.log }),
       // One canonical path for routing and for every hop after this one (400 for paths that cannot be made so).

@@ -30,6 +30,7 @@ function hasBody(ctx: Ctx): boolean {
 function send(ctx: Ctx, pool: Dispatcher, name: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const body = hasBody(ctx) ? ctx.req : null;
+    ctx.upstreamStart = process.hrtime.bigint();
     pool.request(
       {
         method: ctx.method as Dispatcher.HttpMethod,
@@ -42,6 +43,7 @@ function send(ctx: Ctx, pool: Dispatcher, name: string): Promise<void> {
           reject(classifyUpstreamError(err, name, false));
           return;
         }
+        ctx.upstreamHeaders = process.hrtime.bigint();
         const res = ctx.res;
         const headers = data.headers as HeaderMap;
         stripHopByHop(headers);

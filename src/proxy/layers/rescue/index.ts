@@ -23,6 +23,7 @@ export function rescue(params: RescueParams): Layer<Ctx> {
 
 export function respondError(ctx: Ctx, pe: ProxyError): void {
   const res = ctx.res;
+  ctx.error = pe.code;
   if (res.headersSent) {
     // Part of a response is already out: the only honest signal left is to cut the stream.
     res.destroy(pe);
