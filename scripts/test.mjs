@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // The whole test suite: build, then node:test over unit tests (beside the code) and integration tests (test/).
-// Installs nothing today; when a test needs a Debian package, this is where it gets installed.
+// Installs the Debian packages the tests need when they are missing (CI runs as root).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+// Debian packages the integration tests run for real (Prometheus scrapes a running mesh).
+const debs = [['prometheus', '/usr/bin/prometheus']].filter(([, bin]) => !existsSync(bin)).map(([pkg]) => pkg);
+if (debs.length > 0) {
+  console.log(`installing ${debs.join(' ')} from Debian for the integration tests`);
+  execFileSync('bash', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${debs.join(' ')}`], { stdio: 'inherit' });
+}
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 
 function find(dir, out = []) {

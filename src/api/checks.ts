@@ -7,7 +7,7 @@ import type { Issue } from './source.js';
 import { HTTP_METHODS, ROOT_NAMESPACE } from './schemas.js';
 import type {
   AnyResource, AuthorizationPolicy, AuthzCondition, AuthzOperation, AuthzSource, BackendRef, Gateway, HTTPRoute, HTTPRouteFilter,
-  HTTPRouteMatch, HTTPRouteRule, HeaderModifier, Mesh, PathModifier, PeerAuthentication, Service,
+  HTTPRouteMatch, HTTPRouteRule, HeaderModifier, Mesh, PathModifier, PeerAuthentication, Service, Telemetry,
 } from './types.js';
 
 export function checkObject(r: AnyResource): Issue[] {
@@ -19,6 +19,7 @@ export function checkObject(r: AnyResource): Issue[] {
     case 'HTTPRoute': checkHTTPRoute(r, out); break;
     case 'PeerAuthentication': checkPeerAuthentication(r, out); break;
     case 'AuthorizationPolicy': checkAuthorizationPolicy(r, out); break;
+    case 'Telemetry': checkTelemetry(r, out); break;
     default: break;
   }
   return out;
@@ -465,4 +466,48 @@ function checkCondition(c: AuthzCondition, at: PathSeg[], out: Issue[]): void {
   const problem = k.kind === 'ip' ? cidrProblem : k.kind === 'port' ? portProblem : wildcardProblem;
   eachValue(c.values, [...at, 'values'], problem, out);
   eachValue(c.notValues, [...at, 'notValues'], problem, out);
+}
+
+// --- Telemetry -----------------------------------------------------------------------------------------
+
+/** Istio lists several entries to pick providers and CLIENT/SERVER modes; weft has neither, so a second entry could only contradict the first. */
+const ONE_ENTRY = {
+  accessLogging: 'weft has one access log per proxy',
+  tracing: 'weft has one trace exporter per proxy',
+  metrics: 'weft has one metrics pipeline per proxy',
+} as const;
+
+function checkTelemetry(t: Telemetry, out: Issue[]): void {
+  if (t.metadata.namespace === ROOT_NAMESPACE && t.spec.selector !== undefined) {
+    out.push({
+      path: ['spec', 'selector'], key: true, code: 'invalid',
+      message: `a Telemetry in the root namespace ${ROOT_NAMESPACE} applies to the whole mesh and cannot have a selector`,
+      hint: 'move it to the namespace of the workloads it selects',
+    });
+  }
+  for (const [list, why] of Object.entries(ONE_ENTRY) as [keyof typeof ONE_ENTRY, string][]) {
+    const items = t.spec[list] ?? [];
+    if (items.length > 1) {
+      out.push({ path: ['spec', list, 1], code: 'items', message: `${list} takes at most one entry (got ${items.length})`, hint: `${why}; merge the entries into one` });
+    }
+  }
+  (t.spec.tracing ?? []).forEach((tr, i) => {
+    const endpoint = tr.provider?.otlpHttp.endpoint;
+    if (endpoint === undefined) return;
+    const at: PathSeg[] = ['spec', 'tracing', i, 'provider', 'otlpHttp', 'endpoint'];
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      out.push({ path: at, code: 'invalid', message: `is not a valid URL (got ${JSON.stringify(endpoint)})`, hint: 'e.g. http://127.0.0.1:4318/v1/traces' });
+      return;
+    }
+    if (url.hostname === '') {
+      out.push({ path: at, code: 'invalid', message: `must name a host (got ${JSON.stringify(endpoint)})`, hint: 'e.g. http://127.0.0.1:4318/v1/traces' });
+    }
+    if (url.username !== '' || url.password !== '') {
+      // Config is stored, diffed and printed: a password in it leaks.
+      out.push({ path: at, code: 'invalid', message: 'must not contain a user name or password', hint: 'run a collector next to the mesh that adds credentials when it forwards spans' });
+    }
+  });
 }

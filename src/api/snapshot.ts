@@ -3,6 +3,7 @@
 // Everything here is plain JSON so it can be hashed, diffed and dumped.
 
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
+import type { ResolvedTelemetry } from './telemetry.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -16,6 +17,8 @@ export interface Snapshot {
   /** Backends: one per (service, port), keyed by ClusterSnap.name. */
   clusters: ClusterSnap[];
   security: SecuritySnap;
+  /** Access logs, tracing and metrics for this proxy, resolved from Telemetry objects. */
+  telemetry: ResolvedTelemetry;
 }
 
 export interface SecuritySnap {

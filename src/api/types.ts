@@ -157,7 +157,7 @@ export interface HTTPRouteSpec {
 }
 export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry;
 export type Kind = AnyResource['kind'];
 
 /** Where an object came from, for errors and for `weft up -f` file sync. */
@@ -224,3 +224,41 @@ export interface AuthorizationPolicySpec {
   rules?: AuthzRule[];
 }
 export type AuthorizationPolicy = Resource<'AuthorizationPolicy', AuthorizationPolicySpec>;
+
+// ---- Telemetry (Istio's telemetry.istio.io shape, simplified: no extension providers) ----------------
+// Levels inherit field by field (mesh < namespace < workload), so the fields that inherit have no default
+// here: left out means "as the level above". src/api/telemetry.ts resolves what applies to a workload.
+
+export interface AccessLogFilterSpec {
+  /** Log only failed requests (status >= 400, or a response flag such as DC). Default false. */
+  errorsOnly: boolean;
+  /** Log only requests whose status is at least this. Default 0 (every status). */
+  minStatus: number;
+}
+export interface TelemetryAccessLogging {
+  /** Inherited when left out; with no level setting it, access logs are on. */
+  disabled?: boolean;
+  /** Replaces the inherited filter as a whole. */
+  filter?: AccessLogFilterSpec;
+}
+export interface TelemetryTracing {
+  /** 0..100; inherited when left out; 1 when no level sets it. */
+  randomSamplingPercentage?: number;
+  /** Spans are not reported (trace context is still propagated). Inherited when left out; false at the top. */
+  disableSpanReporting?: boolean;
+  /** Where spans go: OTLP over HTTP (protobuf), POSTed to `endpoint` as given. Inherited when left out. */
+  provider?: { otlpHttp: { endpoint: string } };
+}
+export interface TelemetryMetrics {
+  /** Inherited when left out; with no level setting it, metrics are on. */
+  disabled?: boolean;
+}
+export interface TelemetrySpec {
+  /** No selector: the whole namespace (mesh-wide in the root namespace "weft-system", where a selector is refused). */
+  selector?: WorkloadSelector;
+  /** At most one entry each (weft has one access log, one trace exporter, one metrics pipeline). */
+  accessLogging?: TelemetryAccessLogging[];
+  tracing?: TelemetryTracing[];
+  metrics?: TelemetryMetrics[];
+}
+export type Telemetry = Resource<'Telemetry', TelemetrySpec>;

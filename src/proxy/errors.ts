@@ -13,6 +13,13 @@ export const ERRORS = {
   'upstream-timeout': { status: 504, flag: 'UT', text: 'the endpoint did not answer in time' },
   'proxy-not-ready': { status: 503, flag: 'NC', text: 'the proxy has not received its configuration yet' },
   'internal': { status: 500, flag: 'DPE', text: 'an unexpected error inside the proxy' },
+  // Reserved for later features (circuit breaking, retry budgets, rate limiting, fault injection), so their
+  // codes and flags are fixed before anything emits them. See docs/errors.md.
+  'overflow': { status: 503, flag: 'UO', text: 'the backend is at its connection or request limit (circuit breaker open)' },
+  'retry-limit': { status: 503, flag: 'URX', text: 'the request failed and the retry limit or retry budget is exhausted' },
+  'rate-limited': { status: 429, flag: 'RL', text: 'the request exceeds a rate limit' },
+  // The fault layer answers with the status its fault names; 503 only stands in when it names none.
+  'fault-abort': { status: 503, flag: 'FI', text: 'aborted by fault injection' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -5,6 +5,8 @@ import { Proxy } from './proxy.js';
 import { XdsClient } from './xds/client.js';
 import { VERSION } from '../version.js';
 import { IdentityManager } from './tls/manager.js';
+import { ProxyMetrics } from './layers/metrics/index.js';
+import { AccessLog } from './layers/accesslog/index.js';
 import { X509Certificate } from 'node:crypto';
 import { checkPeerSvid } from './identity/index.js';
 
@@ -99,6 +101,24 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, appPort: o.appPort, host: o.host,
     ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort }, identity, log,
   });
+  // RED metrics for every request this proxy handles, served at the admin listener's /metrics.
+  const metrics = new ProxyMetrics({ proxy: { name: o.name, workload: o.workload, namespace: o.namespace, kind: o.kind } });
+  let metricsOn = true;
+  proxy.sinks.push({ record: (r) => { if (metricsOn) metrics.record(r); } });
+  // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name).
+  const accessLog = new AccessLog({ write: (line) => process.stdout.write(line), proxy: { name: o.name } });
+  proxy.sinks.push(accessLog);
+  proxy.onTelemetry = (t) => {
+    accessLog.configure(t.accessLog);
+    metricsOn = t.metrics.enabled;
+  };
+  proxy.inflight = metrics.inflight;
+  proxy.metricsText = () => {
+    const id = identity.current;
+    if (id !== undefined) metrics.setGauge('weft_certificate_expiry_seconds', "Seconds until this proxy's workload certificate expires", {}, Math.round((id.info.notAfter.getTime() - Date.now()) / 1000));
+    for (const [k, v] of Object.entries(proxy.stats)) metrics.setGauge(`weft_tls_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, `TLS counter ${k} since start`, {}, v);
+    return metrics.render();
+  };
   const boot = await bootstrap(o);
   // The first connection uses the credential handed over at start; every later one asks the runtime for a
   // fresh single-use credential (a static --token-file credential is reused as given).

@@ -16,6 +16,7 @@ import { InboundTlsListener, type PeerTagged } from './tls/inbound.js';
 import { mtlsConnector, newTlsStats } from './tls/connector.js';
 import { Tap } from './observe/tap.js';
 import type { RecordSink } from './observe/record.js';
+import { OtlpHttpExporter } from './layers/trace/exporter.js';
 
 export interface ProxyOptions {
   name: string;
@@ -51,6 +52,10 @@ export class Proxy {
   /** Every finished request's record goes to each of these (tap first; metrics and access log are added by main). */
   readonly sinks: RecordSink[] = [this.tap];
   metricsText: (() => string) | undefined;
+  inflight: { inc(direction: string): void; dec(direction: string): void } | undefined;
+  /** Told about each applied snapshot's telemetry settings (access log on/off and filters). */
+  onTelemetry: ((t: Snapshot['telemetry']) => void) | undefined;
+  private exporter: { endpoint: string; exporter: OtlpHttpExporter } | undefined;
   private readonly pools: Pools;
   private outbound: HttpListener | undefined;
   private inbound: HttpListener | undefined;
@@ -142,9 +147,10 @@ export class Proxy {
     const cfg = compileConfig(snap);
     const log = this.opts.log;
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, log });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
-    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, log });
+    const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
@@ -185,6 +191,7 @@ export class Proxy {
       };
     }
     this.current = cfg;
+    this.onTelemetry?.(snap.telemetry);
 
     // Retire what the new snapshot no longer has.
     const retired: HttpListener[] = [];
@@ -194,6 +201,15 @@ export class Proxy {
     this.pools.retain(cfg.endpointKeys);
   }
 
+  /** One OTLP exporter per endpoint; replaced (after flushing) when the Telemetry endpoint changes. */
+  private exporterFor(t: Snapshot['telemetry']['tracing']): OtlpHttpExporter | undefined {
+    const endpoint = t.enabled ? t.endpoint : undefined;
+    if (this.exporter?.endpoint === endpoint) return this.exporter?.exporter;
+    void this.exporter?.exporter.shutdown();
+    this.exporter = endpoint === undefined ? undefined : { endpoint, exporter: new OtlpHttpExporter({ endpoint, log: this.opts.log }) };
+    return this.exporter?.exporter;
+  }
+
   /** Graceful stop: refuse new requests, finish in-flight ones (up to graceMs), close everything. */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
@@ -201,6 +217,7 @@ export class Proxy {
     await Promise.all([...all.map((l) => l.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
     this.opts.identity.stop();
     await this.pools.close();
+    await this.exporter?.exporter.shutdown();
     await this.appPool?.close();
     await this.admin?.close();
   }

@@ -59,7 +59,7 @@ export class MetricsAggregator {
     const byProxy = new Map<string, Sample[]>();
     await Promise.all(this.targets().map(async (t) => {
       try {
-        const r = await request(`http://${t.admin}/metrics`, { headersTimeout: 2000, bodyTimeout: 2000 });
+        const r = await request(`http://${t.admin}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
         const text = await r.body.text();
         if (r.statusCode === 200) byProxy.set(t.proxy, parsePrometheus(text, (n) => FAMILIES.has(n)));
       } catch {
@@ -80,8 +80,11 @@ export class MetricsAggregator {
     for (const t of prior) if (t.at <= now.at - windowMs) base = t;
     base ??= prior[0];
     const seconds = base === undefined ? 0 : (now.at - base.at) / 1000;
+    // A proxy that missed this scrape (slow, restarting) counts with its latest samples, not as silence.
+    const latest = new Map(now.byProxy);
+    for (let i = prior.length - 1; i >= 0; i--) for (const [proxy, samples] of prior[i].byProxy) if (!latest.has(proxy)) latest.set(proxy, samples);
     const deltas: Sample[] = [];
-    for (const [proxy, samples] of now.byProxy) {
+    for (const [proxy, samples] of latest) {
       const old = new Map<string, number>();
       for (const s of base?.byProxy.get(proxy) ?? []) old.set(seriesKey(s), s.value);
       for (const s of samples) {

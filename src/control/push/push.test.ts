@@ -12,6 +12,7 @@ const KEY = 'test-key';
 const ref: ProxyRef = { name: 'web-0', kind: 'sidecar', workload: 'web', namespace: 'default', serviceAccount: 'web' };
 const snap = (version: string): Snapshot => ({
   version, proxy: { name: ref.name, kind: ref.kind, workload: ref.workload, namespace: ref.namespace }, mesh: { name: 'm', trustDomain: 't', defaultNamespace: 'default' }, services: [], listeners: [], clusters: [],
+  telemetry: { accessLog: { enabled: true, errorsOnly: false, minStatus: 0 }, tracing: { samplePercent: 1, enabled: false }, metrics: { enabled: true } },
   security: { trustDomain: 't', identity: 'spiffe://t/ns/default/sa/web', mtls: 'STRICT', authz: [], outboundTrafficPolicy: 'ALLOW_ANY', escapedSlashes: 'reject' },
 });
 

@@ -14,6 +14,8 @@ export const ROOT_NAMESPACE = 'weft-system';
 /** A new mesh refuses plaintext between workloads unless a PeerAuthentication relaxes it. */
 export const DEFAULT_MTLS: MtlsMode = 'STRICT';
 
+import { resolveTelemetry } from '../../api/telemetry.js';
+
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
 /** A replica as the runtime registered it: its proxy's inbound listener is the endpoint. */
@@ -228,6 +230,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     services: svcSnaps,
     listeners,
     clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    telemetry: resolveTelemetry(state.objects, proxy.namespace, labels),
     security: {
       trustDomain: mesh.trustDomain,
       identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),

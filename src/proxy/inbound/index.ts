@@ -7,6 +7,8 @@ import type { Ctx } from '../context.js';
 import type { SecuritySnap } from '../../api/snapshot.js';
 import { rescue } from '../layers/rescue/index.js';
 import { observe } from '../observe/layer.js';
+import { trace } from '../layers/trace/layer.js';
+import type { SpanExporter } from '../layers/trace/span.js';
 import type { RecordSink } from '../observe/record.js';
 import { setClientCert } from '../layers/identity-headers/index.js';
 import { normalize } from '../layers/normalize/layer.js';
@@ -21,6 +23,8 @@ export interface InboundParams {
   appPort: number;
   sinks: readonly RecordSink[];
   self: { workload: string; namespace: string };
+  inflight?: { inc(direction: string): void; dec(direction: string): void };
+  tracing: { sampleRate: number; exporter: SpanExporter | undefined; proxy: { name: string; workload: string; namespace: string } };
   log: (msg: string) => void;
 }
 
@@ -28,9 +32,11 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
   return stack<Ctx>(
     [
       // Every finished request becomes one record for metrics, access logs and tap.
-      observe({ direction: 'inbound', sinks: p.sinks, self: { ...p.self, principal: p.security.identity }, tls: (ctx) => ctx.peer !== undefined }),
+      observe({ direction: 'inbound', sinks: p.sinks, self: { ...p.self, principal: p.security.identity }, inflight: p.inflight, tls: (ctx) => ctx.peer !== undefined }),
       // Errors below (the app refusing connections, resetting) become one status + x-weft-error.
       rescue({ log: p.log }),
+      // This hop's server span, a child of the caller's.
+      trace({ direction: 'inbound', ...p.tracing }),
       // Policies match one canonical path, and the app gets exactly that path (400 for escaped slashes).
       normalize({ escapedSlashes: p.security.escapedSlashes }),
       // AuthorizationPolicy against the verified peer identity (403 rbac-denied).

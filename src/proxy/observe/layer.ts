@@ -12,18 +12,22 @@ export interface ObserveParams {
   self: { workload: string; namespace: string; principal: string };
   /** Whether requests this listener forwards travel over mTLS (outbound) or arrived over it (inbound). */
   tls: (ctx: Ctx) => boolean;
+  /** In-flight request gauge, by direction. */
+  inflight?: { inc(direction: string): void; dec(direction: string): void };
 }
 
 const NS = 1_000_000n;
 
 export function observe(p: ObserveParams): Layer<Ctx> {
   if (p.sinks.length === 0) return (inner) => inner;
-  const { direction, sinks, self } = p;
+  const { direction, sinks, self, inflight } = p;
   return (inner) => (ctx) => {
+    inflight?.inc(direction);
     const sock = ctx.req.socket;
     const read0 = sock.bytesRead;
     const written0 = sock.bytesWritten;
     ctx.res.once('close', () => {
+      inflight?.dec(direction);
       const end = process.hrtime.bigint();
       const finished = ctx.res.writableFinished;
       const code = ctx.error as ErrorCode | undefined;

@@ -5,6 +5,8 @@ import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
 import { rescue } from '../layers/rescue/index.js';
 import { observe } from '../observe/layer.js';
+import { trace } from '../layers/trace/layer.js';
+import type { SpanExporter } from '../layers/trace/span.js';
 import type { RecordSink } from '../observe/record.js';
 import { forwarded } from '../layers/forwarded/index.js';
 import { stripIdentity } from '../layers/identity-headers/index.js';
@@ -29,6 +31,8 @@ export interface OutboundParams {
   /** Where each finished request's record goes (metrics, access log, tap). */
   sinks: readonly RecordSink[];
   self: { workload: string; namespace: string; principal: string };
+  inflight?: { inc(direction: string): void; dec(direction: string): void };
+  tracing: { sampleRate: number; exporter: SpanExporter | undefined; proxy: { name: string; workload: string; namespace: string } };
   log: (msg: string) => void;
 }
 
@@ -37,7 +41,7 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
   return stack<Ctx>(
     [
       // Every finished request becomes one record for metrics, access logs and tap.
-      observe({ direction: p.edge ? 'gateway' : 'outbound', sinks: p.sinks, self: p.self, tls: (ctx) => ctx.endpoint?.tls === 'mtls' }),
+      observe({ direction: p.edge ? 'gateway' : 'outbound', sinks: p.sinks, self: p.self, inflight: p.inflight, tls: (ctx) => ctx.endpoint?.tls === 'mtls' }),
       // Errors anywhere below become one status + x-weft-error, in one place.
       rescue({ log: p.log }),
       // One canonical path for routing and for every hop after this one (400 for paths that cannot be made so).
@@ -46,6 +50,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       stripIdentity(),
       // The next hop learns who asked and under which request id.
       forwarded({ edge: p.edge }),
+      // This hop's span: joins the caller's trace (W3C or B3) or starts one, and propagates it onward.
+      trace({ direction: p.edge ? 'gateway' : 'outbound', ...p.tracing }),
       // Hosts that are not mesh services pass through (ALLOW_ANY) or are refused (REGISTRY_ONLY).
       ...(p.outsideMesh !== undefined ? [egress({ table: p.table, policy: p.outsideMesh, passthrough: toEndpoint })] : []),
       // HTTPRoute matching picks a rule (404 no-route) and answers a rule's redirect itself.

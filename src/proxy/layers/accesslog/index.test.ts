@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ERRORS } from '../../errors.js';
+import type { RequestRecord } from '../../observe/record.js';
+import { AccessLog, type AccessLogOptions } from './index.js';
+
+const START = Date.parse('2025-01-31T12:00:00.123Z');
+
+/** A minimal record: only the fields every request has. */
+const bare = (over: Partial<RequestRecord> = {}): RequestRecord => ({
+  direction: 'outbound', start: START, durationMs: 1.5, method: 'GET', path: '/', protocol: 'HTTP/1.1', authority: 'web.shop',
+  status: 200, flags: '-', bytesIn: 0, bytesOut: 0, tls: false, ...over,
+});
+
+const full: RequestRecord = {
+  direction: 'inbound', start: START, durationMs: 12.345678, method: 'POST', path: '/orders', protocol: 'HTTP/1.1', authority: 'orders.shop:80',
+  status: 503, flags: 'UF', error: 'connect-failure', bytesIn: 321, bytesOut: 87, route: 'shop/orders', cluster: 'orders.shop:80',
+  destService: 'orders', destNamespace: 'shop', destWorkload: 'orders-v1', upstreamHost: '127.0.0.1:41234', upstreamServiceTimeMs: 3.14159,
+  requestId: 'req-1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sourcePrincipal: 'spiffe://shop.local/ns/shop/sa/web',
+  sourceWorkload: 'web', sourceNamespace: 'shop', destPrincipal: 'spiffe://shop.local/ns/shop/sa/orders', tls: true,
+};
+
+function sink(o: Partial<AccessLogOptions> = {}): { log: AccessLog; lines: string[] } {
+  const lines: string[] = [];
+  const log = new AccessLog({ write: (l) => lines.push(l), proxy: { name: 'sidecar-orders-v1-0' }, ...o });
+  return { log, lines };
+}
+const parse = (line: string) => JSON.parse(line) as Record<string, unknown>;
+
+describe('AccessLog', () => {
+  it('writes one JSON line per request with every field, in a fixed order', () => {
+    const { log, lines } = sink();
+    log.record(full);
+    assert.equal(lines.length, 1);
+    assert.ok(lines[0].endsWith('}\n'));
+    assert.equal(lines[0].indexOf('\n'), lines[0].length - 1);
+    const entries = Object.entries(parse(lines[0]));
+    assert.deepEqual(entries, Object.entries({
+      start_time: '2025-01-31T12:00:00.123Z',
+      method: 'POST',
+      path: '/orders',
+      protocol: 'HTTP/1.1',
+      response_code: 503,
+      response_flags: 'UF',
+      error: 'connect-failure',
+      bytes_received: 321,
+      bytes_sent: 87,
+      duration_ms: 12.346,
+      upstream_host: '127.0.0.1:41234',
+      upstream_service_time_ms: 3.142,
+      upstream_cluster: 'orders.shop:80',
+      route: 'shop/orders',
+      authority: 'orders.shop:80',
+      x_request_id: 'req-1',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      source_principal: 'spiffe://shop.local/ns/shop/sa/web',
+      destination_principal: 'spiffe://shop.local/ns/shop/sa/orders',
+      source_workload: 'web',
+      source_namespace: 'shop',
+      destination_service: 'orders',
+      destination_workload: 'orders-v1',
+      destination_namespace: 'shop',
+      direction: 'inbound',
+      tls: true,
+      proxy: 'sidecar-orders-v1-0',
+    }));
+  });
+
+  it('writes null for what the record does not have', () => {
+    const { log, lines } = sink();
+    log.record(bare({ authority: '' }));
+    assert.deepEqual(parse(lines[0]), {
+      start_time: '2025-01-31T12:00:00.123Z', method: 'GET', path: '/', protocol: 'HTTP/1.1', response_code: 200, response_flags: '-',
+      error: null, bytes_received: 0, bytes_sent: 0, duration_ms: 1.5, upstream_host: null, upstream_service_time_ms: null,
+      upstream_cluster: null, route: null, authority: null, x_request_id: null, trace_id: null, source_principal: null,
+      destination_principal: null, source_workload: null, source_namespace: null, destination_service: null,
+      destination_workload: null, destination_namespace: null, direction: 'outbound', tls: false, proxy: 'sidecar-orders-v1-0',
+    });
+  });
+
+  it('keeps each line valid JSON whatever the path, authority or request id hold', () => {
+    const { log, lines } = sink();
+    const nasty = '/a"b\\c\nd\re\tf\u0000g\u001b[31mh\u2028i\u2029j}\n{"response_code":200';
+    const authority = 'evil"\r\nhost:1';
+    log.record(bare({ path: nasty, authority, requestId: '"}\n{' }));
+    assert.equal(lines.length, 1);
+    const line = lines[0];
+    // Exactly one line: no raw newline or control character before the terminating one.
+    assert.doesNotMatch(line.slice(0, -1), /[\u0000-\u001f]/);
+    const got = parse(line);
+    assert.equal(got.path, nasty);
+    assert.equal(got.authority, authority);
+    assert.equal(got.x_request_id, '"}\n{');
+    assert.equal(got.response_code, 200);
+  });
+
+  it('writes null for numbers JSON cannot hold', () => {
+    const { log, lines } = sink();
+    log.record(bare({ start: Number.NaN, durationMs: Number.POSITIVE_INFINITY, upstreamServiceTimeMs: Number.NaN, bytesIn: Number.NaN }));
+    const got = parse(lines[0]);
+    assert.deepEqual([got.start_time, got.duration_ms, got.upstream_service_time_ms, got.bytes_received], [null, null, null, null]);
+  });
+
+  it('errorsOnly keeps failed requests: status >= 400 or a response flag', () => {
+    const { log, lines } = sink({ filter: { errorsOnly: true } });
+    log.record(bare({ status: 200 }));
+    log.record(bare({ status: 302 }));
+    log.record(bare({ status: 404, path: '/404' }));
+    log.record(bare({ status: 503, flags: 'UH', error: 'no-healthy-endpoint', path: '/503' }));
+    log.record(bare({ status: 200, flags: 'DC', path: '/dc' }));
+    assert.deepEqual(lines.map((l) => parse(l).path), ['/404', '/503', '/dc']);
+  });
+
+  it('minStatus keeps requests at or above the status', () => {
+    const { log, lines } = sink({ filter: { minStatus: 500 } });
+    for (const status of [200, 404, 499, 500, 503]) log.record(bare({ status }));
+    assert.deepEqual(lines.map((l) => parse(l).response_code), [500, 503]);
+  });
+
+  it('applies both filters together', () => {
+    const { log, lines } = sink({ filter: { minStatus: 200, errorsOnly: true } });
+    log.record(bare({ status: 200 }));
+    log.record(bare({ status: 200, flags: 'DC' }));
+    log.record(bare({ status: 101, flags: 'DC' }));
+    assert.deepEqual(lines.map((l) => [parse(l).response_code, parse(l).response_flags]), [[200, 'DC']]);
+  });
+
+  it('writes nothing when disabled, and follows configure() from a config push', () => {
+    const { log, lines } = sink({ enabled: false });
+    log.record(full);
+    assert.deepEqual(lines, []);
+    log.configure({ enabled: true, errorsOnly: false, minStatus: 0 });
+    log.record(full);
+    assert.equal(lines.length, 1);
+    log.configure({ minStatus: 600 });
+    log.record(full);
+    log.configure({ enabled: false, minStatus: 0 });
+    log.record(full);
+    assert.equal(lines.length, 1);
+  });
+
+  it('rejects formats it does not know', () => {
+    assert.throws(() => sink({ format: 'text' as 'json' }), /only "json" is supported/);
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('documents every error code with the status and response flag the proxy uses', () => {
+    const md = readFileSync(new URL('../../../../../docs/errors.md', import.meta.url), 'utf8');
+    for (const [code, e] of Object.entries(ERRORS)) {
+      const row = md.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+      assert.ok(row !== undefined, `no row for ${code}`);
+      const [, , status, flag] = row.split('|').map((c) => c.trim());
+      assert.ok(status.startsWith(String(e.status)) || status.includes(`${e.status} if`), `${code}: status ${status}, table says ${e.status}`);
+      assert.ok(flag.startsWith(`\`${e.flag}\``), `${code}: flag ${flag}, table says ${e.flag}`);
+    }
+    // Flags the request lifecycle sets without a code.
+    for (const flag of ['DC', 'DI']) assert.match(md, new RegExp(`\\| \\(none\\) \\| [^|]+ \\| \`${flag}\``));
+  });
+});
