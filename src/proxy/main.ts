@@ -106,7 +106,26 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   let metricsOn = true;
   proxy.sinks.push({ record: (r) => { if (metricsOn) metrics.record(r); } });
   // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name).
-  const accessLog = new AccessLog({ write: (line) => process.stdout.write(line), proxy: { name: o.name } });
+  // Lines are batched for up to 100 ms (or 64 KiB): a write to a pipe is a synchronous syscall on Linux,
+  // and one per request was most of what access logging cost.
+  let pendingLines = '';
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushLines = () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const chunk = pendingLines;
+    pendingLines = '';
+    if (chunk !== '') process.stdout.write(chunk);
+  };
+  const accessLog = new AccessLog({
+    write: (line) => {
+      pendingLines += line;
+      if (pendingLines.length > 65536) flushLines();
+      else if (flushTimer === undefined) flushTimer = setTimeout(flushLines, 100);
+    },
+    proxy: { name: o.name },
+  });
+  process.once('exit', flushLines);
   proxy.sinks.push(accessLog);
   proxy.onTelemetry = (t) => {
     accessLog.configure(t.accessLog);

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// `npm run bench`: benchmarks, not tests. They print figures; nothing here passes or fails.
+// Scenario "observability": the CPU cost of metrics + access logs + 1% trace sampling, measured as proxy
+// CPU time per request through a real gateway -> sidecar mTLS hop at a constant 1000 req/s, with
+// Telemetry off and on, alternating, three rounds, best of each (BENCH_REQUESTS, BENCH_RATE to change).
+// (The side-by-side data-plane benchmark against nginx/haproxy is the next scenario to land here.)
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+const CLI = path.join(root, 'dist/src/cli/main.js');
+const ECHO = path.join(root, 'test/fixtures/echo.mjs');
+const N = Number(process.env.BENCH_REQUESTS ?? 10000);
+const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+
+const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+const until = async (what, fn, ms = 60000) => { const end = Date.now() + ms; for (;;) { const v = await fn().catch(() => undefined); if (v) return v; if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 100)); } };
+const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1000 / 100; };
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+const get = (port, p) => new Promise((resolve, reject) => {
+  http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', reject);
+});
+
+/** A constant-rate load (RATE req/s), so both modes are compared at the same batching conditions. */
+async function loadAtRate(port, n, rate) {
+  let failed = 0, sent = 0;
+  const t0 = Date.now();
+  const inflight = new Set();
+  while (sent < n) {
+    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+    while (sent < Math.min(due, n)) {
+      sent++;
+      const p = get(port, '/bench').then((s) => { if (s !== 200) failed++; }, () => { failed++; }).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  return { seconds: (Date.now() - t0) / 1000, failed };
+}
+
+async function load(port, n) {
+  let next = 0, failed = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: C }, async () => { while (next < n) { next++; if ((await get(port, '/bench')) !== 200) failed++; } }));
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, failed };
+}
+
+async function run() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
+  const gw = await freePort();
+  // A span sink that accepts OTLP and discards it, so tracing on means real export work.
+  const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end()); });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  const otlp = `http://127.0.0.1:${sink.address().port}/v1/traces`;
+  writeFileSync(path.join(dir, 'mesh.yaml'), `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: bench }
+---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: api, labels: { app: api } }
+spec: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(ECHO)}], readinessProbe: { httpGet: { path: /healthz } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec: { selector: { app: api }, ports: [{ port: 80 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec: { listeners: [{ name: http, port: ${gw}, protocol: HTTP }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: edge }
+spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port: 80 }] }] }
+`);
+  const env = { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
+  const up = spawn(process.execPath, [CLI, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  up.stdout.on('data', (d) => { out += d; if (out.length > 1e6) out = out.slice(-1e5); });
+  try {
+    await until('the mesh', async () => out.includes('weft: ready'));
+    const rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
+    const pids = { gateway: rt.processes.find((p) => p.name === 'gateway-edge').pid, sidecar: rt.processes.find((p) => p.name === 'api-0/proxy').pid };
+    const apply = (spec) => {
+      writeFileSync(path.join(dir, 'tel.yaml'), `apiVersion: weft.dev/v1alpha1\nkind: Telemetry\nmetadata: { name: bench, namespace: weft-system }\nspec: ${spec}\n`);
+      execFileSync(process.execPath, [CLI, 'apply', '-f', path.join(dir, 'tel.yaml'), '--control', rt.control], { env });
+    };
+    const settle = () => until('SYNCED', async () => JSON.parse(execFileSync(process.execPath, [CLI, 'status', '-o', 'json', '--control', rt.control], { env }).toString()).proxies.every((p) => p.state === 'SYNCED'));
+    const modes = {
+      off: '{ accessLogging: [{ disabled: true }], metrics: [{ disabled: true }], tracing: [{ randomSamplingPercentage: 0 }] }',
+      on: `{ accessLogging: [{ disabled: false }], metrics: [{ disabled: false }], tracing: [{ randomSamplingPercentage: 1, provider: { otlpHttp: { endpoint: "${otlp}" } } }] }`,
+    };
+    const results = {};
+    await load(gw, 2000); // warm-up: connections, TLS sessions, JIT
+    for (const round of [1, 2, 3]) {
+      for (const [mode, spec] of Object.entries(modes)) {
+        apply(spec);
+        await settle();
+        await load(gw, 1000);
+        const before = { g: cpuMs(pids.gateway), s: cpuMs(pids.sidecar) };
+        const r = await loadAtRate(gw, N, RATE);
+        const g = (cpuMs(pids.gateway) - before.g) * 1000 / N, s = (cpuMs(pids.sidecar) - before.s) * 1000 / N;
+        (results[mode] ??= []).push({ gatewayUs: g, sidecarUs: s, rps: N / r.seconds, failed: r.failed });
+        console.log(`round ${round} ${mode.padEnd(3)}: gateway ${g.toFixed(1)} us/req, sidecar ${s.toFixed(1)} us/req, ${Math.round(N / r.seconds)} rps, ${r.failed} failed`);
+      }
+    }
+    const best = (m, k) => Math.min(...results[m].map((x) => x[k]));
+    const overhead = (k) => ((best('on', k) - best('off', k)) / best('off', k)) * 100;
+    const summary = { observability: { requests: N, rate: RATE, gateway_us_off: +best('off', 'gatewayUs').toFixed(1), gateway_us_on: +best('on', 'gatewayUs').toFixed(1), sidecar_us_off: +best('off', 'sidecarUs').toFixed(1), sidecar_us_on: +best('on', 'sidecarUs').toFixed(1), gateway_overhead_pct: +overhead('gatewayUs').toFixed(1), sidecar_overhead_pct: +overhead('sidecarUs').toFixed(1) } };
+    console.log('\n| proxy | CPU/request, observability off | on (metrics + access log + 1% traces) | overhead |\n|---|---|---|---|');
+    console.log(`| gateway | ${summary.observability.gateway_us_off} us | ${summary.observability.gateway_us_on} us | ${summary.observability.gateway_overhead_pct}% |`);
+    console.log(`| sidecar (inbound) | ${summary.observability.sidecar_us_off} us | ${summary.observability.sidecar_us_on} us | ${summary.observability.sidecar_overhead_pct}% |`);
+    console.log(JSON.stringify(summary));
+  } finally {
+    up.kill('SIGINT');
+    await new Promise((r) => up.once('exit', r));
+    sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await run();
+agent.destroy();
