@@ -40,6 +40,12 @@ test('each proxy serves RED metrics with bounded labels', async () => {
   assert.match(m.body, /weft_requests_total\{[^}]*direction="inbound"[^}]*response_code="200"[^}]*tls="true"[^}]*\} \d+/);
   assert.match(m.body, /weft_request_duration_ms_bucket\{[^}]*le="\+Inf"[^}]*\} \d+/);
   assert.doesNotMatch(m.body, /\/products|\/orders/, 'no raw paths as label values');
+  assert.match(m.body, /weft_tcp_connections_opened_total\{direction="inbound"\} [1-9]/);
+  assert.match(m.body, /weft_requests_in_flight\{direction="inbound"\} \d+/);
+  assert.match(m.body, /weft_certificate_expiry_seconds \d+/);
+  const gwAdmin = mesh.runtime().processes.find((p) => p.name === 'gateway-edge')!.ports!.admin;
+  const g = await httpCall(gwAdmin, '/metrics');
+  assert.match(g.body, /weft_upstream_pool_connected\{tls="mtls"\} [1-9]/);
 });
 
 test('weft stat shows success rate, RPS and latency per service and per workload', async () => {

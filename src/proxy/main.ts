@@ -132,10 +132,21 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     metricsOn = t.metrics.enabled;
   };
   proxy.inflight = metrics.inflight;
+  proxy.connections = {
+    opened: (direction) => metrics.incCounter('weft_tcp_connections_opened_total', 'Downstream TCP connections accepted', { direction }),
+    closed: (direction, rx, tx) => {
+      metrics.incCounter('weft_tcp_connections_closed_total', 'Downstream TCP connections closed', { direction });
+      metrics.incCounter('weft_tcp_received_bytes_total', 'Bytes received on downstream TCP connections (counted at close)', { direction }, rx);
+      metrics.incCounter('weft_tcp_sent_bytes_total', 'Bytes sent on downstream TCP connections (counted at close)', { direction }, tx);
+    },
+  };
   proxy.metricsText = () => {
     const id = identity.current;
     if (id !== undefined) metrics.setGauge('weft_certificate_expiry_seconds', "Seconds until this proxy's workload certificate expires", {}, Math.round((id.info.notAfter.getTime() - Date.now()) / 1000));
     for (const [k, v] of Object.entries(proxy.stats)) metrics.setGauge(`weft_tls_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, `TLS counter ${k} since start`, {}, v);
+    for (const u of proxy.poolUsage()) {
+      for (const k of ['connected', 'free', 'pending', 'running'] as const) metrics.setGauge(`weft_upstream_pool_${k}`, `Upstream connection pools: ${k === 'connected' ? 'open connections' : k === 'free' ? 'idle connections' : k === 'pending' ? 'requests waiting for a connection' : 'requests in flight'}`, { tls: u.tls }, u[k]);
+    }
     return metrics.render();
   };
   const boot = await bootstrap(o);

@@ -15,7 +15,7 @@ import type { IdentityManager } from './tls/manager.js';
 import { InboundTlsListener, type PeerTagged } from './tls/inbound.js';
 import { mtlsConnector, newTlsStats } from './tls/connector.js';
 import { Tap } from './observe/tap.js';
-import type { RecordSink } from './observe/record.js';
+import { watchConnections, type ConnectionSink, type RecordSink } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
 
 export interface ProxyOptions {
@@ -55,6 +55,8 @@ export class Proxy {
   inflight: { inc(direction: string): void; dec(direction: string): void } | undefined;
   /** Told about each applied snapshot's telemetry settings (access log on/off and filters). */
   onTelemetry: ((t: Snapshot['telemetry']) => void) | undefined;
+  /** Told about every downstream connection a listener accepts (weft_tcp_* metrics). */
+  connections: ConnectionSink | undefined;
   private exporter: { endpoint: string; exporter: OtlpHttpExporter } | undefined;
   private readonly pools: Pools;
   private outbound: HttpListener | undefined;
@@ -103,6 +105,7 @@ export class Proxy {
     this.admin = await startAdmin(this, o.host, o.ports.admin);
     if (o.kind === 'sidecar') {
       this.outbound = new HttpListener(unavailable);
+      watchConnections(this.outbound.server, 'outbound', () => this.connections);
       await this.outbound.listen(o.ports.outbound, o.host);
       if (o.appPort !== undefined) {
         this.appPool = new Pool(`http://127.0.0.1:${o.appPort}`, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
@@ -119,9 +122,14 @@ export class Proxy {
           stats: this.stats,
           log: o.log,
         });
+        watchConnections(this.inboundTls.server, 'inbound', () => this.connections);
         await this.inboundTls.listen(o.ports.inbound, o.host);
       }
     }
+  }
+
+  poolUsage(): ReturnType<Pools['usage']> {
+    return this.pools.usage();
   }
 
   ports(): ProxyPorts {
@@ -158,6 +166,7 @@ export class Proxy {
       for (const [key, g] of cfg.gatewayPorts) {
         if (this.gatewayListeners.has(key)) continue;
         const l = new HttpListener(unavailable);
+        watchConnections(l.server, 'gateway', () => this.connections);
         try {
           await l.listen(g.port, g.address);
         } catch (e) {
@@ -168,6 +177,7 @@ export class Proxy {
       for (const key of cfg.upstreams.keys()) {
         if (this.upstreamListeners.has(key)) continue;
         const l = new HttpListener(unavailable);
+        watchConnections(l.server, 'outbound', () => this.connections);
         await l.listen(0, this.opts.host);
         fresh.push([this.upstreamListeners, key, l]);
       }

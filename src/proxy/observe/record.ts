@@ -44,3 +44,19 @@ export interface RequestRecord {
 export interface RecordSink {
   record(r: RequestRecord): void;
 }
+
+/** Connection-level counters (TCP), for the weft_tcp_* metrics. */
+export interface ConnectionSink {
+  opened(direction: string): void;
+  closed(direction: string, bytesReceived: number, bytesSent: number): void;
+}
+
+/** Counts a listener's connections and their bytes into `sink`, once per connection. */
+export function watchConnections(server: import('node:net').Server, direction: string, sink: () => ConnectionSink | undefined): void {
+  server.on('connection', (s: import('node:net').Socket) => {
+    const k = sink();
+    if (k === undefined) return;
+    k.opened(direction);
+    s.once('close', () => k.closed(direction, s.bytesRead, s.bytesWritten));
+  });
+}

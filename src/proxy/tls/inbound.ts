@@ -24,7 +24,7 @@ export interface InboundTlsOptions {
 }
 
 export class InboundTlsListener {
-  private readonly server: net.Server;
+  readonly server: net.Server;
   private tlsServer: tls.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private readonly tlsSockets = new Set<tls.TLSSocket>();

@@ -54,6 +54,20 @@ export class Pools {
     }
   }
 
+  /** Connection use summed over every pool, by transport, for the metrics gauges. */
+  usage(): { tls: 'mtls' | 'plaintext'; connected: number; free: number; pending: number; running: number }[] {
+    const sum = { mtls: { connected: 0, free: 0, pending: 0, running: 0 }, plaintext: { connected: 0, free: 0, pending: 0, running: 0 } };
+    for (const [key, p] of this.pools) {
+      const s = p.stats;
+      const t = key.startsWith('mtls:') ? sum.mtls : sum.plaintext;
+      t.connected += s.connected;
+      t.free += s.free;
+      t.pending += s.pending;
+      t.running += s.running;
+    }
+    return [{ tls: 'mtls', ...sum.mtls }, { tls: 'plaintext', ...sum.plaintext }];
+  }
+
   async close(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
