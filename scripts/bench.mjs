@@ -116,11 +116,14 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
       }
     }
     const best = (m, k) => Math.min(...results[m].map((x) => x[k]));
+    const mean = (m, k) => results[m].reduce((n, x) => n + x[k], 0) / results[m].length;
+    const meanOverhead = (k) => ((mean('on', k) - mean('off', k)) / mean('off', k)) * 100;
     const overhead = (k) => ((best('on', k) - best('off', k)) / best('off', k)) * 100;
-    const summary = { observability: { requests: N, rate: RATE, gateway_us_off: +best('off', 'gatewayUs').toFixed(1), gateway_us_on: +best('on', 'gatewayUs').toFixed(1), sidecar_us_off: +best('off', 'sidecarUs').toFixed(1), sidecar_us_on: +best('on', 'sidecarUs').toFixed(1), gateway_overhead_pct: +overhead('gatewayUs').toFixed(1), sidecar_overhead_pct: +overhead('sidecarUs').toFixed(1) } };
+    const summary = { observability: { requests: N, rate: RATE, gateway_us_off: +best('off', 'gatewayUs').toFixed(1), gateway_us_on: +best('on', 'gatewayUs').toFixed(1), sidecar_us_off: +best('off', 'sidecarUs').toFixed(1), sidecar_us_on: +best('on', 'sidecarUs').toFixed(1), gateway_overhead_pct: +overhead('gatewayUs').toFixed(1), sidecar_overhead_pct: +overhead('sidecarUs').toFixed(1), gateway_overhead_mean_pct: +meanOverhead('gatewayUs').toFixed(1), sidecar_overhead_mean_pct: +meanOverhead('sidecarUs').toFixed(1) } };
     console.log('\n| proxy | CPU/request, observability off | on (metrics + access log + 1% traces) | overhead |\n|---|---|---|---|');
     console.log(`| gateway | ${summary.observability.gateway_us_off} us | ${summary.observability.gateway_us_on} us | ${summary.observability.gateway_overhead_pct}% |`);
     console.log(`| sidecar (inbound) | ${summary.observability.sidecar_us_off} us | ${summary.observability.sidecar_us_on} us | ${summary.observability.sidecar_overhead_pct}% |`);
+    console.log(`(mean of rounds: gateway ${summary.observability.gateway_overhead_mean_pct}%, sidecar ${summary.observability.sidecar_overhead_mean_pct}%)`);
     console.log(JSON.stringify(summary));
   } finally {
     up.kill('SIGINT');
