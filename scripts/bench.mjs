@@ -92,6 +92,16 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
     await until('the mesh', async () => out.includes('weft: ready'));
     const rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
     const pids = { gateway: rt.processes.find((p) => p.name === 'gateway-edge').pid, sidecar: rt.processes.find((p) => p.name === 'api-0/proxy').pid };
+    // Proxies on core 1; this load generator, the app, the runtime and the control plane on core 0, so
+    // the proxies' CPU time is not inflated by sharing a core with the load (as ../shared/bench does).
+    if (os.cpus().length >= 2) {
+      const pin = (cpu, pid) => { try { execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' }); } catch { /* taskset missing: unpinned */ } };
+      pin(1, pids.gateway);
+      pin(1, pids.sidecar);
+      for (const p of rt.processes) if (p.pid !== pids.gateway && p.pid !== pids.sidecar) pin(0, p.pid);
+      pin(0, rt.pid);
+      pin(0, process.pid);
+    }
     const apply = (spec) => {
       writeFileSync(path.join(dir, 'tel.yaml'), `apiVersion: weft.dev/v1alpha1\nkind: Telemetry\nmetadata: { name: bench, namespace: weft-system }\nspec: ${spec}\n`);
       execFileSync(process.execPath, [CLI, 'apply', '-f', path.join(dir, 'tel.yaml'), '--control', rt.control], { env });
