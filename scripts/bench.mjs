@@ -2,7 +2,7 @@
 // `npm run bench`: benchmarks, not tests. They print figures; nothing here passes or fails.
 // Scenario "observability": the CPU cost of metrics + access logs + 1% trace sampling, measured as proxy
 // CPU time per request through a real gateway -> sidecar mTLS hop at a constant 1000 req/s, with
-// Telemetry off and on, alternating, three rounds, best of each (BENCH_REQUESTS, BENCH_RATE to change).
+// Telemetry off and on, alternating, five rounds; best, mean and median (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
 // (The side-by-side data-plane benchmark against nginx/haproxy is the next scenario to land here.)
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ const ECHO = path.join(root, 'test/fixtures/echo.mjs');
 const N = Number(process.env.BENCH_REQUESTS ?? 10000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 const until = async (what, fn, ms = 60000) => { const end = Date.now() + ms; for (;;) { const v = await fn().catch(() => undefined); if (v) return v; if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 100)); } };
@@ -113,7 +114,7 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
     };
     const results = {};
     await load(gw, 2000); // warm-up: connections, TLS sessions, JIT
-    for (const round of [1, 2, 3]) {
+    for (let round = 1; round <= ROUNDS; round++) {
       for (const [mode, spec] of Object.entries(modes)) {
         apply(spec);
         await settle();
@@ -128,12 +129,14 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
     const best = (m, k) => Math.min(...results[m].map((x) => x[k]));
     const mean = (m, k) => results[m].reduce((n, x) => n + x[k], 0) / results[m].length;
     const meanOverhead = (k) => ((mean('on', k) - mean('off', k)) / mean('off', k)) * 100;
+    const median = (m, k) => { const v = results[m].map((x) => x[k]).sort((a, b) => a - b); return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+    const medianOverhead = (k) => ((median('on', k) - median('off', k)) / median('off', k)) * 100;
     const overhead = (k) => ((best('on', k) - best('off', k)) / best('off', k)) * 100;
-    const summary = { observability: { requests: N, rate: RATE, gateway_us_off: +best('off', 'gatewayUs').toFixed(1), gateway_us_on: +best('on', 'gatewayUs').toFixed(1), sidecar_us_off: +best('off', 'sidecarUs').toFixed(1), sidecar_us_on: +best('on', 'sidecarUs').toFixed(1), gateway_overhead_pct: +overhead('gatewayUs').toFixed(1), sidecar_overhead_pct: +overhead('sidecarUs').toFixed(1), gateway_overhead_mean_pct: +meanOverhead('gatewayUs').toFixed(1), sidecar_overhead_mean_pct: +meanOverhead('sidecarUs').toFixed(1) } };
+    const summary = { observability: { requests: N, rate: RATE, gateway_us_off: +best('off', 'gatewayUs').toFixed(1), gateway_us_on: +best('on', 'gatewayUs').toFixed(1), sidecar_us_off: +best('off', 'sidecarUs').toFixed(1), sidecar_us_on: +best('on', 'sidecarUs').toFixed(1), gateway_overhead_pct: +overhead('gatewayUs').toFixed(1), sidecar_overhead_pct: +overhead('sidecarUs').toFixed(1), gateway_overhead_mean_pct: +meanOverhead('gatewayUs').toFixed(1), sidecar_overhead_mean_pct: +meanOverhead('sidecarUs').toFixed(1), gateway_overhead_median_pct: +medianOverhead('gatewayUs').toFixed(1), sidecar_overhead_median_pct: +medianOverhead('sidecarUs').toFixed(1) } };
     console.log('\n| proxy | CPU/request, observability off | on (metrics + access log + 1% traces) | overhead |\n|---|---|---|---|');
     console.log(`| gateway | ${summary.observability.gateway_us_off} us | ${summary.observability.gateway_us_on} us | ${summary.observability.gateway_overhead_pct}% |`);
     console.log(`| sidecar (inbound) | ${summary.observability.sidecar_us_off} us | ${summary.observability.sidecar_us_on} us | ${summary.observability.sidecar_overhead_pct}% |`);
-    console.log(`(mean of rounds: gateway ${summary.observability.gateway_overhead_mean_pct}%, sidecar ${summary.observability.sidecar_overhead_mean_pct}%)`);
+    console.log(`(mean of rounds: gateway ${summary.observability.gateway_overhead_mean_pct}%, sidecar ${summary.observability.sidecar_overhead_mean_pct}%; median: gateway ${summary.observability.gateway_overhead_median_pct}%, sidecar ${summary.observability.sidecar_overhead_median_pct}%)`);
     console.log(JSON.stringify(summary));
   } finally {
     up.kill('SIGINT');
