@@ -3,13 +3,15 @@
 // Scenario "observability": the CPU cost of metrics + access logs + 1% trace sampling, measured as proxy
 // CPU time per request through a real gateway -> sidecar mTLS hop at a constant 1000 req/s, with
 // Telemetry off and on, alternating, five rounds; best, mean and median (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
-// (The side-by-side data-plane benchmark against nginx/haproxy is the next scenario to land here.)
+// Scenario "meshhop" (scripts/bench/meshhop.mjs): one mTLS mesh hop side by side with the haproxy anchor.
+// `npm run bench -- --quick` runs the mesh hop alone; its last line is one JSON object.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { runMeshhop } from './bench/meshhop.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
@@ -146,5 +148,10 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
   }
 }
 
-await run();
+const quick = process.argv.includes('--quick');
+let meshhop;
+if (!quick) await run();
+meshhop = await runMeshhop({ cli: CLI });
 agent.destroy();
+// Last line: one JSON object, for scripts and the issue notes.
+console.log(JSON.stringify(meshhop));
