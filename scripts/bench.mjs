@@ -6,7 +6,7 @@
 // Scenario "meshhop" (scripts/bench/meshhop.mjs): one mTLS mesh hop side by side with the haproxy anchor.
 // `npm run bench -- --quick` runs the mesh hop alone; its last line is one JSON object.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -140,6 +140,7 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
     console.log(`| sidecar (inbound) | ${summary.observability.sidecar_us_off} us | ${summary.observability.sidecar_us_on} us | ${summary.observability.sidecar_overhead_pct}% |`);
     console.log(`(mean of rounds: gateway ${summary.observability.gateway_overhead_mean_pct}%, sidecar ${summary.observability.sidecar_overhead_mean_pct}%; median: gateway ${summary.observability.gateway_overhead_median_pct}%, sidecar ${summary.observability.sidecar_overhead_median_pct}%)`);
     console.log(JSON.stringify(summary));
+    return summary;
   } finally {
     up.kill('SIGINT');
     await new Promise((r) => up.once('exit', r));
@@ -149,9 +150,14 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
 }
 
 const quick = process.argv.includes('--quick');
-let meshhop;
-if (!quick) await run();
-meshhop = await runMeshhop({ cli: CLI });
+const observability = quick ? undefined : await run();
+const meshhop = await runMeshhop({ cli: CLI });
 agent.destroy();
+// Results are kept: bench/results/<date>-<commit>.json.
+const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'nocommit'; } })();
+const file = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-${commit}.json`);
+mkdirSync(path.dirname(file), { recursive: true });
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), commit, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, ...(observability ?? {}), ...meshhop }, null, 2) + '\n');
+console.log(`results written to ${path.relative(root, file)}`);
 // Last line: one JSON object, for scripts and the issue notes.
 console.log(JSON.stringify(meshhop));
