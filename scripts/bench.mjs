@@ -5,6 +5,7 @@
 // Telemetry off and on, alternating, five rounds; best, mean and median (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
 // Scenario "meshhop" (scripts/bench/meshhop.mjs): one mTLS mesh hop side by side with the haproxy anchor.
 // `npm run bench -- --quick` runs the mesh hop alone; its last line is one JSON object.
+// `npm run bench -- --profile`: the share of a proxy's CPU spent in observability code, from a CPU profile.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -12,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runMeshhop } from './bench/meshhop.mjs';
+import { runProfile } from './bench/profile.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
@@ -149,6 +151,10 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
   }
 }
 
+if (process.argv.includes('--profile')) {
+  console.log(JSON.stringify(await runProfile({ cli: CLI, echo: ECHO })));
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
 const observability = quick ? undefined : await run();
 const meshhop = await runMeshhop({ cli: CLI });
