@@ -1,7 +1,7 @@
 // The control plane's HTTP/1.1 JSON API, used by the CLI and the local runtime. Every call needs the
 // admin token. Config changes are validated whole before anything is stored: a bad file changes nothing.
+import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface ApiHandlers {
@@ -93,12 +93,9 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       send(e instanceof SyntaxError ? 400 : 500, { error: (e as Error).message });
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  const bound = await listenOn(server, port, host);
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }

@@ -1,8 +1,8 @@
 // The control plane side of config push: authenticates each proxy's stream, sends it its own snapshot
 // whenever that snapshot's version changes, and records ACK/NACK per proxy for `weft status`.
+import { listenOn } from '../../util/listen.js';
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import type { Snapshot } from '../../api/snapshot.js';
 import { lineReader, STREAM_PATH, type ControlMessage, type ProxyCertStatus, type ProxyHello, type ProxyMessage } from '../../api/push.js';
 import type { ProxyRef } from '../translate/index.js';
@@ -70,15 +70,8 @@ export class PushServer {
     });
   }
 
-  async listen(port: number, host: string): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+  listen(port: number, host: string): Promise<number> {
+    return listenOn(this.server, port, host);
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {

@@ -1,6 +1,6 @@
 // The proxy's admin listener: liveness, readiness and the running config, for people and for the runtime.
+import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Snapshot } from '../../api/snapshot.js';
 import type { Tap } from '../observe/tap.js';
 
@@ -49,12 +49,9 @@ export async function startAdmin(src: AdminSource, host: string, port: number): 
     }
     json(404, { error: `no admin endpoint ${path}; try /healthz, /ready, /config_dump, /stats, /metrics, /tap` });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  const bound = await listenOn(server, port, host);
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }

@@ -1,6 +1,7 @@
 // The inbound listener: one port that speaks mutual TLS, plaintext, or both (PERMISSIVE), decided per
 // connection from its first byte (a TLS handshake starts with 0x16). Verified peers are tagged on the
 // socket once per connection, so requests read their identity without any per-request TLS work.
+import { listenOn } from '../../util/listen.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -100,15 +101,8 @@ export class InboundTlsListener {
     this.o.http.server.emit('connection', s);
   }
 
-  async listen(port: number, host: string): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.port;
+  listen(port: number, host: string): Promise<number> {
+    return listenOn(this.server, port, host);
   }
 
   get port(): number {

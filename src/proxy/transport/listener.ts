@@ -1,5 +1,6 @@
 // An HTTP/1.1 listener whose request handling can be swapped atomically when config changes, and which
 // drains: stop accepting, let in-flight requests finish, then close what is left.
+import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Service } from '../stack/index.js';
@@ -42,16 +43,8 @@ export class HttpListener {
     this.service(ctx).catch((e) => res.destroy(e as Error));
   }
 
-  async listen(port: number, host: string): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      const onErr = (e: Error) => reject(e);
-      this.server.once('error', onErr);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onErr);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+  listen(port: number, host: string): Promise<number> {
+    return listenOn(this.server, port, host);
   }
 
   get port(): number {
