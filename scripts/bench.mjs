@@ -6,14 +6,14 @@
 // Scenario "meshhop" (scripts/bench/meshhop.mjs): one mTLS mesh hop side by side with the haproxy anchor.
 // `npm run bench -- --quick` runs the mesh hop alone; its last line is one JSON object.
 // `npm run bench -- --profile`: the share of a proxy's CPU spent in observability code, from a CPU profile.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runMeshhop } from './bench/meshhop.mjs';
 import { runProfile } from './bench/profile.mjs';
+import { echoMeshYaml, freePort, pinProxies, startWeft } from './bench/mesh.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
@@ -24,7 +24,6 @@ const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 const until = async (what, fn, ms = 60000) => { const end = Date.now() + ms; for (;;) { const v = await fn().catch(() => undefined); if (v) return v; if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 100)); } };
 const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1000 / 100; };
 
@@ -65,48 +64,11 @@ async function run() {
   const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end()); });
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
   const otlp = `http://127.0.0.1:${sink.address().port}/v1/traces`;
-  writeFileSync(path.join(dir, 'mesh.yaml'), `apiVersion: weft.dev/v1alpha1
-kind: Mesh
-metadata: { name: bench }
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(ECHO)}], readinessProbe: { httpGet: { path: /healthz } } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api }
-spec: { selector: { app: api }, ports: [{ port: 80 }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gw}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge }
-spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port: 80 }] }] }
-`);
-  const env = { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
-  const up = spawn(process.execPath, [CLI, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  up.stdout.on('data', (d) => { out += d; if (out.length > 1e6) out = out.slice(-1e5); });
+  const mesh = await startWeft({ cli: CLI, dir, yaml: echoMeshYaml({ name: 'bench', echo: ECHO, gwPort: gw }) });
   try {
-    await until('the mesh', async () => out.includes('weft: ready'));
-    const rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
-    const pids = { gateway: rt.processes.find((p) => p.name === 'gateway-edge').pid, sidecar: rt.processes.find((p) => p.name === 'api-0/proxy').pid };
-    // Proxies on core 1; this load generator, the app, the runtime and the control plane on core 0, so
-    // the proxies' CPU time is not inflated by sharing a core with the load (as ../shared/bench does).
-    if (os.cpus().length >= 2) {
-      const pin = (cpu, pid) => { try { execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' }); } catch { /* taskset missing: unpinned */ } };
-      pin(1, pids.gateway);
-      pin(1, pids.sidecar);
-      for (const p of rt.processes) if (p.pid !== pids.gateway && p.pid !== pids.sidecar) pin(0, p.pid);
-      pin(0, rt.pid);
-      pin(0, process.pid);
-    }
+    const { rt, env } = mesh;
+    const pids = { gateway: mesh.pid('gateway-edge'), sidecar: mesh.pid('api-0/proxy') };
+    pinProxies(rt, [pids.gateway, pids.sidecar]);
     const apply = (spec) => {
       writeFileSync(path.join(dir, 'tel.yaml'), `apiVersion: weft.dev/v1alpha1\nkind: Telemetry\nmetadata: { name: bench, namespace: weft-system }\nspec: ${spec}\n`);
       execFileSync(process.execPath, [CLI, 'apply', '-f', path.join(dir, 'tel.yaml'), '--control', rt.control], { env });
@@ -144,8 +106,7 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
     console.log(JSON.stringify(summary));
     return summary;
   } finally {
-    up.kill('SIGINT');
-    await new Promise((r) => up.once('exit', r));
+    await mesh.stop();
     sink.close();
     rmSync(dir, { recursive: true, force: true });
   }

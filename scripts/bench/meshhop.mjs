@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'no
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pinProxies, startWeft } from './mesh.mjs';
 
 const D = Number(process.env.BENCH_SECONDS ?? 8);
 const APP = 18080, HOP = 18081, IN = 18443; // the anchors' fixed ports (../shared/bench/meshhop.sh)
@@ -43,7 +44,7 @@ function fixed() {
   return { p50: p(50), p90: p(90), p99: p(99), non200 };
 }
 
-export async function runMeshhop({ cli, echo: _echo }) {
+export async function runMeshhop({ cli }) {
   const shared = path.resolve(path.dirname(cli), '..', '..', '..', '..', 'shared', 'bench');
   if (!existsSync(shared)) throw new Error(`the anchors are missing: ${shared}`);
   ensureTools();
@@ -66,7 +67,7 @@ frontend in\n  bind 127.0.0.1:${IN} ssl crt ${K}/server.pem ca-file ${K}/ca.crt 
     await new Promise((r) => hap.once('exit', r));
 
     // weft: gateway (client side) -> mTLS -> app sidecar (server side) -> app on 18080.
-    writeFileSync(path.join(dir, 'mesh.yaml'), `apiVersion: weft.dev/v1alpha1
+    const yaml = `apiVersion: weft.dev/v1alpha1
 kind: Mesh
 metadata: { name: meshhop }
 ---
@@ -94,21 +95,11 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: hop }
 spec: { parentRefs: [{ name: hop }], rules: [{ backendRefs: [{ name: app, port: 80 }] }] }
-`);
-    const env = { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
-    const up = spawn(process.execPath, [cli, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    up.stdout.on('data', (d) => { out = (out + d).slice(-100000); });
+`;
+    const mesh = await startWeft({ cli, dir, yaml });
     try {
-      const end = Date.now() + 60000;
-      while (!out.includes('weft: ready')) {
-        if (Date.now() > end || up.exitCode !== null) throw new Error(`weft did not start:\n${out.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
-      const proxies = rt.processes.filter((p) => p.name === 'gateway-hop' || p.name === 'app-0/proxy').map((p) => p.pid);
-      for (const p of rt.processes) execFileSync('taskset', ['-pc', proxies.includes(p.pid) ? '1' : '0', String(p.pid)], { stdio: 'ignore' });
-      execFileSync('taskset', ['-pc', '0', String(rt.pid)], { stdio: 'ignore' });
+      const proxies = [mesh.pid('gateway-hop'), mesh.pid('app-0/proxy')];
+      pinProxies(mesh.rt, proxies);
       const idle = proxies.map(rssMb);
       const max = maxRps(shared);
       const cpu0 = proxies.map(cpuS);
@@ -120,8 +111,7 @@ spec: { parentRefs: [{ name: hop }], rules: [{ backendRefs: [{ name: app, port: 
       const loaded = proxies.map(rssMb);
       rows.push({ name: 'weft-mtls-hop', ...max, ...lat, idleRssMb: Math.max(...idle), rssMb: Math.max(...loaded), vcpuPer1k: Math.max(...vcpuPer1k) });
     } finally {
-      up.kill('SIGINT');
-      await new Promise((r) => up.once('exit', r));
+      await mesh.stop();
     }
   } finally {
     try { process.kill(Number(readFileSync(path.join(dir, 'up.pid'), 'utf8')), 'SIGTERM'); } catch { /* gone */ }

@@ -3,12 +3,11 @@
 // serves a constant 1000 req/s with observability on (metrics + access log + 1% traces exported). Prints the
 // share of busy CPU spent in each observability sink's own code: a finer figure than off/on CPU deltas,
 // which on a 2-core machine are noisier than the effect they measure.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { echoMeshYaml, freePort, startWeft } from './mesh.mjs';
 
 const OWN = [
   ['access log', /\/layers\/accesslog\//],
@@ -40,49 +39,19 @@ export function analyze(profile) {
 export async function runProfile({ cli, echo, seconds = 10 }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-profile-'));
   const profDir = path.join(dir, 'prof');
-  const gw = await new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+  const gw = await freePort();
   const sink = http.createServer((q, s) => { q.resume(); q.on('end', () => s.end()); });
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-  writeFileSync(path.join(dir, 'mesh.yaml'), `apiVersion: weft.dev/v1alpha1
-kind: Mesh
-metadata: { name: profile }
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(echo)}], readinessProbe: { httpGet: { path: /healthz } } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api }
-spec: { selector: { app: api }, ports: [{ port: 80 }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gw}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge }
-spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port: 80 }] }] }
----
+  const tracing = `---
 apiVersion: weft.dev/v1alpha1
 kind: Telemetry
 metadata: { name: default, namespace: weft-system }
 spec: { tracing: [{ randomSamplingPercentage: 1, provider: { otlpHttp: { endpoint: "http://127.0.0.1:${sink.address().port}/v1/traces" } } }] }
-`);
+`;
   // Forked control plane and proxies inherit --cpu-prof from `weft up`'s own exec arguments.
-  const up = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, cli, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env: { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  up.stdout.on('data', (d) => { out = (out + d).slice(-50000); });
+  const mesh = await startWeft({ cli, dir, yaml: echoMeshYaml({ name: 'profile', echo, gwPort: gw, extra: tracing }), execArgv: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
   try {
-    const end = Date.now() + 60000;
-    while (!out.includes('weft: ready')) {
-      if (Date.now() > end) throw new Error('weft did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const gwPid = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8')).processes.find((p) => p.name === 'gateway-edge').pid;
+    const gwPid = mesh.pid('gateway-edge');
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const get = () => new Promise((res) => http.get({ host: '127.0.0.1', port: gw, path: '/profile', agent }, (r) => { r.resume(); r.on('end', res); }).on('error', res));
     const t0 = Date.now();
@@ -95,8 +64,7 @@ spec: { tracing: [{ randomSamplingPercentage: 1, provider: { otlpHttp: { endpoin
     }
     await Promise.all(inflight);
     agent.destroy();
-    up.kill('SIGINT');
-    await new Promise((r) => up.once('exit', r));
+    await mesh.stop();
     const file = readdirSync(profDir).find((f) => f.includes(`.${gwPid}.`));
     const a = analyze(JSON.parse(readFileSync(path.join(profDir, file), 'utf8')));
     console.log(`\ngateway proxy, ${sent} requests at 1000 req/s, ${a.busyMs.toFixed(0)} ms busy CPU (startup included):`);
@@ -106,7 +74,7 @@ spec: { tracing: [{ randomSamplingPercentage: 1, provider: { otlpHttp: { endpoin
     console.log(`| all | | ${total.toFixed(1)}% |`);
     return { profile: { requests: sent, busy_ms: Math.round(a.busyMs), observability_pct: +total.toFixed(1), ...Object.fromEntries(a.groups.map((g) => [g.group.split(' ')[0], +g.pct.toFixed(1)])) } };
   } finally {
-    if (up.exitCode === null) up.kill('SIGINT');
+    await mesh.stop();
     sink.close();
     rmSync(dir, { recursive: true, force: true });
   }

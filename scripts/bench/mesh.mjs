@@ -1,0 +1,76 @@
+// What every bench scenario needs around a real local mesh: its config, starting `weft up` and waiting
+// until it is ready, pinning processes to cores, and stopping it.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const freePort = () => new Promise((resolve) => {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+
+/** A gateway `edge` on `gwPort` routing everything to the workload `api` (the echo test app), plus `extra` YAML. */
+export function echoMeshYaml({ name, echo, gwPort, extra = '' }) {
+  return `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: ${name} }
+---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: api, labels: { app: api } }
+spec: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(echo)}], readinessProbe: { httpGet: { path: /healthz } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec: { selector: { app: api }, ports: [{ port: 80 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec: { listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: edge }
+spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port: 80 }] }] }
+${extra}`;
+}
+
+/** Runs `weft up` on `yaml` in `dir` and resolves once it reports ready, with its runtime file. */
+export async function startWeft({ cli, dir, yaml, execArgv = [] }) {
+  writeFileSync(path.join(dir, 'mesh.yaml'), yaml);
+  const env = { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
+  const up = spawn(process.execPath, [...execArgv, cli, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  up.stdout.on('data', (d) => { out = (out + d).slice(-100000); });
+  const stop = async () => {
+    if (up.exitCode !== null) return;
+    up.kill('SIGINT');
+    await new Promise((r) => up.once('exit', r));
+  };
+  const end = Date.now() + 60000;
+  while (!out.includes('weft: ready')) {
+    if (Date.now() > end || up.exitCode !== null) {
+      await stop();
+      throw new Error(`weft did not start:\n${out.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
+  return { rt, env, stop, pid: (name) => rt.processes.find((p) => p.name === name).pid };
+}
+
+/**
+ * Proxies on core 1; the load generator (this process), apps, runtime and control plane on core 0, so the
+ * proxies' CPU is not shared with the load, as ../shared/bench runs its anchors.
+ */
+export function pinProxies(rt, proxyPids) {
+  if (os.cpus().length < 2) return;
+  const pin = (cpu, pid) => { try { execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' }); } catch { /* no taskset: unpinned */ } };
+  for (const p of rt.processes) pin(proxyPids.includes(p.pid) ? 1 : 0, p.pid);
+  pin(0, rt.pid);
+  pin(0, process.pid);
+}
