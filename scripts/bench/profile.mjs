@@ -29,8 +29,8 @@ export function analyze(profile) {
     if (cf.functionName === '(idle)' || cf.functionName === '(program)') continue;
     busy += t;
     for (const [g, re] of OWN) if (re.test(cf.url)) groups.set(g, groups.get(g) + t);
-    // Encoding the batched access-log chunk for the pipe is native code called from the access log flush.
-    if (cf.functionName === 'writeUtf8String') logWrites += t;
+    // Encoding access-log lines into the batch buffer is native code called from the access log.
+    if (cf.functionName === 'writeUtf8String' || cf.functionName === 'utf8Write') logWrites += t;
   }
   groups.set('access log', groups.get('access log') + logWrites);
   return { busyMs: busy / 1000, groups: [...groups].map(([g, t]) => ({ group: g, ms: t / 1000, pct: (t / busy) * 100 })) };

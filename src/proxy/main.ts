@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { IdentityManager } from './tls/manager.js';
 import { ProxyMetrics } from './layers/metrics/index.js';
 import { AccessLog } from './layers/accesslog/index.js';
+import { LineBatch } from './layers/accesslog/batch.js';
 import { X509Certificate } from 'node:crypto';
 import { checkPeerSvid } from './identity/index.js';
 
@@ -105,27 +106,11 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   const metrics = new ProxyMetrics({ proxy: { name: o.name, workload: o.workload, namespace: o.namespace, kind: o.kind } });
   let metricsOn = true;
   proxy.sinks.push({ record: (r) => { if (metricsOn) metrics.record(r); } });
-  // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name).
-  // Lines are batched for up to 100 ms (or 64 KiB): a write to a pipe is a synchronous syscall on Linux,
-  // and one per request was most of what access logging cost.
-  let pendingLines = '';
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flushLines = () => {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    const chunk = pendingLines;
-    pendingLines = '';
-    if (chunk !== '') process.stdout.write(chunk);
-  };
-  const accessLog = new AccessLog({
-    write: (line) => {
-      pendingLines += line;
-      if (pendingLines.length > 65536) flushLines();
-      else if (flushTimer === undefined) flushTimer = setTimeout(flushLines, 100);
-    },
-    proxy: { name: o.name },
-  });
-  process.once('exit', flushLines);
+  // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name),
+  // batched off-heap and written every 100 ms or 16 KiB (src/proxy/layers/accesslog/batch.ts).
+  const lines = new LineBatch({ out: (chunk) => process.stdout.write(chunk) });
+  const accessLog = new AccessLog({ write: (line) => lines.write(line), proxy: { name: o.name } });
+  process.once('exit', () => lines.flush());
   proxy.sinks.push(accessLog);
   proxy.onTelemetry = (t) => {
     accessLog.configure(t.accessLog);

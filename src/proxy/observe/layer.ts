@@ -18,6 +18,35 @@ export interface ObserveParams {
 
 const NS = 1_000_000n;
 
+// Per-request strings that depend on a handful of values are made once per value, not once per request.
+const PROTOCOLS = new Map<string, string>([['1.1', 'HTTP/1.1'], ['1.0', 'HTTP/1.0'], ['2.0', 'HTTP/2.0']]);
+const protocolOf = (v: string) => PROTOCOLS.get(v) ?? `HTTP/${v}`;
+
+/** A cluster "svc.ns:port" split into its service and namespace; few clusters, so a small cache. */
+const CLUSTERS = new Map<string, { service: string; namespace: string }>();
+function clusterParts(cl: string): { service: string; namespace: string } {
+  let c = CLUSTERS.get(cl);
+  if (c === undefined) {
+    const dot = cl.indexOf('.');
+    const colon = cl.lastIndexOf(':');
+    c = { service: cl.slice(0, dot), namespace: cl.slice(dot + 1, colon) };
+    if (CLUSTERS.size > 4096) CLUSTERS.clear();
+    CLUSTERS.set(cl, c);
+  }
+  return c;
+}
+
+/** "address:port" of an endpoint, made once per endpoint object. */
+const HOSTS = new WeakMap<object, string>();
+function hostOf(ep: { address: string; port: number }): string {
+  let h = HOSTS.get(ep);
+  if (h === undefined) {
+    h = `${ep.address}:${ep.port}`;
+    HOSTS.set(ep, h);
+  }
+  return h;
+}
+
 export function observe(p: ObserveParams): Layer<Ctx> {
   if (p.sinks.length === 0) return (inner) => inner;
   const { direction, sinks, self, inflight } = p;
@@ -26,7 +55,8 @@ export function observe(p: ObserveParams): Layer<Ctx> {
     const sock = ctx.req.socket;
     const read0 = sock.bytesRead;
     const written0 = sock.bytesWritten;
-    ctx.res.once('close', () => {
+    // 'close' is emitted once per response, so a plain listener (no once() wrapper) is enough.
+    ctx.res.on('close', () => {
       inflight?.dec(direction);
       const end = process.hrtime.bigint();
       const finished = ctx.res.writableFinished;
@@ -34,8 +64,7 @@ export function observe(p: ObserveParams): Layer<Ctx> {
       const flags = code !== undefined ? ERRORS[code].flag : finished ? '-' : 'DC';
       const ep = ctx.endpoint;
       const cl = ctx.cluster;
-      const dot = cl === undefined ? -1 : cl.indexOf('.');
-      const colon = cl === undefined ? -1 : cl.lastIndexOf(':');
+      const parts = cl === undefined ? undefined : clusterParts(cl);
       const peer = ctx.peer?.spiffeId;
       const r: RequestRecord = {
         direction,
@@ -43,19 +72,19 @@ export function observe(p: ObserveParams): Layer<Ctx> {
         durationMs: Number(end - ctx.start) / 1e6,
         method: ctx.method,
         path: ctx.path,
-        protocol: `HTTP/${ctx.req.httpVersion}`,
+        protocol: protocolOf(ctx.req.httpVersion),
         authority: ctx.authority,
         status: ctx.res.statusCode,
         flags,
-        ...(code !== undefined ? { error: code } : {}),
+        error: code,
         bytesIn: sock.bytesRead - read0,
         bytesOut: sock.bytesWritten - written0,
         route: ctx.route?.name,
         cluster: cl,
-        destService: cl === undefined ? undefined : cl.slice(0, dot),
-        destNamespace: cl === undefined ? undefined : cl.slice(dot + 1, colon),
+        destService: parts?.service,
+        destNamespace: direction === 'inbound' ? self.namespace : parts?.namespace,
         destWorkload: direction === 'inbound' ? self.workload : ep?.workload || undefined,
-        upstreamHost: ep === undefined ? undefined : `${ep.address}:${ep.port}`,
+        upstreamHost: ep === undefined ? undefined : hostOf(ep),
         upstreamServiceTimeMs: ctx.upstreamStart !== undefined && ctx.upstreamHeaders !== undefined ? Number(ctx.upstreamHeaders - ctx.upstreamStart) / 1e6 : undefined,
         requestId: typeof ctx.headers['x-request-id'] === 'string' ? ctx.headers['x-request-id'] : undefined,
         traceId: ctx.traceId,
@@ -65,9 +94,6 @@ export function observe(p: ObserveParams): Layer<Ctx> {
         destPrincipal: direction === 'inbound' ? self.principal : undefined,
         tls: p.tls(ctx),
       };
-      if (direction === 'inbound') {
-        r.destNamespace = self.namespace;
-      }
       for (const s of sinks) {
         try {
           s.record(r);
@@ -80,8 +106,12 @@ export function observe(p: ObserveParams): Layer<Ctx> {
   };
 }
 
+const NAMESPACES = new Map<string, string | undefined>();
 function nsOf(spiffe: string | undefined): string | undefined {
   if (spiffe === undefined) return undefined;
-  const m = /\/ns\/([^/]+)\//.exec(spiffe);
-  return m?.[1];
+  if (NAMESPACES.has(spiffe)) return NAMESPACES.get(spiffe);
+  const ns = /\/ns\/([^/]+)\//.exec(spiffe)?.[1];
+  if (NAMESPACES.size > 4096) NAMESPACES.clear();
+  NAMESPACES.set(spiffe, ns);
+  return ns;
 }

@@ -95,6 +95,30 @@ describe('AccessLog', () => {
     assert.equal(got.response_code, 200);
   });
 
+  it('round-trips random strings of every kind through JSON.parse, each on one line', () => {
+    const { log, lines } = sink();
+    // A fixed-seed generator: plain ASCII, quotes, backslashes, controls, DEL, Latin-1, BMP and astral characters.
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const alphabet = ['a', 'Z', '/', ' ', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u00e9', '\u2028', '\ud83d\ude00', '{', '}'];
+    const text = () => Array.from({ length: rnd(12) }, () => alphabet[rnd(alphabet.length)]).join('');
+    for (let i = 0; i < 500; i++) {
+      const want = { path: text(), method: text(), requestId: text(), sourcePrincipal: text() };
+      log.record(bare(want));
+      const line = lines[lines.length - 1];
+      assert.doesNotMatch(line.slice(0, -1), /[\u0000-\u001f]/);
+      const got = parse(line);
+      assert.deepEqual([got.path, got.method, got.x_request_id, got.source_principal], [want.path, want.method, want.requestId, want.sourcePrincipal]);
+    }
+  });
+
+  it('formats start times exactly as Date.toISOString does, across second boundaries', () => {
+    const { log, lines } = sink();
+    const starts = [START, START + 877, START + 878, START + 1000, START - 1, 0, 999, 1000, Date.parse('2024-02-29T23:59:59.999Z'), Date.parse('2024-03-01T00:00:00.000Z'), START + 0.9];
+    for (const start of starts) log.record(bare({ start }));
+    assert.deepEqual(lines.map((l) => parse(l).start_time), starts.map((t) => new Date(Math.floor(t)).toISOString()));
+  });
+
   it('writes null for numbers JSON cannot hold', () => {
     const { log, lines } = sink();
     log.record(bare({ start: Number.NaN, durationMs: Number.POSITIVE_INFINITY, upstreamServiceTimeMs: Number.NaN, bytesIn: Number.NaN }));

@@ -60,24 +60,49 @@ export function isError(r: RequestRecord): boolean {
   return r.status >= 400 || (r.flags !== '-' && r.flags !== '');
 }
 
-const str = (v: string | undefined) => (v === undefined ? 'null' : JSON.stringify(v));
+/**
+ * Printable ASCII without `"` or `\\`: such a string is its own JSON body, so it is quoted as is. Most
+ * fields (methods, ids, principals, names) are like that; anything else goes through JSON.stringify,
+ * which escapes quotes, backslashes, control and non-ASCII characters.
+ */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const q = (v: string) => (PLAIN.test(v) ? '"' + v + '"' : JSON.stringify(v));
+const str = (v: string | undefined) => (v === undefined ? 'null' : q(v));
 /** A number JSON can hold: NaN and Infinity would make the line invalid. */
 const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(v) : 'null');
 const ms3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(Math.round(v * 1000) / 1000) : 'null');
 
+// ISO-8601 start times: the part up to the second changes once a second, so it is formatted then and
+// the milliseconds are appended per line (a Date and toISOString per request cost more than the rest).
+let isoSecond = NaN;
+let isoPrefix = '';
+function isoTime(epochMs: number): string {
+  if (!Number.isFinite(epochMs)) return 'null';
+  const t = Math.floor(epochMs);
+  const sec = Math.floor(t / 1000);
+  if (sec !== isoSecond) {
+    const d = new Date(sec * 1000);
+    if (Number.isNaN(d.getTime())) return 'null';
+    isoSecond = sec;
+    isoPrefix = d.toISOString().slice(0, -4); // "YYYY-MM-DDTHH:MM:SS."
+  }
+  const ms = t - sec * 1000;
+  return '"' + isoPrefix + (ms < 10 ? '00' : ms < 100 ? '0' : '') + ms + 'Z"';
+}
+
 /**
- * One line, newline included, keys in a fixed order. A template with JSON.stringify on every string value:
- * about 40% faster than stringifying an object (measured on Node 20), and still valid JSON whatever the
- * path or authority holds (quotes, newlines and control characters are escaped), so one request can never
- * forge or break another's line.
+ * One line, newline included, keys in a fixed order. A template rather than JSON.stringify of an object
+ * (twice as slow, measured on Node 20), and still valid JSON whatever the path or authority holds: every
+ * string value is either plain ASCII or escaped by JSON.stringify, so one request can never forge or break
+ * another's line.
  */
 export function formatJson(r: RequestRecord, proxy: string): string {
-  return '{"start_time":' + (Number.isFinite(r.start) ? '"' + new Date(r.start).toISOString() + '"' : 'null')
-    + ',"method":' + JSON.stringify(r.method)
-    + ',"path":' + JSON.stringify(r.path)
-    + ',"protocol":' + JSON.stringify(r.protocol)
+  return '{"start_time":' + isoTime(r.start)
+    + ',"method":' + q(r.method)
+    + ',"path":' + q(r.path)
+    + ',"protocol":' + q(r.protocol)
     + ',"response_code":' + num(r.status)
-    + ',"response_flags":' + JSON.stringify(r.flags)
+    + ',"response_flags":' + q(r.flags)
     + ',"error":' + str(r.error)
     + ',"bytes_received":' + num(r.bytesIn)
     + ',"bytes_sent":' + num(r.bytesOut)
@@ -97,8 +122,8 @@ export function formatJson(r: RequestRecord, proxy: string): string {
     + ',"destination_service":' + str(r.destService)
     + ',"destination_workload":' + str(r.destWorkload)
     + ',"destination_namespace":' + str(r.destNamespace)
-    + ',"direction":' + JSON.stringify(r.direction)
+    + ',"direction":' + q(r.direction)
     + ',"tls":' + (r.tls === true ? 'true' : 'false')
-    + ',"proxy":' + JSON.stringify(proxy)
+    + ',"proxy":' + q(proxy)
     + '}\n';
 }

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LineBatch } from './batch.js';
+
+function collect(o: { maxBytes?: number; maxDelayMs?: number } = {}) {
+  const chunks: Buffer[] = [];
+  const b = new LineBatch({ out: (c) => chunks.push(c), ...o });
+  return { b, chunks, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('LineBatch', () => {
+  it('holds lines until flush, then writes them in one chunk, byte for byte', () => {
+    const { b, chunks, text } = collect();
+    b.write('{"a":1}\n');
+    b.write('{"path":"/\u00e9\u2028\ud83d\ude00"}\n');
+    assert.equal(chunks.length, 0);
+    assert.equal(b.pending, Buffer.byteLength('{"a":1}\n{"path":"/\u00e9\u2028\ud83d\ude00"}\n'));
+    b.flush();
+    assert.equal(chunks.length, 1);
+    assert.equal(text(), '{"a":1}\n{"path":"/\u00e9\u2028\ud83d\ude00"}\n');
+    assert.equal(b.pending, 0);
+    b.flush();
+    assert.equal(chunks.length, 1, 'an empty flush writes nothing');
+  });
+
+  it('flushes when maxBytes fill up, never splitting a line across chunks', () => {
+    const { b, chunks, text } = collect({ maxBytes: 100 });
+    const lines = Array.from({ length: 40 }, (_, i) => `line-${i}-${'\u00e9'.repeat(i % 7)}\n`);
+    for (const l of lines) b.write(l);
+    b.flush();
+    assert.ok(chunks.length > 1);
+    for (const c of chunks) {
+      assert.ok(c.length <= 100, `chunk of ${c.length} bytes`);
+      assert.ok(c.toString('utf8').endsWith('\n'));
+    }
+    assert.equal(text(), lines.join(''));
+  });
+
+  it('writes a line longer than maxBytes on its own, after what was waiting', () => {
+    const { b, chunks } = collect({ maxBytes: 64 });
+    b.write('short\n');
+    const long = `${'x'.repeat(200)}\n`;
+    b.write(long);
+    assert.deepEqual(chunks.map((c) => c.toString()), ['short\n', long]);
+  });
+
+  it('keeps chunks it handed out intact when it goes on writing', () => {
+    const { b, chunks } = collect({ maxBytes: 64 });
+    b.write('first\n');
+    b.flush();
+    b.write('second\n');
+    b.flush();
+    assert.deepEqual(chunks.map((c) => c.toString()), ['first\n', 'second\n']);
+  });
+
+  it('flushes waiting lines after maxDelayMs without further writes', async () => {
+    const { b, chunks } = collect({ maxDelayMs: 20 });
+    b.write('late\n');
+    const deadline = Date.now() + 5000;
+    while (chunks.length === 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(chunks.map((c) => c.toString()), ['late\n']);
+  });
+
+  it('rejects a buffer too small to be useful', () => {
+    assert.throws(() => new LineBatch({ out: () => {}, maxBytes: 10 }), /maxBytes 10/);
+  });
+});
