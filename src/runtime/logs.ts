@@ -15,22 +15,33 @@ export class Logs {
   }
 
   line(name: string, text: string): void {
+    this.out.write(this.format(name, text));
+  }
+
+  private format(name: string, text: string): string {
     this.register(name);
     const tag = name.padEnd(this.width);
-    this.out.write(this.color ? `\x1b[${this.colors.get(name)}m${tag} |\x1b[0m ${text}\n` : `${tag} | ${text}\n`);
+    return this.color ? `\x1b[${this.colors.get(name)}m${tag} |\x1b[0m ${text}\n` : `${tag} | ${text}\n`;
   }
 
   pipe(name: string, stream: Readable | null): void {
     if (stream === null) return;
     let buf = '';
     stream.setEncoding('utf8');
+    // One write per chunk, not per line: a busy proxy sends thousands of access-log lines a second, and a
+    // write per line would cost the runtime a syscall each on the cores the workloads share.
     stream.on('data', (chunk: string) => {
       buf += chunk;
+      let out = '';
+      let at = 0;
       let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        this.line(name, buf.slice(0, nl).replace(/\r$/, ''));
-        buf = buf.slice(nl + 1);
+      while ((nl = buf.indexOf('\n', at)) !== -1) {
+        const end = nl > at && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        out += this.format(name, buf.slice(at, end));
+        at = nl + 1;
       }
+      buf = buf.slice(at);
+      if (out !== '') this.out.write(out);
     });
     stream.on('end', () => {
       if (buf !== '') this.line(name, buf);
