@@ -1,6 +1,6 @@
 // `weft proxy`: runs one proxy process. Under `weft up` the runtime forks it with an IPC channel, hands it
 // its bootstrap credential over that channel (never a file), and hears back its ports and readiness.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { Proxy } from './proxy.js';
 import { XdsClient } from './xds/client.js';
 import { VERSION } from '../version.js';
@@ -8,6 +8,7 @@ import { IdentityManager } from './tls/manager.js';
 import { ProxyMetrics } from './layers/metrics/index.js';
 import { AccessLog } from './layers/accesslog/index.js';
 import { LineBatch } from './layers/accesslog/batch.js';
+import { LogOutput } from './layers/accesslog/output.js';
 import { X509Certificate } from 'node:crypto';
 import { checkPeerSvid } from './identity/index.js';
 
@@ -107,10 +108,20 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   let metricsOn = true;
   proxy.sinks.push({ record: (r) => { if (metricsOn) metrics.record(r); } });
   // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name),
-  // batched off-heap and written every 100 ms or 16 KiB (src/proxy/layers/accesslog/batch.ts).
-  const lines = new LineBatch({ out: (chunk) => process.stdout.write(chunk) });
+  // batched off-heap every 100 ms or 16 KiB (accesslog/batch.ts) and written off the event loop, dropping
+  // (and counting) lines rather than stalling requests when the reader falls behind (accesslog/output.ts).
+  const logOut = new LogOutput();
+  const lines = new LineBatch({ out: (chunk, n) => logOut.write(chunk, n) });
   const accessLog = new AccessLog({ write: (line) => lines.write(line), proxy: { name: o.name } });
-  process.once('exit', () => lines.flush());
+  // Exits without a drain (a crash, process.exit elsewhere) still get the last lines out, synchronously.
+  process.once('exit', () => {
+    const last = lines.take();
+    try {
+      if (last !== undefined) writeSync(1, last);
+    } catch {
+      // stdout is gone: nothing to do.
+    }
+  });
   proxy.sinks.push(accessLog);
   proxy.onTelemetry = (t) => {
     accessLog.configure(t.accessLog);
@@ -127,6 +138,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   };
   proxy.metricsText = () => {
     const id = identity.current;
+    metrics.setGauge('weft_access_log_dropped_lines', 'Access-log lines dropped since start because the log reader fell behind', {}, logOut.dropped);
     if (id !== undefined) metrics.setGauge('weft_certificate_expiry_seconds', "Seconds until this proxy's workload certificate expires", {}, Math.round((id.info.notAfter.getTime() - Date.now()) / 1000));
     for (const [k, v] of Object.entries(proxy.stats)) metrics.setGauge(`weft_tls_${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, `TLS counter ${k} since start`, {}, v);
     for (const u of proxy.poolUsage()) {
@@ -211,6 +223,8 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     log(`draining (${why})`);
     xds.stop();
     await proxy.drain(o.drainMs);
+    lines.flush();
+    await logOut.drained();
     log('stopped');
     process.exit(0);
   };

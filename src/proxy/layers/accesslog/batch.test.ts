@@ -61,6 +61,25 @@ describe('LineBatch', () => {
     assert.deepEqual(chunks.map((c) => c.toString()), ['late\n']);
   });
 
+  it('tells how many lines each chunk holds', () => {
+    const counts: number[] = [];
+    const b = new LineBatch({ out: (_c, n) => counts.push(n), maxBytes: 64 });
+    for (let i = 0; i < 10; i++) b.write(`line ${i} ${'.'.repeat(10)}\n`);
+    b.flush();
+    assert.equal(counts.reduce((a, n) => a + n, 0), 10);
+    assert.ok(counts.length > 1);
+  });
+
+  it('take() hands back what waits without writing it, and leaves the batch empty', () => {
+    const { b, chunks } = collect();
+    assert.equal(b.take(), undefined);
+    b.write('one\n');
+    assert.equal(b.take()?.toString(), 'one\n');
+    assert.equal(b.pending, 0);
+    b.flush();
+    assert.equal(chunks.length, 0);
+  });
+
   it('rejects a buffer too small to be useful', () => {
     assert.throws(() => new LineBatch({ out: () => {}, maxBytes: 10 }), /maxBytes 10/);
   });

@@ -5,8 +5,8 @@
 // is dead as soon as it is encoded.
 
 export interface LineBatchOptions {
-  /** Receives each chunk; it owns the Buffer (a new one is used after every flush). */
-  out: (chunk: Buffer) => void;
+  /** Receives each chunk and how many writes (lines) it holds; it owns the Buffer (a new one is used after every flush). */
+  out: (chunk: Buffer, lines: number) => void;
   /** Flush when this many bytes are waiting. Default 16 KiB: well under a pipe's 64 KiB, so a slow reader rarely blocks the proxy. */
   maxBytes?: number;
   /** Flush lines older than this. Default 100 ms. */
@@ -14,11 +14,12 @@ export interface LineBatchOptions {
 }
 
 export class LineBatch {
-  private readonly out: (chunk: Buffer) => void;
+  private readonly out: (chunk: Buffer, lines: number) => void;
   private readonly maxBytes: number;
   private readonly maxDelayMs: number;
   private buf: Buffer;
   private used = 0;
+  private lines = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(o: LineBatchOptions) {
@@ -41,17 +42,32 @@ export class LineBatch {
       if (need > this.maxBytes - this.used) {
         this.flush();
         if (need > this.maxBytes) {
-          this.out(Buffer.from(line));
+          this.out(Buffer.from(line), 1);
           return;
         }
       }
     }
     this.used += this.buf.write(line, this.used);
+    this.lines++;
     if (this.used >= this.maxBytes) this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
       this.timer.unref();
     }
+  }
+
+  /** Hands back what is waiting (and forgets it) without calling `out`: for a last synchronous write at exit. */
+  take(): Buffer | undefined {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.used === 0) return undefined;
+    const chunk = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(this.maxBytes);
+    this.used = 0;
+    this.lines = 0;
+    return chunk;
   }
 
   flush(): void {
@@ -61,8 +77,10 @@ export class LineBatch {
     }
     if (this.used === 0) return;
     const chunk = this.buf.subarray(0, this.used);
+    const lines = this.lines;
     this.buf = Buffer.allocUnsafe(this.maxBytes);
     this.used = 0;
-    this.out(chunk);
+    this.lines = 0;
+    this.out(chunk, lines);
   }
 }
