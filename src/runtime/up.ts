@@ -16,6 +16,7 @@ import type { ProxyRef, RegisteredEndpoint } from '../control/translate/index.js
 import { gatewayProxyName, meshOf } from '../control/translate/index.js';
 import type { ProxyIpc } from '../proxy/main.js';
 import { Logs } from './logs.js';
+import { proxyExecArgv } from '../proxy/flags.js';
 import { freePort } from './ports.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -200,7 +201,7 @@ export class LocalMesh {
 
   private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: ProxyIpc) => void): ChildProcess {
     const args = ['proxy', '--name', ref.name, '--kind', ref.kind, '--workload', ref.workload, '--namespace', ref.namespace, '--control', this.xdsUrl, '--host', this.host, ...extra];
-    const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: proxyExecArgv() });
     proc.child = child;
     proc.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.logs.pipe(proc.name, child.stdout);
