@@ -1,6 +1,7 @@
 // Keep-alive HTTP/1.1 connection pools, one per endpoint address and transport. Pools outlive snapshots:
 // a config push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
-import { Pool, type buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
+import { Pool } from './undici.js';
 
 export interface PoolOptions {
   /** Most connections to one endpoint. */

@@ -1,7 +1,8 @@
 // Ships spans to an OpenTelemetry collector over OTLP/HTTP (binary protobuf). export() only puts the span
 // in a bounded ring; batches leave on a timer or when a batch fills, one POST at a time, so a slow or
 // absent collector costs the request path nothing and memory stays bounded (the oldest spans give way).
-import { Agent, request } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { decodeExportResponse, encodeExportRequest, type Scope } from './otlp.js';
 import type { SpanData, SpanExporter } from './span.js';
 
@@ -45,7 +46,10 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly headers: Record<string, string>;
   private readonly log: (msg: string) => void;
   private readonly scope: Scope | undefined;
-  private readonly agent: Agent;
+  // node:http rather than undici: a handful of POSTs a second do not need it, and loading undici's full
+  // entry point (fetch, WebSocket, ...) would cost every proxy ~16 MB of RSS (docs/performance.md).
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
 
   /** Ring buffer: `len` spans from `head`, wrapping at maxQueue. */
   private readonly ring: (SpanData | undefined)[];
@@ -77,7 +81,8 @@ export class OtlpHttpExporter implements SpanExporter {
     this.log = opts.log ?? ((msg) => process.stderr.write(`${msg}\n`));
     this.scope = opts.scope;
     this.ring = new Array<SpanData | undefined>(this.maxQueue);
-    this.agent = new Agent({ connections: 2, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.timeoutMs = timeoutMs;
+    this.agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 2 });
   }
 
   export(span: SpanData): void {
@@ -124,7 +129,7 @@ export class OtlpHttpExporter implements SpanExporter {
     if (this.closed) return;
     this.closed = true;
     await this.flush();
-    await this.agent.close().catch(() => undefined);
+    this.agent.destroy();
   }
 
   stats(): ExporterStats {
@@ -167,14 +172,14 @@ export class OtlpHttpExporter implements SpanExporter {
   private async send(batch: SpanData[]): Promise<void> {
     try {
       const body = encodeExportRequest(batch, this.scope);
-      const res = await request(this.endpoint, { method: 'POST', headers: this.headers, body, dispatcher: this.agent });
+      const res = await this.post(body);
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        const text = (await res.body.text().catch(() => '')).slice(0, 200);
+        const text = res.body.toString('utf8').slice(0, 200);
         this.counts.failed += batch.length;
         this.report(`trace export to ${this.endpoint} failed: HTTP ${res.statusCode}${text ? `: ${text}` : ''} (${batch.length} spans lost)`);
         return;
       }
-      const partial = decodeExportResponse(new Uint8Array(await res.body.arrayBuffer()));
+      const partial = decodeExportResponse(new Uint8Array(res.body));
       const rejected = partial === undefined ? 0 : Math.min(partial.rejectedSpans, batch.length);
       this.counts.exported += batch.length - rejected;
       this.counts.failed += rejected;
@@ -183,6 +188,23 @@ export class OtlpHttpExporter implements SpanExporter {
       this.counts.failed += batch.length;
       this.report(`trace export to ${this.endpoint} failed: ${(err as Error)?.message ?? String(err)} (${batch.length} spans lost)`);
     }
+  }
+
+  /** One POST of an encoded batch; the whole answer (a small protobuf) is read before it resolves. */
+  private post(body: Uint8Array): Promise<{ statusCode: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(this.endpoint);
+      const mod = url.protocol === 'https:' ? https : http;
+      const req = mod.request(url, { method: 'POST', headers: { ...this.headers, 'content-length': String(body.byteLength) }, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   /** Logs at most once per 10 s, saying how many messages were held back meanwhile. */
