@@ -1,20 +1,26 @@
 #!/usr/bin/env node
-// `npm run bench`: benchmarks, not tests. They print figures; nothing here passes or fails.
+// `npm run bench`: benchmarks, not tests. They print figures and ratios; nothing here passes or fails.
+// In order:
 // Scenario "observability": the CPU cost of metrics + access logs + 1% trace sampling, measured as proxy
 // CPU time per request through a real gateway -> sidecar mTLS hop at a constant 1000 req/s, with
 // Telemetry off and on, alternating, five rounds; best, mean and median (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
-// Scenario "meshhop" (scripts/bench/meshhop.mjs): one mTLS mesh hop side by side with the haproxy anchor.
-// `npm run bench -- --quick` runs the mesh hop alone; its last line is one JSON object.
+// Scenarios 1-5 (scripts/bench/sidebyside.mjs): weft side by side with direct, nginx and haproxy in the same
+// run: one plain proxy, the mTLS mesh hop, 1 KiB / 64 KiB bodies, and the slots for gRPC and opaque TCP.
+// Each figure lasts BENCH_SECONDS (default 8). docs/performance.md says what is measured and how.
+// `npm run bench -- --quick` runs scenario 2 alone (haproxy and weft); its last line is one JSON object.
+// `npm run bench -- --scenario 1,3` runs the chosen side-by-side scenarios only.
 // `npm run bench -- --observability` runs the observability scenario alone.
 // `npm run bench -- --profile`: the share of a proxy's CPU spent in observability code, from a CPU profile.
+// Results are kept in bench/results/<date>-<commit>.json (runs of the same day and commit are merged).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { runMeshhop } from './bench/meshhop.mjs';
+import { toolVersions } from './bench/anchors.mjs';
+import { meshhopSummary, runSideBySide, SCENARIOS } from './bench/sidebyside.mjs';
 import { runProfile } from './bench/profile.mjs';
-import { echoMeshYaml, freePort, pinProxies, startWeft } from './bench/mesh.mjs';
+import { echoMeshYaml, freePort, installStopOnSignals, pinProxies, startWeft } from './bench/mesh.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
@@ -117,24 +123,54 @@ async function run() {
   }
 }
 
-if (process.argv.includes('--profile')) {
+// ---- arguments ----
+const argv = process.argv.slice(2);
+const flag = (f) => argv.includes(f);
+const scenarioArg = (() => {
+  const i = argv.findIndex((a) => a === '--scenario' || a.startsWith('--scenario='));
+  if (i < 0) return undefined;
+  const v = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  const ids = (v ?? '').split(',').map((x) => Number(x.trim()));
+  const known = SCENARIOS.map((x) => x.id);
+  if (ids.length === 0 || ids.some((x) => !known.includes(x))) {
+    console.error(`--scenario takes a comma list of ${known.join(', ')} (got ${v ?? 'nothing'})`);
+    process.exit(2);
+  }
+  return ids;
+})();
+installStopOnSignals();
+
+if (flag('--profile')) {
   console.log(JSON.stringify(await runProfile({ cli: CLI, echo: ECHO })));
   process.exit(0);
 }
-const quick = process.argv.includes('--quick');
-const only = process.argv.includes('--observability');
-const observability = quick ? undefined : await run();
-if (only) {
-  agent.destroy();
-  process.exit(0);
-}
-const meshhop = await runMeshhop({ cli: CLI });
+const quick = flag('--quick');
+const ids = quick ? [2] : scenarioArg ?? (flag('--observability') ? [] : SCENARIOS.map((x) => x.id));
+const observability = quick || scenarioArg ? undefined : await run();
 agent.destroy();
-// Results are kept: bench/results/<date>-<commit>.json.
-const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(); } catch { return 'nocommit'; } })();
+const scenarios = ids.length ? await runSideBySide({ root, cli: CLI, ids, quick }) : {};
+
+// ---- results: bench/results/<date>-<commit>.json ----
+const git = (...a) => { try { return execFileSync('git', a, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { return ''; } };
+const commit = git('rev-parse', '--short', 'HEAD') || 'nocommit';
 const file = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-${commit}.json`);
 mkdirSync(path.dirname(file), { recursive: true });
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), commit, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, ...(observability ?? {}), ...meshhop }, null, 2) + '\n');
-console.log(`results written to ${path.relative(root, file)}`);
+// Runs of the same day and commit add to one file: each scenario keeps its own date; a --quick run goes
+// under "quick" so it never replaces a full scenario 2.
+const old = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+const cpu = os.cpus()[0];
+const summary = scenarios[2] ? meshhopSummary(scenarios[2]) : undefined;
+const doc = {
+  ...old,
+  date: new Date().toISOString(),
+  commit,
+  dirty: git('status', '--porcelain', '--untracked-files=no') !== '',
+  machine: { cpus: os.cpus().length, model: cpu?.model, mhz: cpu?.speed, memGb: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, loadavg: os.loadavg(), ...toolVersions() },
+  ...(observability ?? {}),
+  ...(quick ? { quick: { date: new Date().toISOString(), ...summary, scenario2: scenarios[2] } } : { scenarios: { ...(old.scenarios ?? {}), ...scenarios }, ...(summary ?? {}) }),
+};
+writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+console.log(`\nresults written to ${path.relative(root, file)}`);
 // Last line: one JSON object, for scripts and the issue notes.
-console.log(JSON.stringify(meshhop));
+console.log(JSON.stringify(summary ?? { scenarios: ids, observability: observability?.observability ?? null, results: path.relative(root, file) }));
+process.exit(0);

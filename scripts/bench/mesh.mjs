@@ -39,18 +39,54 @@ spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port:
 ${extra}`;
 }
 
+/**
+ * Everything a bench started that must be stopped even when it fails or is interrupted: stop functions,
+ * run by `stopAll()` (on SIGINT/SIGTERM, see installStopOnSignals) and by the scenario's own `finally`.
+ */
+const running = new Set();
+export function track(stop) {
+  let stopping;
+  // Once only: a signal and a `finally` may both ask.
+  const entry = () => (stopping ??= (async () => { running.delete(entry); await stop(); })());
+  running.add(entry);
+  return entry;
+}
+export async function stopAll() {
+  await Promise.allSettled([...running].map((s) => s()));
+}
+export function installStopOnSignals() {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      console.error(`\n${sig}: stopping what the bench started`);
+      stopAll().finally(() => process.exit(130));
+    });
+  }
+}
+
 /** Runs `weft up` on `yaml` in `dir` and resolves once it reports ready, with its runtime file. */
 export async function startWeft({ cli, dir, yaml, execArgv = [] }) {
   writeFileSync(path.join(dir, 'mesh.yaml'), yaml);
   const env = { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
   const up = spawn(process.execPath, [...execArgv, cli, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The output carries every proxy's access log (on by default): it is read all the time, as a terminal
+  // would, so the runtime never blocks on a full pipe and the proxies never drop lines; only a tail is kept.
   let out = '';
-  up.stdout.on('data', (d) => { out = (out + d).slice(-100000); });
-  const stop = async () => {
-    if (up.exitCode !== null) return;
-    up.kill('SIGINT');
-    await new Promise((r) => up.once('exit', r));
-  };
+  up.stdout.on('data', (d) => { out = out.length > 20000 ? out.slice(-10000) + d : out + d; });
+  let rt;
+  const exited = new Promise((r) => up.once('exit', r));
+  // Bounded: weft's own stop drains gateways, apps and sidecars (at most ~15 s each step); past 40 s the
+  // runtime and every process it listed are killed.
+  const stop = track(async () => {
+    if (up.exitCode !== null || up.signalCode !== null) return;
+    // SIGTERM, not SIGINT: after a Ctrl-C the terminal has already sent `weft up` a SIGINT, and a second
+    // one would make it exit at once without stopping its children.
+    up.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), new Promise((r) => setTimeout(() => r(true), 40000).unref())]);
+    if (timedOut) {
+      for (const p of [up.pid, ...(rt?.processes ?? []).map((x) => x.pid)]) { try { if (p) process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+      await exited;
+    }
+  });
   const end = Date.now() + 60000;
   while (!out.includes('weft: ready')) {
     if (Date.now() > end || up.exitCode !== null) {
@@ -59,7 +95,7 @@ export async function startWeft({ cli, dir, yaml, execArgv = [] }) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
+  rt = JSON.parse(readFileSync(path.join(dir, '.weft/runtime.json'), 'utf8'));
   return { rt, env, stop, pid: (name) => rt.processes.find((p) => p.name === name).pid };
 }
 
@@ -69,7 +105,10 @@ export async function startWeft({ cli, dir, yaml, execArgv = [] }) {
  */
 export function pinProxies(rt, proxyPids) {
   if (os.cpus().length < 2) return;
-  const pin = (cpu, pid) => { try { execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' }); } catch { /* no taskset: unpinned */ } };
+  // -a: every thread of the process, not only its main one. A Node process already runs V8's GC and
+  // compiler threads and libuv's pool when it is pinned here; without -a those stay where they started
+  // (with the load, on core 0), and a proxy's garbage collection would compete with the load generator.
+  const pin = (cpu, pid) => { try { execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' }); } catch { /* no taskset: unpinned */ } };
   for (const p of rt.processes) pin(proxyPids.includes(p.pid) ? 1 : 0, p.pid);
   pin(0, rt.pid);
   pin(0, process.pid);
