@@ -21,6 +21,8 @@ describe('forwardTo', () => {
   let proxy: http.Server;
   let pool: Pool;
   let failures: unknown[] = [];
+  let upstreamAborted = 0;
+  let upstreamSeen = 0;
   before(async () => {
     upstream = http.createServer((req, res) => {
       if (req.url === '/big') {
@@ -39,7 +41,12 @@ describe('forwardTo', () => {
         res.writeHead(200, { 'content-length': '1000' });
         res.write('partial');
         setImmediate(() => res.socket?.destroy());
+      } else if (req.url === '/early') {
+        // Answers at once without reading the request body (as nginx's `return`, or an app rejecting an upload).
+        res.end('early');
       } else {
+        upstreamSeen++;
+        req.on('close', () => { if (!req.complete) upstreamAborted++; });
         let n = 0;
         req.on('data', (c: Buffer) => { n += c.length; });
         req.on('end', () => res.end(`got ${n}`));
@@ -113,5 +120,48 @@ describe('forwardTo', () => {
     const deadline = Date.now() + 5000;
     while (failures.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.equal((failures[0] as { code?: string })?.code, 'upstream-reset');
+  });
+
+  it('relays a response that comes before the request body is sent, and keeps the client connection usable', { timeout: 20000 }, async () => {
+    // The body is larger than the socket buffers between the three processes' sockets, so the endpoint
+    // answers while the proxy is still sending it. The proxy must still answer the client, read (and drop)
+    // the rest of the body, and serve the next request on the same keep-alive connection.
+    const body = Buffer.alloc(4 * 1024 * 1024, 2);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (path: string) => new Promise<{ text: string; localPort: number }>((resolve, reject) => {
+      const q = http.request({ host: '127.0.0.1', port: port(), path, method: 'POST', agent, headers: { 'content-length': body.length } }, (r) => {
+        let s = '';
+        const localPort = r.socket.localPort!;
+        r.on('data', (c) => { s += c; });
+        r.on('end', () => resolve({ text: s, localPort }));
+        r.on('error', reject);
+      });
+      q.on('error', reject);
+      q.end(body);
+    });
+    try {
+      const seen: { text: string; localPort: number }[] = [];
+      for (let i = 0; i < 3; i++) seen.push(await post('/early'));
+      seen.push(await post('/echo'));
+      assert.deepEqual(seen.map((x) => x.text), ['early', 'early', 'early', `got ${body.length}`]);
+      assert.equal(new Set(seen.map((x) => x.localPort)).size, 1, 'one keep-alive connection for all four requests');
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('aborts the upstream request when the client breaks off mid-body', async () => {
+    upstreamAborted = 0;
+    upstreamSeen = 0;
+    const q = http.request({ host: '127.0.0.1', port: port(), path: '/echo', method: 'POST', headers: { 'content-length': 1024 * 1024 } });
+    q.on('error', () => {});
+    q.write(Buffer.alloc(1000, 3));
+    // Once the request has reached the endpoint, the client goes away.
+    const deadline = Date.now() + 5000;
+    while (upstreamSeen === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(upstreamSeen, 1);
+    q.destroy();
+    while (upstreamAborted === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(upstreamAborted, 1);
   });
 });

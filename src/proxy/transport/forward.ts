@@ -6,6 +6,7 @@ import type { Ctx, HeaderMap } from '../context.js';
 import { classifyUpstreamError, ProxyError } from '../errors.js';
 import { stripHopByHop } from './request.js';
 import type { Pools } from './pools.js';
+import { RequestBody } from './body.js';
 
 export function forward(pools: Pools): Service<Ctx> {
   return (ctx) => {
@@ -49,7 +50,7 @@ export function headerMap(raw: readonly (Buffer | string)[]): HeaderMap {
 // kept: onData returns false while the client's socket is full, and the response's 'drain' resumes.
 function send(ctx: Ctx, pool: Dispatcher, name: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const body = hasBody(ctx) ? ctx.req : null;
+    const body = hasBody(ctx) ? new RequestBody(ctx.req) : null;
     const res = ctx.res;
     let abort: ((err?: Error) => void) | undefined;
     let headersSent = false;
