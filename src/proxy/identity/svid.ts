@@ -2,10 +2,9 @@
 // does not do. OpenSSL has already checked signatures up to a trusted root when the handshake completes;
 // this decides whether the leaf is a SPIFFE workload identity of our trust domain.
 import type { X509Certificate as NodeX509 } from 'node:crypto';
-import { cachedCertFacts, certFacts, OID_CLIENT_AUTH, OID_SERVER_AUTH, type CertFacts } from './cert-facts.js';
+import { cachedCertFacts, certFacts, KeyUsage, OID_CLIENT_AUTH, OID_SERVER_AUTH, type CertFacts } from './cert-facts.js';
 import { onePemBlock } from './pem.js';
 import { parseSpiffeId } from './spiffe-id.js';
-import { x509 } from './x509.js';
 
 export interface SvidInfo {
   spiffeId: string;
@@ -26,7 +25,7 @@ export function svidInfo(leafPem: string): SvidInfo {
 
 export type PeerCheck = { ok: true; spiffeId: string } | { ok: false; reason: string };
 
-const SIGNING_USAGES = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
+const SIGNING_USAGES = KeyUsage.keyCertSign | KeyUsage.cRLSign;
 
 /**
  * Checks a peer's leaf certificate beyond what OpenSSL's chain verification does. Returns the SPIFFE ID or a
