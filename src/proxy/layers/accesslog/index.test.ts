@@ -119,6 +119,15 @@ describe('AccessLog', () => {
     assert.deepEqual(lines.map((l) => parse(l).start_time), starts.map((t) => new Date(Math.floor(t)).toISOString()));
   });
 
+  it('writes durations rounded to the microsecond, as numbers equal to Math.round(ms * 1000) / 1000', () => {
+    const { log, lines } = sink();
+    const ds = [0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 1, 1.5, 1.0004, 2.0996, 9.999, 10.05, 12.3456, 999.9999, 65000.1234, 2147483.647, 2147483.648, 1e7 + 0.25];
+    for (let i = 0; i < 200; i++) ds.push(Math.random() * (i % 2 ? 50 : 60000));
+    for (const d of ds) log.record(bare({ durationMs: d, upstreamServiceTimeMs: d / 3 }));
+    assert.deepEqual(lines.map((l) => parse(l).duration_ms), ds.map((d) => Math.round(d * 1000) / 1000));
+    assert.deepEqual(lines.map((l) => parse(l).upstream_service_time_ms), ds.map((d) => Math.round((d / 3) * 1000) / 1000));
+  });
+
   it('writes null for numbers JSON cannot hold', () => {
     const { log, lines } = sink();
     log.record(bare({ start: Number.NaN, durationMs: Number.POSITIVE_INFINITY, upstreamServiceTimeMs: Number.NaN, bytesIn: Number.NaN }));

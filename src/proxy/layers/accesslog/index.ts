@@ -70,7 +70,19 @@ const q = (v: string) => (PLAIN.test(v) ? '"' + v + '"' : JSON.stringify(v));
 const str = (v: string | undefined) => (v === undefined ? 'null' : q(v));
 /** A number JSON can hold: NaN and Infinity would make the line invalid. */
 const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(v) : 'null');
-const ms3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? String(Math.round(v * 1000) / 1000) : 'null');
+/**
+ * Milliseconds to 3 decimals. Written from whole microseconds with integer formatting: turning a double
+ * into its shortest decimal string costs more than the rest of the field (a JSON reader sees the same
+ * number; "1.500" and "1.5" are equal).
+ */
+const ms3 = (v: number | undefined): string => {
+  if (v === undefined || !Number.isFinite(v)) return 'null';
+  const us = Math.round(v * 1000);
+  if (us < 0 || us > 0x7fffffff) return String(us / 1000);
+  const whole = (us / 1000) | 0;
+  const frac = us - whole * 1000;
+  return frac === 0 ? String(whole) : whole + (frac < 10 ? '.00' : frac < 100 ? '.0' : '.') + frac;
+};
 
 // ISO-8601 start times: the part up to the second changes once a second, so it is formatted then and
 // the milliseconds are appended per line (a Date and toISOString per request cost more than the rest).
