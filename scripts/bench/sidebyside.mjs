@@ -15,7 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BODIES, ensureTools, startHaproxy, startNginx, writeAppConf, writeHaproxyCfg, writeNginxConf } from './anchors.mjs';
+import { fileURLToPath } from 'node:url';
+import { BODIES, ensureTools, startHaproxy, startNginx, startPinned, writeAppConf, writeHaproxyCfg, writeNginxConf } from './anchors.mjs';
 import { fixedRate, maxRps, noiseProbe, processTree, rssOf, waitOk, wrkScript } from './measure.mjs';
 import { freePort, pinProxies, startWeft } from './mesh.mjs';
 
@@ -103,6 +104,21 @@ function haproxyRow(ctx, hop) {
   };
 }
 
+/** The naive Node pair (naive-node.mjs): both processes on the proxies' core, as nginx's and haproxy's. */
+function naiveNodeRow(ctx) {
+  return {
+    name: 'naive-node-mtls-hop', kind: 'naive-node',
+    start: async () => {
+      const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'naive-node.mjs');
+      const inbound = startPinned(1, process.execPath, [script, 'in', String(ctx.inPort), String(ctx.appPort), ctx.certs]);
+      const outbound = startPinned(1, process.execPath, [script, 'out', String(ctx.hopPort), String(ctx.inPort), ctx.certs]);
+      const stop = async () => { await outbound.stop(); await inbound.stop(); };
+      try { await waitOk(`http://127.0.0.1:${ctx.hopPort}/`); } catch (e) { await stop(); throw new Error(`naive node: ${e.message} ${outbound.stderr()} ${inbound.stderr()}`); }
+      return { url: `http://127.0.0.1:${ctx.hopPort}`, procs: { out: [outbound.pid], in: [inbound.pid] }, stop };
+    },
+  };
+}
+
 function weftRow(ctx, hop) {
   return {
     name: hop ? 'weft-mtls-hop' : 'weft (sidecar inbound)', kind: 'weft',
@@ -135,8 +151,8 @@ async function latencyAndMax(ctx, row) {
     const rssIdle = rssOf(t.procs);
     const fixed = await fixedRate(`${t.url}/`, { rate: RATE, seconds: D, procs: t.procs });
     const max = await maxRps(`${t.url}/`, { seconds: D, script: ctx.scripts.get });
-    const { cpu_s_per_1k, rss_load_mb, ...lat } = fixed;
-    return { name: row.name, kind: row.kind, max_rps: Math.round(max.rps), max_non2xx: max.non2xx, max_errors: max.errors, fixed: lat, cpu_s_per_1k, rss_idle_mb: rssIdle, rss_load_mb };
+    const { cpu_s_per_1k, rss_load_mb, rss_anon_load_mb, ...lat } = fixed;
+    return { name: row.name, kind: row.kind, max_rps: Math.round(max.rps), max_non2xx: max.non2xx, max_errors: max.errors, fixed: lat, cpu_s_per_1k, rss_idle_mb: rssIdle, rss_load_mb, rss_anon_load_mb };
   } finally {
     await t.stop();
   }
@@ -177,12 +193,12 @@ const parts = (o, d) => (o && Object.keys(o).length ? Object.values(o).map((v) =
 function printLatencyTable(title, rows) {
   const h = rows.find((r) => r.kind === 'haproxy' && !r.error);
   console.log(`\n### ${title}\n`);
-  console.log('| row | max rps | vs haproxy | p50 @1000 rps | p90 | p99 | p99.9 | p99 vs haproxy | CPU s / 1000 req (per proxy) | CPU vs haproxy | RSS idle, MB | RSS @1000 rps, MB | cores lost to others |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| row | max rps | vs haproxy | p50 @1000 rps | p90 | p99 | p99.9 | p99 vs haproxy | CPU s / 1000 req (per proxy) | CPU vs haproxy | RSS idle, MB | RSS @1000 rps, MB | of which anonymous | cores lost to others |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     if (r.error) { console.log(`| ${r.name} | failed: ${r.error.split('\n')[0].slice(0, 200)} |`); continue; }
     const f = r.fixed;
-    console.log(`| ${r.name} | ${r.max_rps} | ${ratio(r.max_rps, h?.max_rps)} | ${fmt(f.p50_ms, 3)} ms | ${fmt(f.p90_ms, 3)} ms | ${fmt(f.p99_ms, 2)} ms | ${fmt(f.p999_ms, 2)} ms | ${ratio(f.p99_ms, h?.fixed.p99_ms)} | ${parts(r.cpu_s_per_1k, 3)} | ${ratio(sum(r.cpu_s_per_1k), sum(h?.cpu_s_per_1k))} | ${parts(r.rss_idle_mb, 0)} | ${parts(r.rss_load_mb, 0)} | ${noise(r)} |`);
+    console.log(`| ${r.name} | ${r.max_rps} | ${ratio(r.max_rps, h?.max_rps)} | ${fmt(f.p50_ms, 3)} ms | ${fmt(f.p90_ms, 3)} ms | ${fmt(f.p99_ms, 2)} ms | ${fmt(f.p999_ms, 2)} ms | ${ratio(f.p99_ms, h?.fixed.p99_ms)} | ${parts(r.cpu_s_per_1k, 3)} | ${ratio(sum(r.cpu_s_per_1k), sum(h?.cpu_s_per_1k))} | ${parts(r.rss_idle_mb, 0)} | ${parts(r.rss_load_mb, 0)} | ${parts(r.rss_anon_load_mb, 0)} | ${noise(r)} |`);
   }
   const noisy = rows.filter((r) => !r.error).filter((r) => r.fixed.timer_lag_p99_ms > 0.2 || r.fixed.achieved_rps < RATE * 0.99 || r.fixed.non2xx || r.max_non2xx || Object.values(r.fixed.errors).some(Boolean));
   for (const r of noisy) console.log(`note ${r.name}: achieved ${r.fixed.achieved_rps} rps, generator lag p99 ${r.fixed.timer_lag_p99_ms} ms, non-2xx ${r.fixed.non2xx}/${r.max_non2xx}, errors ${JSON.stringify(r.fixed.errors)} ${JSON.stringify(r.max_errors)}`);
@@ -217,8 +233,8 @@ const notYet = (figures) => async () => ({
 
 export const SCENARIOS = [
   { id: 1, title: 'Scenario 1: one proxy, plain HTTP/1', rows: (ctx) => [direct(ctx), nginxRow(ctx, false), haproxyRow(ctx, false), weftRow(ctx, false)], measure: latencyAndMax, print: printLatencyTable },
-  { id: 2, title: 'Scenario 2: one mTLS mesh hop (weft default configuration: metrics and access logs on)', rows: (ctx) => (ctx.quick ? [haproxyRow(ctx, true), weftRow(ctx, true)] : [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), weftRow(ctx, true)]), measure: latencyAndMax, print: printLatencyTable },
-  { id: 3, title: 'Scenario 3: 1 KiB and 64 KiB bodies through the mTLS mesh hop', rows: (ctx) => [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), weftRow(ctx, true)], measure: bodies, print: printBodiesTable },
+  { id: 2, title: 'Scenario 2: one mTLS mesh hop (weft default configuration: metrics and access logs on)', rows: (ctx) => (ctx.quick ? [haproxyRow(ctx, true), weftRow(ctx, true)] : [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), naiveNodeRow(ctx), weftRow(ctx, true)]), measure: latencyAndMax, print: printLatencyTable },
+  { id: 3, title: 'Scenario 3: 1 KiB and 64 KiB bodies through the mTLS mesh hop', rows: (ctx) => [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), naiveNodeRow(ctx), weftRow(ctx, true)], measure: bodies, print: printBodiesTable },
   { id: 4, title: 'Scenario 4: gRPC unary through a mesh hop', run: notYet(['max_rps', 'p50_ms', 'p90_ms', 'p99_ms', 'p999_ms', 'cpu_s_per_1k', 'rss_load_mb']) },
   { id: 5, title: 'Scenario 5: opaque TCP throughput through a mesh hop (MB/s)', run: notYet(['mb_s', 'cpu_s_per_1k', 'rss_load_mb']) },
 ];

@@ -4,13 +4,21 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import type { Ctx } from '../context.js';
-import { forwardTo, headerMap } from './forward.js';
+import { forwardTo, responseHeaders } from './forward.js';
 
-describe('headerMap', () => {
+describe('responseHeaders', () => {
   it('lower-cases names, keeps repeated headers as arrays and keeps every byte', () => {
     const raw = [Buffer.from('Content-Type'), Buffer.from('text/plain'), Buffer.from('Set-Cookie'), Buffer.from('a=1'), Buffer.from('set-cookie'), Buffer.from('b=2'),
       Buffer.from('X-Three'), Buffer.from('1'), Buffer.from('x-three'), Buffer.from('2'), Buffer.from('X-THREE'), Buffer.from('3'), Buffer.from('X-Latin'), Buffer.from([0xe9])];
-    assert.deepEqual(headerMap(raw), { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'], 'x-three': ['1', '2', '3'], 'x-latin': '\u00e9' });
+    assert.deepEqual(responseHeaders(raw), { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'], 'x-three': ['1', '2', '3'], 'x-latin': '\u00e9' });
+  });
+
+  it('drops hop-by-hop headers and those the Connection header names, wherever they appear', () => {
+    const raw = ['X-Before', 'kept', 'Connection', 'keep-alive, X-Private', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked',
+      'x-private', 'secret', 'Proxy-Authenticate', 'Basic', 'Upgrade', 'h2c', 'TE', 'trailers', 'Trailer', 'x-t', 'connection', 'X-Other',
+      'X-Other', 'also dropped', 'X-After', 'kept too'].map((s) => Buffer.from(s));
+    const h = responseHeaders(raw);
+    assert.deepEqual(h, { 'x-before': 'kept', 'x-after': 'kept too' });
   });
 });
 

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx, HeaderMap } from '../context.js';
 import { ProxyError } from '../errors.js';
 
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings',
 ]);
@@ -21,13 +21,6 @@ export function endToEndHeaders(src: HeaderMap): HeaderMap {
     out[k] = src[k];
   }
   return out;
-}
-
-/** Removes hop-by-hop headers from an upstream response in place. */
-export function stripHopByHop(h: HeaderMap): void {
-  const conn = h['connection'];
-  if (conn) for (const n of (Array.isArray(conn) ? conn.join(',') : conn).toLowerCase().split(',')) delete h[n.trim()];
-  for (const k of HOP_BY_HOP) if (h[k] !== undefined) delete h[k];
 }
 
 /**

@@ -8,3 +8,10 @@ import PoolImpl from 'undici/lib/dispatcher/pool.js';
 
 export const Pool = PoolImpl as typeof PoolType;
 export type Pool = PoolType;
+
+// undici's header-name lookup: a trie over the bytes of well-known names that returns the lower-case name
+// as one shared string, with no Buffer decoding or toLowerCase for the common case; other names are decoded.
+// @ts-expect-error -- as above.
+import undiciUtil from 'undici/lib/core/util.js';
+
+export const headerNameToString = (undiciUtil as { headerNameToString: (name: Buffer | string) => string }).headerNameToString;
