@@ -108,10 +108,10 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   let metricsOn = true;
   proxy.sinks.push({ record: (r) => { if (metricsOn) metrics.record(r); } });
   // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name),
-  // batched off-heap every 100 ms or 16 KiB (accesslog/batch.ts) and written off the event loop, dropping
+  // batched off-heap every 100 ms or 64 KiB (accesslog/batch.ts) and written off the event loop, dropping
   // (and counting) lines rather than stalling requests when the reader falls behind (accesslog/output.ts).
   const logOut = new LogOutput();
-  const lines = new LineBatch({ out: (chunk, n) => logOut.write(chunk, n) });
+  const lines: LineBatch = new LineBatch({ out: (chunk, n) => logOut.write(chunk, n, (c) => lines.recycle(c)) });
   const accessLog = new AccessLog({ write: (line) => lines.write(line), proxy: { name: o.name } });
   // Exits without a drain (a crash, process.exit elsewhere) still get the last lines out, synchronously.
   process.once('exit', () => {

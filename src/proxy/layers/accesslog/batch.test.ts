@@ -44,6 +44,34 @@ describe('LineBatch', () => {
     assert.deepEqual(chunks.map((c) => c.toString()), ['short\n', long]);
   });
 
+  it('reuses a buffer only once it is handed back, and never one still out', () => {
+    const { b, chunks } = collect({ maxBytes: 8192 });
+    b.write('one\n');
+    b.flush();
+    b.write('two\n');
+    b.flush();
+    assert.notEqual(chunks[0]!.buffer, chunks[1]!.buffer, 'nothing handed back yet: a fresh buffer');
+    b.recycle(chunks[0]!);
+    b.recycle(chunks[0]!); // twice: kept once
+    b.write('three\n'); // goes into the buffer being filled since the last flush
+    b.flush();
+    b.write('four\n'); // the handed-back one, filled again
+    b.flush();
+    b.write('five\n');
+    b.flush();
+    assert.equal(chunks[3]!.buffer, chunks[0]!.buffer, 'the handed-back buffer is filled again');
+    assert.equal(new Set(chunks.slice(1).map((c) => c.buffer)).size, 4, 'and only once');
+    assert.deepEqual(chunks.slice(1).map((c) => c.toString()), ['two\n', 'three\n', 'four\n', 'five\n']);
+    // A buffer the batch did not make whole (a long line's own, a pool slab) is not taken.
+    const small = collect({ maxBytes: 64 });
+    small.b.write('x\n');
+    small.b.flush();
+    small.b.recycle(small.chunks[0]!);
+    small.b.write('y\n');
+    small.b.flush();
+    assert.deepEqual(small.chunks.map((c) => c.toString()), ['x\n', 'y\n']);
+  });
+
   it('keeps chunks it handed out intact when it goes on writing', () => {
     const { b, chunks } = collect({ maxBytes: 64 });
     b.write('first\n');

@@ -22,6 +22,26 @@ describe('LogOutput', () => {
     }
   });
 
+  it('hands each chunk back once written, and a dropped one at once', async () => {
+    let release: (() => void) | undefined;
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(_c, _e, cb) {
+        if (release === undefined) release = cb;
+        else cb();
+      },
+    });
+    const out = new LogOutput({ stream: slow, maxBacklogBytes: 100 });
+    const back: string[] = [];
+    const done = (c: Buffer) => back.push(c.toString());
+    out.write(Buffer.from('x'.repeat(60)), 1, done); // held by the reader
+    out.write(Buffer.from('y'.repeat(60)), 1, done); // 120 > 100: dropped, handed back now
+    assert.deepEqual(back, ['y'.repeat(60)]);
+    release!();
+    await out.drained(5000);
+    assert.deepEqual(back, ['y'.repeat(60), 'x'.repeat(60)]);
+  });
+
   it('drops and counts lines while the reader is behind, then writes again once it catches up', async () => {
     let release: (() => void) | undefined;
     const got: string[] = [];

@@ -31,13 +31,18 @@ export class LogOutput {
     this.stream.on('error', () => {});
   }
 
-  write(chunk: Buffer, lines: number): void {
+  /** Queues `chunk` (`lines` lines) or drops it; `done(chunk)` runs once its bytes are no longer needed. */
+  write(chunk: Buffer, lines: number, done?: (chunk: Buffer) => void): void {
     if (this.stream.writableLength + chunk.length > this.maxBacklog || this.stream.destroyed) {
       this.dropped += lines;
+      done?.(chunk);
       return;
     }
     this.outstanding++;
-    this.stream.write(chunk, this.written);
+    this.stream.write(chunk, done === undefined ? this.written : () => {
+      done(chunk);
+      this.written();
+    });
   }
 
   /** Resolves once what was accepted has been written (or after `deadlineMs`, whichever is first). */
