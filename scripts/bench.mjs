@@ -3,7 +3,8 @@
 // In order:
 // Scenario "observability": the CPU cost of metrics + access logs + 1% trace sampling, measured as proxy
 // CPU time per request through a real gateway -> sidecar mTLS hop at a constant 1000 req/s, with
-// Telemetry off and on, alternating, five rounds; best, mean and median (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
+// Telemetry off and on, alternating (off-on, then on-off), five rounds; best, mean and median of the rounds
+// and of per-round differences (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
 // Scenarios 1-5 (scripts/bench/sidebyside.mjs): weft side by side with direct, nginx and haproxy in the same
 // run: one plain proxy, the mTLS mesh hop, 1 KiB / 64 KiB bodies, and the slots for gRPC and opaque TCP.
 // Each figure lasts BENCH_SECONDS (default 8). docs/performance.md says what is measured and how.
@@ -88,10 +89,14 @@ async function run() {
     const results = {};
     await load(gw, 2000); // warm-up: connections, TLS sessions, JIT
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const [mode, spec] of Object.entries(modes)) {
+      // Off then on in odd rounds, on then off in even ones, so neither mode always runs second.
+      const order = Object.entries(modes);
+      if (round % 2 === 0) order.reverse();
+      for (const [mode, spec] of order) {
         apply(spec);
         await settle();
-        await load(gw, 1000);
+        // A config change rebuilds the proxies' layer stacks: enough requests for V8 to optimise them again.
+        await load(gw, 3000);
         const before = { g: cpuMs(pids.gateway), s: cpuMs(pids.sidecar) };
         const r = await loadAtRate(gw, N, RATE);
         const g = (cpuMs(pids.gateway) - before.g) * 1000 / N, s = (cpuMs(pids.sidecar) - before.s) * 1000 / N;
@@ -113,6 +118,8 @@ async function run() {
     console.log(`| gateway | ${summary.observability.gateway_us_off} us | ${summary.observability.gateway_us_on} us | ${summary.observability.gateway_overhead_pct}% |`);
     console.log(`| sidecar (inbound) | ${summary.observability.sidecar_us_off} us | ${summary.observability.sidecar_us_on} us | ${summary.observability.sidecar_overhead_pct}% |`);
     console.log(`median of per-round differences: gateway ${summary.observability.gateway_overhead_paired_median_pct}%, sidecar ${summary.observability.sidecar_overhead_paired_median_pct}%`);
+    const spread = (k) => results.on.map((x, i) => (x[k] - results.off[i][k]) / results.off[i][k] * 100).sort((a, b) => a - b).map((v) => v.toFixed(1)).join(' ');
+    console.log(`per-round differences, sorted: gateway ${spread('gatewayUs')}; sidecar ${spread('sidecarUs')}`);
     console.log(`(mean of rounds: gateway ${summary.observability.gateway_overhead_mean_pct}%, sidecar ${summary.observability.sidecar_overhead_mean_pct}%; median: gateway ${summary.observability.gateway_overhead_median_pct}%, sidecar ${summary.observability.sidecar_overhead_median_pct}%)`);
     console.log(JSON.stringify(summary));
     return summary;

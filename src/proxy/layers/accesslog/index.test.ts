@@ -112,6 +112,36 @@ describe('AccessLog', () => {
     }
   });
 
+  it('writes who called whom right for every combination, past the size of its cache of rendered parts', () => {
+    const { log, lines } = sink();
+    const pick = <T,>(xs: T[], i: number) => xs[i % xs.length]!;
+    const want: Record<string, unknown>[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const r = bare({
+        sourcePrincipal: `spiffe://shop.local/ns/n${i % 37}/sa/s${i % 11}`,
+        destPrincipal: pick([undefined, 'spiffe://shop.local/ns/shop/sa/orders'], i),
+        sourceWorkload: pick(['web', undefined, 'we"b'], i),
+        sourceNamespace: pick(['shop', 'n\u00e9'], i),
+        destService: pick(['orders', undefined], i >> 1),
+        destWorkload: pick(['orders-v1', 'orders-v2'], i >> 2),
+        destNamespace: pick(['shop', undefined], i >> 3),
+        direction: pick(['inbound', 'outbound', 'gateway'] as const, i),
+        tls: i % 5 === 0,
+      });
+      log.record(r);
+      want.push({
+        source_principal: r.sourcePrincipal ?? null, destination_principal: r.destPrincipal ?? null, source_workload: r.sourceWorkload ?? null,
+        source_namespace: r.sourceNamespace ?? null, destination_service: r.destService ?? null, destination_workload: r.destWorkload ?? null,
+        destination_namespace: r.destNamespace ?? null, direction: r.direction, tls: r.tls, proxy: 'sidecar-orders-v1-0',
+      });
+    }
+    const got = lines.map((l) => {
+      const o = parse(l);
+      return Object.fromEntries(Object.keys(want[0]!).map((k) => [k, o[k]]));
+    });
+    assert.deepEqual(got, want);
+  });
+
   it('formats start times exactly as Date.toISOString does, across second boundaries', () => {
     const { log, lines } = sink();
     const starts = [START, START + 877, START + 878, START + 1000, START - 1, 0, 999, 1000, Date.parse('2024-02-29T23:59:59.999Z'), Date.parse('2024-03-01T00:00:00.000Z'), START + 0.9];
