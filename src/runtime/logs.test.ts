@@ -23,6 +23,22 @@ describe('Logs', () => {
     assert.equal(writes.join(''), 'api-0/proxy | first\napi-0/proxy | second\napi-0/proxy | third\napi-0/proxy | \napi-0/proxy | last without newline\n');
   });
 
+  it('keeps multi-byte characters whole when a chunk ends inside one, and pads to the widest name', async () => {
+    const { writes, logs } = capture();
+    const a = new PassThrough();
+    const b = new PassThrough();
+    logs.pipe('gw', a);
+    const line = Buffer.from('{"path":"/caf\u00e9/\u{1F600}"}\n');
+    a.write(line.subarray(0, 14)); // inside the two bytes of \u00e9
+    a.write(line.subarray(14, 20)); // inside the four bytes of the emoji
+    a.end(line.subarray(20));
+    await ended(a);
+    logs.pipe('a-much-longer-name', b);
+    b.end('x\n');
+    await ended(b);
+    assert.equal(writes.join(''), 'gw       | {"path":"/caf\u00e9/\u{1F600}"}\na-much-longer-name | x\n');
+  });
+
   it('writes each chunk of many lines in one write, not one per line', async () => {
     const { writes, logs } = capture();
     const s = new PassThrough();
