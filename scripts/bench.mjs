@@ -10,7 +10,8 @@
 // Each figure lasts BENCH_SECONDS (default 8). docs/performance.md says what is measured and how.
 // `npm run bench -- --quick` runs scenario 2 alone (haproxy and weft); its last line is one JSON object.
 // `npm run bench -- --scenario 1,3` runs the chosen side-by-side scenarios only.
-// `npm run bench -- --observability` runs the observability scenario alone.
+// `npm run bench -- --observability` runs the observability scenario alone; `--observability-paired` measures
+// the same cost with both modes running at once in two meshes (scripts/bench/obs-paired.mjs).
 // `npm run bench -- --profile`: the share of a proxy's CPU spent in observability code, from a CPU profile.
 // Results are kept in bench/results/<date>-<commit>.json (runs of the same day and commit are merged).
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import path from 'node:path';
 import { toolVersions } from './bench/anchors.mjs';
 import { meshhopSummary, runSideBySide, SCENARIOS } from './bench/sidebyside.mjs';
 import { runProfile } from './bench/profile.mjs';
+import { runPaired } from './bench/obs-paired.mjs';
 import { echoMeshYaml, freePort, installStopOnSignals, pinProxies, startWeft } from './bench/mesh.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -149,6 +151,18 @@ installStopOnSignals();
 
 if (flag('--profile')) {
   console.log(JSON.stringify(await runProfile({ cli: CLI, echo: ECHO })));
+  process.exit(0);
+}
+if (flag('--observability-paired')) {
+  const paired = await runPaired({ cli: CLI, echo: ECHO, rounds: Number(process.env.BENCH_ROUNDS ?? 8) });
+  const git = (...a) => { try { return execFileSync('git', a, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { return ''; } };
+  const file = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-${git('rev-parse', '--short', 'HEAD') || 'nocommit'}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const old = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  writeFileSync(file, JSON.stringify({ ...old, ...paired, observability_paired_date: new Date().toISOString() }, null, 2) + '\n');
+  console.log(`\nresults written to ${path.relative(root, file)}`);
+  const { rounds_detail: _detail, ...headline } = paired.observability_paired;
+  console.log(JSON.stringify({ observability_paired: headline }));
   process.exit(0);
 }
 const quick = flag('--quick');
