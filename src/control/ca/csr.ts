@@ -3,6 +3,7 @@
 // proxy's bootstrap credential. Verification uses Node's native crypto (~0.1 ms) rather than @peculiar's
 // WebCrypto path (~0.7 ms) since this runs once per proxy per rotation.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { DerError, readTlv, SEQUENCE } from '../../proxy/identity/der.js';
 import { pemBlocks } from '../../proxy/identity/pem.js';
 import { x509 } from '../../proxy/identity/x509.js';
 
@@ -73,23 +74,8 @@ function describeKey(spki: Buffer): string {
  * structure could differ from what was signed, so the bytes are sliced out of the DER instead.
  */
 function certificationRequestInfo(der: Buffer): Buffer {
-  const outer = tlv(der, 0);
-  const inner = tlv(der, outer.contentStart);
-  if (der[0] !== 0x30 || der[outer.contentStart] !== 0x30 || inner.end > outer.end) throw new Error('CSR is not a DER SEQUENCE');
-  return der.subarray(inner.start, inner.end);
-}
-
-function tlv(buf: Buffer, start: number): { start: number; contentStart: number; end: number } {
-  if (start + 2 > buf.length) throw new Error('CSR DER is truncated');
-  let len = buf[start + 1]!;
-  let p = start + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 3 || p + n > buf.length) throw new Error('CSR DER has an invalid length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p++]!;
-  }
-  const end = p + len;
-  if (end > buf.length) throw new Error('CSR DER is truncated');
-  return { start, contentStart: p, end };
+  const outer = readTlv(der, 0);
+  const inner = readTlv(der, outer.start, outer.end);
+  if (outer.tag !== SEQUENCE || inner.tag !== SEQUENCE) throw new DerError('CSR is not a DER SEQUENCE');
+  return der.subarray(outer.start, inner.end);
 }

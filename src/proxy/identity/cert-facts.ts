@@ -3,7 +3,7 @@
 // are cached by SHA-256 fingerprint: a proxy sees the same few peer certificates on every connection, and the
 // fingerprint is computed natively.
 import type { X509Certificate as NodeX509 } from 'node:crypto';
-import { children, DerError, oidString, readTlv, type Tlv } from './der.js';
+import { BIT_STRING, BOOLEAN, children, DerError, INTEGER, OCTET_STRING, oidString, readTlv, SEQUENCE, type Tlv } from './der.js';
 
 export interface CertFacts {
   /** URI SANs in order; undefined if the SAN extension could not be read. */
@@ -33,15 +33,15 @@ const OID_EKU = '2.5.29.37';
 /** Facts of a DER certificate; throws DerError if it is not one. */
 export function certFacts(der: Uint8Array): CertFacts {
   const cert = readTlv(der, 0);
-  if (cert.tag !== 0x30 || cert.end !== der.length) throw new DerError('certificate: not one DER SEQUENCE');
+  if (cert.tag !== SEQUENCE || cert.end !== der.length) throw new DerError('certificate: not one DER SEQUENCE');
   const tbs = children(der, cert)[0];
-  if (tbs?.tag !== 0x30) throw new DerError('certificate: no TBSCertificate');
+  if (tbs?.tag !== SEQUENCE) throw new DerError('certificate: no TBSCertificate');
   const f = children(der, tbs);
   let i = f[0]?.tag === 0xa0 ? 1 : 0; // [0] version, absent for v1
-  const serialTlv = expect(f[i++], 0x02, 'serialNumber');
+  const serialTlv = expect(f[i++], INTEGER, 'serialNumber');
   i++; // signature algorithm
   i++; // issuer
-  const validity = children(der, expect(f[i++], 0x30, 'validity'));
+  const validity = children(der, expect(f[i++], SEQUENCE, 'validity'));
   const notBefore = time(der, validity[0]);
   const notAfter = time(der, validity[1]);
   const facts: CertFacts = { uris: [], ca: false, pathLength: undefined, keyUsage: undefined, eku: undefined, notBefore, notAfter, serial: serialHex(der, serialTlv) };
@@ -49,10 +49,10 @@ export function certFacts(der: Uint8Array): CertFacts {
   for (; i < f.length; i++) {
     if (f[i]!.tag !== 0xa3) continue; // [1], [2] unique IDs; subject and key come before
     const exts = children(der, f[i]!)[0];
-    for (const ext of children(der, expect(exts, 0x30, 'extensions'))) {
+    for (const ext of children(der, expect(exts, SEQUENCE, 'extensions'))) {
       const parts = children(der, ext);
       const id = oidString(der, parts[0]!);
-      const value = expect(parts[parts.length - 1], 0x04, 'extnValue');
+      const value = expect(parts[parts.length - 1], OCTET_STRING, 'extnValue');
       const inner = readTlv(der, value.start, value.end);
       if (id === OID_SAN) {
         sanSeen = true;
@@ -65,11 +65,11 @@ export function certFacts(der: Uint8Array): CertFacts {
         }
       } else if (id === OID_BASIC_CONSTRAINTS) {
         for (const c of children(der, inner)) {
-          if (c.tag === 0x01) facts.ca = der[c.start] !== 0;
-          else if (c.tag === 0x02) facts.pathLength = uint(der, c);
+          if (c.tag === BOOLEAN) facts.ca = der[c.start] !== 0;
+          else if (c.tag === INTEGER) facts.pathLength = uint(der, c);
         }
       } else if (id === OID_KEY_USAGE) {
-        facts.keyUsage = bits(der, expect(inner, 0x03, 'keyUsage'));
+        facts.keyUsage = bits(der, expect(inner, BIT_STRING, 'keyUsage'));
       } else if (id === OID_EKU) {
         facts.eku = children(der, inner).map((o) => oidString(der, o));
       }
