@@ -2,6 +2,7 @@
 // pipelines and habits carry over. A RecordSink, not a layer: the observe layer builds the record once
 // and this only filters and formats it. Field by field in docs/config-reference.md (Telemetry).
 import type { RecordSink, RequestRecord } from '../../observe/record.js';
+import { child, type KeyTree } from '../../../util/keytree.js';
 
 export interface AccessLogFilter {
   /** Only requests with status >= minStatus. Default 0 (every status). */
@@ -132,29 +133,20 @@ export function formatJson(r: RequestRecord, proxy: string): string {
 }
 
 /** `,"source_principal":...,"proxy":"..."}\n` as formatTail renders it, cached by the values it holds. */
-let tails = new Map<unknown, unknown>();
+let tails: KeyTree = new Map();
 let tailCount = 0;
 const TAIL_MAX = 1024;
 
-function step(m: Map<unknown, unknown>, k: unknown): Map<unknown, unknown> {
-  let next = m.get(k) as Map<unknown, unknown> | undefined;
-  if (next === undefined) {
-    next = new Map();
-    m.set(k, next);
-  }
-  return next;
-}
-
 function tail(r: RequestRecord, proxy: string): string {
-  let m = step(tails, r.sourcePrincipal);
-  m = step(m, r.destPrincipal);
-  m = step(m, r.sourceWorkload);
-  m = step(m, r.sourceNamespace);
-  m = step(m, r.destService);
-  m = step(m, r.destWorkload);
-  m = step(m, r.destNamespace);
-  m = step(m, r.direction);
-  m = step(m, r.tls);
+  let m = child(tails, r.sourcePrincipal);
+  m = child(m, r.destPrincipal);
+  m = child(m, r.sourceWorkload);
+  m = child(m, r.sourceNamespace);
+  m = child(m, r.destService);
+  m = child(m, r.destWorkload);
+  m = child(m, r.destNamespace);
+  m = child(m, r.direction);
+  m = child(m, r.tls);
   let t = m.get(proxy) as string | undefined;
   if (t === undefined) {
     t = formatTail(r, proxy);

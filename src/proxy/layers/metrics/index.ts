@@ -10,6 +10,7 @@
 import type { RecordSink, RequestRecord } from '../../observe/record.js';
 import { header, labelString, sample } from './expo.js';
 import { Registry } from './registry.js';
+import { child, type KeyTree } from '../../../util/keytree.js';
 
 export { CONTENT_TYPE } from './expo.js';
 export { MetricsError } from './registry.js';
@@ -67,17 +68,8 @@ interface Series {
   readonly buckets: Float64Array;
 }
 
-type Node = Map<unknown, unknown>;
-
-/** One level of the lookup tree: keys are the record's raw field values, so the hot path builds no string. */
-function step(m: Node, k: unknown): Node {
-  let c = m.get(k) as Node | undefined;
-  if (c === undefined) {
-    c = new Map();
-    m.set(k, c);
-  }
-  return c;
-}
+// The series lookup tree's keys are the record's raw field values, so the hot path builds no string.
+type Node = KeyTree;
 
 function orUnknown(v: string | undefined): string {
   return v === undefined || v === '' ? UNKNOWN : v;
@@ -115,17 +107,17 @@ export class ProxyMetrics implements RecordSink {
 
   record(r: RequestRecord): void {
     let m: Node = this.root;
-    m = step(m, r.direction);
-    m = step(m, r.tls);
-    m = step(m, r.status);
-    m = step(m, r.flags);
-    m = step(m, r.grpcStatus);
-    m = step(m, r.route);
-    m = step(m, r.destService);
-    m = step(m, r.destNamespace);
-    m = step(m, r.destWorkload);
-    m = step(m, r.sourceWorkload);
-    m = step(m, r.sourceNamespace);
+    m = child(m, r.direction);
+    m = child(m, r.tls);
+    m = child(m, r.status);
+    m = child(m, r.flags);
+    m = child(m, r.grpcStatus);
+    m = child(m, r.route);
+    m = child(m, r.destService);
+    m = child(m, r.destNamespace);
+    m = child(m, r.destWorkload);
+    m = child(m, r.sourceWorkload);
+    m = child(m, r.sourceNamespace);
     let s = m.get(r.sourcePrincipal) as Series | undefined;
     if (s === undefined) {
       s = this.resolve(r);
