@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Service } from '../stack/index.js';
 import type { Ctx, HeaderMap } from '../context.js';
 import { classifyUpstreamError, ProxyError } from '../errors.js';
-import { HOP_BY_HOP } from './request.js';
+import { connectionTokens, HOP_BY_HOP } from './request.js';
 import { headerNameToString } from './undici.js';
 import type { Pools } from './pools.js';
 import { RequestBody } from './body.js';
@@ -51,10 +51,7 @@ export function responseHeaders(raw: readonly (Buffer | string)[]): HeaderMap {
     else h[k] = [had, v];
   }
   if (connection !== undefined) {
-    for (const n of connection.toLowerCase().split(',')) {
-      const name = n.trim();
-      if (h[name] !== undefined) delete h[name];
-    }
+    for (const name of connectionTokens(connection)) if (h[name] !== undefined) delete h[name];
   }
   return h;
 }
@@ -62,8 +59,8 @@ export function responseHeaders(raw: readonly (Buffer | string)[]): HeaderMap {
 // The request goes out through undici's dispatch() with a handler that writes the response straight into
 // ctx.res: no body stream object and no pipe() per request (request() would make both). Backpressure is
 // kept: onData returns false while the client's socket is full, and the response's next 'drain' resumes.
-// The handler is one object per request with its methods on the prototype (a literal with methods would
-// make a closure per method per request).
+// The handler is one object per request with its methods on the prototype and one closure (the
+// client-close listener), where an object literal would make a closure per method per request.
 class Exchange {
   private abort: ((err?: Error) => void) | undefined = undefined;
   private headersSent = false;

@@ -9,12 +9,16 @@ export const HOP_BY_HOP = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings',
 ]);
 
+/** The header names a Connection header value lists (lower-case), which are hop-by-hop too. */
+export function connectionTokens(value: string | readonly string[]): string[] {
+  return (typeof value === 'string' ? value : value.join(',')).toLowerCase().split(',').map((s) => s.trim());
+}
+
 /** Copies headers minus hop-by-hop ones, including any the Connection header names. */
 export function endToEndHeaders(src: HeaderMap): HeaderMap {
   const out: HeaderMap = {};
   const conn = src['connection'];
-  let named: string[] | undefined;
-  if (conn) named = (Array.isArray(conn) ? conn.join(',') : conn).toLowerCase().split(',').map((s) => s.trim());
+  const named = conn ? connectionTokens(conn) : undefined;
   for (const k in src) {
     if (HOP_BY_HOP.has(k)) continue;
     if (named !== undefined && named.includes(k)) continue;
