@@ -16,13 +16,7 @@ export class Logs {
   }
 
   line(name: string, text: string): void {
-    this.out.write(this.format(name, text));
-  }
-
-  private format(name: string, text: string): string {
-    this.register(name);
-    const tag = name.padEnd(this.width);
-    return this.color ? `\x1b[${this.colors.get(name)}m${tag} |\x1b[0m ${text}\n` : `${tag} | ${text}\n`;
+    this.out.write(Buffer.concat([this.prefix(name), Buffer.from(`${text}\n`)]));
   }
 
   /** The bytes that start each of `name`'s lines at the current padding width. */
@@ -65,7 +59,7 @@ export class Logs {
       if (parts.length > 0) this.out.write(Buffer.concat(parts));
     });
     stream.on('end', () => {
-      if (rest !== undefined) this.line(name, rest.toString('utf8'));
+      if (rest !== undefined) this.out.write(Buffer.concat([this.prefix(name), rest, NEWLINE]));
       rest = undefined;
     });
   }
