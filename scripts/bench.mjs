@@ -23,6 +23,8 @@ import { toolVersions } from './bench/anchors.mjs';
 import { meshhopSummary, runSideBySide, SCENARIOS } from './bench/sidebyside.mjs';
 import { runProfile } from './bench/profile.mjs';
 import { runPaired } from './bench/obs-paired.mjs';
+import { applyTelemetry, loadAtRate, startSpanSink, telemetryModes } from './bench/telemetry.mjs';
+import { cpuSeconds } from './bench/measure.mjs';
 import { echoMeshYaml, freePort, installStopOnSignals, pinProxies, startWeft } from './bench/mesh.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -34,31 +36,12 @@ const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-const until = async (what, fn, ms = 60000) => { const end = Date.now() + ms; for (;;) { const v = await fn().catch(() => undefined); if (v) return v; if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 100)); } };
-const cpuMs = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1000 / 100; };
+const cpuMs = (pid) => cpuSeconds(pid) * 1000;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: C });
 const get = (port, p) => new Promise((resolve, reject) => {
   http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', reject);
 });
-
-/** A constant-rate load (RATE req/s), so both modes are compared at the same batching conditions. */
-async function loadAtRate(port, n, rate) {
-  let failed = 0, sent = 0;
-  const t0 = Date.now();
-  const inflight = new Set();
-  while (sent < n) {
-    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
-    while (sent < Math.min(due, n)) {
-      sent++;
-      const p = get(port, '/bench').then((s) => { if (s !== 200) failed++; }, () => { failed++; }).finally(() => inflight.delete(p));
-      inflight.add(p);
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(inflight);
-  return { seconds: (Date.now() - t0) / 1000, failed };
-}
 
 async function load(port, n) {
   let next = 0, failed = 0;
@@ -70,24 +53,12 @@ async function load(port, n) {
 async function run() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   const gw = await freePort();
-  // A span sink that accepts OTLP and discards it, so tracing on means real export work.
-  const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end()); });
-  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-  const otlp = `http://127.0.0.1:${sink.address().port}/v1/traces`;
+  const sink = await startSpanSink();
   const mesh = await startWeft({ cli: CLI, dir, yaml: echoMeshYaml({ name: 'bench', echo: ECHO, gwPort: gw }) });
   try {
-    const { rt, env } = mesh;
     const pids = { gateway: mesh.pid('gateway-edge'), sidecar: mesh.pid('api-0/proxy') };
-    pinProxies(rt, [pids.gateway, pids.sidecar]);
-    const apply = (spec) => {
-      writeFileSync(path.join(dir, 'tel.yaml'), `apiVersion: weft.dev/v1alpha1\nkind: Telemetry\nmetadata: { name: bench, namespace: weft-system }\nspec: ${spec}\n`);
-      execFileSync(process.execPath, [CLI, 'apply', '-f', path.join(dir, 'tel.yaml'), '--control', rt.control], { env });
-    };
-    const settle = () => until('SYNCED', async () => JSON.parse(execFileSync(process.execPath, [CLI, 'status', '-o', 'json', '--control', rt.control], { env }).toString()).proxies.every((p) => p.state === 'SYNCED'));
-    const modes = {
-      off: '{ accessLogging: [{ disabled: true }], metrics: [{ disabled: true }], tracing: [{ randomSamplingPercentage: 0 }] }',
-      on: `{ accessLogging: [{ disabled: false }], metrics: [{ disabled: false }], tracing: [{ randomSamplingPercentage: 1, provider: { otlpHttp: { endpoint: "${otlp}" } } }] }`,
-    };
+    pinProxies(mesh.rt, [pids.gateway, pids.sidecar]);
+    const modes = telemetryModes(sink.url);
     const results = {};
     await load(gw, 2000); // warm-up: connections, TLS sessions, JIT
     for (let round = 1; round <= ROUNDS; round++) {
@@ -95,12 +66,11 @@ async function run() {
       const order = Object.entries(modes);
       if (round % 2 === 0) order.reverse();
       for (const [mode, spec] of order) {
-        apply(spec);
-        await settle();
+        await applyTelemetry({ cli: CLI, mesh, dir }, spec);
         // A config change rebuilds the proxies' layer stacks: enough requests for V8 to optimise them again.
         await load(gw, 3000);
         const before = { g: cpuMs(pids.gateway), s: cpuMs(pids.sidecar) };
-        const r = await loadAtRate(gw, N, RATE);
+        const r = await loadAtRate(agent, gw, N, RATE);
         const g = (cpuMs(pids.gateway) - before.g) * 1000 / N, s = (cpuMs(pids.sidecar) - before.s) * 1000 / N;
         (results[mode] ??= []).push({ gatewayUs: g, sidecarUs: s, rps: N / r.seconds, failed: r.failed });
         console.log(`round ${round} ${mode.padEnd(3)}: gateway ${g.toFixed(1)} us/req, sidecar ${s.toFixed(1)} us/req, ${Math.round(N / r.seconds)} rps, ${r.failed} failed`);

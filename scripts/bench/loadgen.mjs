@@ -155,6 +155,19 @@ export async function loadgen({ url, rate = 1000, seconds = 8, connections = 8, 
   }
   let tick; // the scheduler, below
 
+  /**
+   * Where `sep` starts at or after `i`, or -1 when it has not arrived yet: then the bytes from `i` wait in
+   * `c.buf` for the next chunk, or the connection fails if they are already more than a head can be.
+   */
+  function ended(c, buf, i, sep) {
+    const e = buf.indexOf(sep, i);
+    if (e < 0) {
+      if (buf.length - i > MAX_HEAD) fail(c, 'protocol');
+      else c.buf = buf.subarray(i);
+    }
+    return e;
+  }
+
   /** Feeds received bytes to a connection's response parser; completes its request when the response ends. */
   function feed(c, chunk) {
     let buf = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
@@ -163,12 +176,8 @@ export async function loadgen({ url, rate = 1000, seconds = 8, connections = 8, 
     while (i < buf.length) {
       switch (c.state) {
         case HEAD: {
-          const e = buf.indexOf(HEAD_END, i);
-          if (e < 0) {
-            if (buf.length - i > MAX_HEAD) return fail(c, 'protocol');
-            c.buf = buf.subarray(i);
-            return;
-          }
+          const e = ended(c, buf, i, HEAD_END);
+          if (e < 0) return;
           const lines = buf.toString('latin1', i, e).split('\r\n');
           i = e + 4;
           const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]);
@@ -212,12 +221,8 @@ export async function loadgen({ url, rate = 1000, seconds = 8, connections = 8, 
           break;
         case CHUNK_SIZE:
         case TRAILER: {
-          const e = buf.indexOf(CRLF, i);
-          if (e < 0) {
-            if (buf.length - i > MAX_HEAD) return fail(c, 'protocol');
-            c.buf = buf.subarray(i);
-            return;
-          }
+          const e = ended(c, buf, i, CRLF);
+          if (e < 0) return;
           const line = buf.toString('latin1', i, e);
           i = e + 2;
           if (c.state === TRAILER) {

@@ -27,16 +27,21 @@ kind: Service
 metadata: { name: api }
 spec: { selector: { app: api }, ports: [{ port: 80 }] }
 ---
-apiVersion: gateway.networking.k8s.io/v1
+${gatewayYaml({ name: 'edge', port: gwPort, service: 'api' })}${extra}`;
+}
+
+/** A Gateway `name` listening on `port` (HTTP) and an HTTPRoute sending everything to `service` port 80. */
+export function gatewayYaml({ name, port, service }) {
+  return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }] }
+metadata: { name: ${name} }
+spec: { listeners: [{ name: http, port: ${port}, protocol: HTTP }] }
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: { name: edge }
-spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: api, port: 80 }] }] }
-${extra}`;
+metadata: { name: ${name} }
+spec: { parentRefs: [{ name: ${name} }], rules: [{ backendRefs: [{ name: ${service}, port: 80 }] }] }
+`;
 }
 
 /**

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BODIES, ensureTools, startHaproxy, startNginx, startPinned, writeAppConf, writeHaproxyCfg, writeNginxConf } from './anchors.mjs';
 import { fixedRate, maxRps, noiseProbe, processTree, rssOf, waitOk, wrkScript } from './measure.mjs';
-import { freePort, pinProxies, startWeft } from './mesh.mjs';
+import { freePort, gatewayYaml, pinProxies, startWeft } from './mesh.mjs';
 
 const D = Number(process.env.BENCH_SECONDS ?? 8);
 const RATE = 1000;
@@ -48,16 +48,7 @@ kind: Mesh
 metadata: { name: meshhop }
 ---
 ${appWorkload(appPort)}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: hop }
-spec: { listeners: [{ name: http, port: ${hopPort}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: hop }
-spec: { parentRefs: [{ name: hop }], rules: [{ backendRefs: [{ name: app, port: 80 }] }] }
-`;
+${gatewayYaml({ name: 'hop', port: hopPort, service: 'app' })}`;
 
 /**
  * Scenario 1: no gateway; the load reaches the app's sidecar inbound listener directly in plaintext, which
