@@ -112,7 +112,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   // (and counting) lines rather than stalling requests when the reader falls behind (accesslog/output.ts).
   const logOut = new LogOutput();
   const lines: LineBatch = new LineBatch({ out: (chunk, n) => logOut.write(chunk, n, (c) => lines.recycle(c)) });
-  const accessLog = new AccessLog({ write: (line) => lines.write(line), proxy: { name: o.name } });
+  const accessLog = new AccessLog({ write: (buf, length) => lines.writeBytes(buf, length), proxy: { name: o.name } });
   // Exits without a drain (a crash, process.exit elsewhere) still get the last lines out, synchronously.
   process.once('exit', () => {
     const last = lines.take();

@@ -44,19 +44,23 @@ export class LineBatch {
     return this.used;
   }
 
+  /** One line as a string (the access log itself writes bytes: writeBytes). */
   write(line: string): void {
-    // A UTF-8 encoding takes at most 3 bytes per UTF-16 code unit.
-    if (line.length * 3 > this.maxBytes - this.used) {
-      const need = Buffer.byteLength(line);
-      if (need > this.maxBytes - this.used) {
-        this.flush();
-        if (need > this.maxBytes) {
-          this.out(Buffer.from(line), 1);
-          return;
-        }
+    const b = Buffer.from(line);
+    this.writeBytes(b, b.length);
+  }
+
+  /** The first `length` bytes of `src` as one line (copied: `src` may be reused as soon as this returns). */
+  writeBytes(src: Buffer, length: number): void {
+    if (length > this.maxBytes - this.used) {
+      this.flush();
+      if (length > this.maxBytes) {
+        this.out(Buffer.from(src.subarray(0, length)), 1);
+        return;
       }
     }
-    this.used += this.buf.write(line, this.used);
+    src.copy(this.buf, this.used, 0, length);
+    this.used += length;
     this.lines++;
     if (this.used >= this.maxBytes) this.flush();
     else if (this.timer === undefined) {

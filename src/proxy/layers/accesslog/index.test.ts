@@ -23,7 +23,7 @@ const full: RequestRecord = {
 
 function sink(o: Partial<AccessLogOptions> = {}): { log: AccessLog; lines: string[] } {
   const lines: string[] = [];
-  const log = new AccessLog({ write: (l) => lines.push(l), proxy: { name: 'sidecar-orders-v1-0' }, ...o });
+  const log = new AccessLog({ write: (buf, length) => lines.push(buf.toString('utf8', 0, length)), proxy: { name: 'sidecar-orders-v1-0' }, ...o });
   return { log, lines };
 }
 const parse = (line: string) => JSON.parse(line) as Record<string, unknown>;
