@@ -8,6 +8,7 @@ import { IdentityManager } from './tls/manager.js';
 import { ProxyMetrics } from './layers/metrics/index.js';
 import { AccessLog } from './layers/accesslog/index.js';
 import { LineBatch } from './layers/accesslog/batch.js';
+import { RecordBatch } from './observe/batch.js';
 import { LogOutput } from './layers/accesslog/output.js';
 import { X509Certificate } from 'node:crypto';
 import { checkPeerSvid } from './identity/index.js';
@@ -106,15 +107,19 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   // RED metrics for every request this proxy handles, served at the admin listener's /metrics.
   const metrics = new ProxyMetrics({ proxy: { name: o.name, workload: o.workload, namespace: o.namespace, kind: o.kind } });
   let metricsOn = true;
-  proxy.sinks.push({ record: (r) => { if (metricsOn) metrics.record(r); } });
   // JSON access log lines on this proxy's output (the runtime prefixes them with the proxy's name),
   // batched off-heap every 100 ms or 64 KiB (accesslog/batch.ts) and written off the event loop, dropping
   // (and counting) lines rather than stalling requests when the reader falls behind (accesslog/output.ts).
   const logOut = new LogOutput();
   const lines: LineBatch = new LineBatch({ out: (chunk, n) => logOut.write(chunk, n, (c) => lines.recycle(c)) });
   const accessLog = new AccessLog({ write: (buf, length) => lines.writeBytes(buf, length), proxy: { name: o.name } });
+  // Metrics and access log take records in batches (observe/batch.ts: warm caches, measured cheaper), at
+  // most 32 records or 20 ms behind; tap stays immediate.
+  const records = new RecordBatch([{ record: (r) => { if (metricsOn) metrics.record(r); } }, accessLog]);
+  proxy.sinks.push(records);
   // Exits without a drain (a crash, process.exit elsewhere) still get the last lines out, synchronously.
   process.once('exit', () => {
+    records.flush();
     const last = lines.take();
     try {
       if (last !== undefined) writeSync(1, last);
@@ -122,7 +127,6 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
       // stdout is gone: nothing to do.
     }
   });
-  proxy.sinks.push(accessLog);
   proxy.onTelemetry = (t) => {
     accessLog.configure(t.accessLog);
     metricsOn = t.metrics.enabled;
@@ -137,6 +141,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     },
   };
   proxy.metricsText = () => {
+    records.flush();
     const id = identity.current;
     metrics.setGauge('weft_access_log_dropped_lines', 'Access-log lines dropped since start because the log reader fell behind', {}, logOut.dropped);
     if (id !== undefined) metrics.setGauge('weft_certificate_expiry_seconds', "Seconds until this proxy's workload certificate expires", {}, Math.round((id.info.notAfter.getTime() - Date.now()) / 1000));
@@ -223,6 +228,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     log(`draining (${why})`);
     xds.stop();
     await proxy.drain(o.drainMs);
+    records.flush();
     lines.flush();
     await logOut.drained();
     log('stopped');
