@@ -114,7 +114,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   const lines: LineBatch = new LineBatch({ out: (chunk, n) => logOut.write(chunk, n, (c) => lines.recycle(c)) });
   const accessLog = new AccessLog({ write: (buf, length) => lines.writeBytes(buf, length), proxy: { name: o.name } });
   // Metrics and access log take records in batches (observe/batch.ts: warm caches, measured cheaper), at
-  // most 32 records or 20 ms behind; tap stays immediate.
+  // most 64 records or 100 ms behind; tap stays immediate.
   const records = new RecordBatch([{ record: (r) => { if (metricsOn) metrics.record(r); } }, accessLog]);
   proxy.sinks.push(records);
   // Exits without a drain (a crash, process.exit elsewhere) still get the last lines out, synchronously.
