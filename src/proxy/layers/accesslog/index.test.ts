@@ -112,6 +112,20 @@ describe('AccessLog', () => {
     }
   });
 
+  it('writes values longer than its reused buffer whole, plain or escaped, and stays right for the lines after', () => {
+    const { log, lines } = sink();
+    const path = '/' + 'p'.repeat(100_000);
+    const requestId = '\u0001"\\'.repeat(7000); // escapes to 6 + 2 + 2 characters per 3
+    log.record(bare({ path, requestId }));
+    log.record(bare({ path: '/after' }));
+    assert.equal(lines.length, 2);
+    const [big, after] = lines.map(parse);
+    assert.equal(big.path, path);
+    assert.equal(big.x_request_id, requestId);
+    assert.equal(after.path, '/after');
+    assert.equal(after.x_request_id, null);
+  });
+
   it('writes who called whom right for every combination, past the size of its cache of rendered parts', () => {
     const { log, lines } = sink();
     const pick = <T,>(xs: T[], i: number) => xs[i % xs.length]!;
