@@ -2,14 +2,11 @@
 // until it is ready, pinning processes to cores, and stopping it.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-export const freePort = () => new Promise((resolve) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-});
+/** A free port outside the kernel's ephemeral range (src/runtime/ports.ts: why); loaded late, as dist/ is built by the bench itself. */
+export const freePort = async () => (await import('../../dist/src/runtime/ports.js')).freePort();
 
 /** A gateway `edge` on `gwPort` routing everything to the workload `api` (the echo test app), plus `extra` YAML. */
 export function echoMeshYaml({ name, echo, gwPort, extra = '' }) {

@@ -17,7 +17,7 @@ import { gatewayProxyName, meshOf } from '../control/translate/index.js';
 import type { ProxyIpc } from '../proxy/main.js';
 import { Logs } from './logs.js';
 import { proxyExecArgv } from '../proxy/flags.js';
-import { freePort } from './ports.js';
+import { reservePort, type PortReservation } from './ports.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const RUNTIME_ID = 'local';
@@ -50,6 +50,8 @@ interface Replica {
   ref: ProxyRef;
   workload: Workload;
   appPort: number;
+  /** Holds appPort (when the runtime chose it) until the app is first started: src/runtime/ports.ts says why. */
+  appPortHold?: PortReservation;
   proxy: Proc;
   app: Proc;
   ports?: Extract<ProxyIpc, { type: 'ready' }>['ports'];
@@ -247,9 +249,10 @@ export class LocalMesh {
   private async startReplica(w: Workload, i: number, services: Service[], defaultNs: string, baseDir: string): Promise<void> {
     const ns = w.metadata.namespace ?? defaultNs;
     const name = `${w.metadata.name}-${i}`;
-    const appPort = w.spec.port !== 0 ? w.spec.port : await freePort(this.host);
+    const hold = w.spec.port !== 0 ? undefined : await reservePort(this.host);
+    const appPort = hold?.port ?? w.spec.port;
     const r: Replica = {
-      ref: { name, kind: 'sidecar', workload: w.metadata.name, namespace: ns, serviceAccount: w.spec.serviceAccount }, workload: w, appPort,
+      ref: { name, kind: 'sidecar', workload: w.metadata.name, namespace: ns, serviceAccount: w.spec.serviceAccount }, workload: w, appPort, appPortHold: hold,
       proxy: { name: `${name}/proxy`, restarts: 0 }, app: { name, restarts: 0 }, ready: false,
     };
     this.replicas.push(r);
@@ -304,6 +307,9 @@ export class LocalMesh {
   }
 
   private startApp(r: Replica, services: Service[], baseDir: string): void {
+    // The app binds its port itself: let go of it right before (closing the socket frees it at once).
+    r.appPortHold?.release();
+    r.appPortHold = undefined;
     if (this.stopping) return;
     const spec = r.workload.spec;
     const cwd = spec.cwd ? path.resolve(baseDir, spec.cwd) : baseDir;
@@ -379,7 +385,11 @@ export class LocalMesh {
     this.stopping = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.reportTimer);
-    for (const r of this.replicas) clearTimeout(r.probeTimer);
+    for (const r of this.replicas) {
+      clearTimeout(r.probeTimer);
+      r.appPortHold?.release();
+      r.appPortHold = undefined;
+    }
     this.log('stopping: gateways drain first');
     await Promise.all(this.gateways.map((g) => stopProxy(g.proc)));
     // Take every endpoint out of rotation before apps go away.

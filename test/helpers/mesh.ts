@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
+import { freePort as runtimeFreePort } from '../../src/runtime/ports.js';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -27,15 +27,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/** A free port outside the kernel's ephemeral range, so no proxy binding port 0 meanwhile can be given it (src/runtime/ports.ts). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
+  return runtimeFreePort('127.0.0.1');
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
