@@ -22,7 +22,7 @@ import { registerTop } from './top.js';
 const program = new Command();
 program
   .name('weft')
-  .description('weft: a service mesh. mTLS, L7 routing, canaries, retries and observability for every call, with no app changes.')
+  .description('weft: a service mesh. mTLS, L7 routing, canaries, authorization and observability for every call, with no app changes.')
   .version(VERSION)
   .showHelpAfterError('(run `weft --help` for usage)');
 
