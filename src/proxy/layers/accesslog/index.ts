@@ -76,7 +76,7 @@ export function isError(r: RequestRecord): boolean {
  * called whom (a few combinations per proxy), so that part of the line is encoded once per combination
  * and reused.
  */
-export function writeJson(w: LineWriter, r: RequestRecord, proxy: string): void {
+function writeJson(w: LineWriter, r: RequestRecord, proxy: string): void {
   w.ascii('{"start_time":');
   writeIsoTime(w, r.start);
   w.ascii(',"method":');
@@ -113,13 +113,6 @@ export function writeJson(w: LineWriter, r: RequestRecord, proxy: string): void 
   w.ascii(',"trace_id":');
   w.str(r.traceId);
   w.bytes(tail(r, proxy));
-}
-
-/** One line as a string (tests, tools). */
-export function formatJson(r: RequestRecord, proxy: string): string {
-  const w = new LineWriter();
-  writeJson(w, r, proxy);
-  return w.toString();
 }
 
 /** `,"source_principal":...,"proxy":"..."}\n` as encoded bytes, cached by the values it holds. */

@@ -117,11 +117,6 @@ export class LineWriter {
     this.ascii(frac < 10 ? '.00' : frac < 100 ? '.0' : '.');
     this.uint(frac);
   }
-
-  /** The bytes written, as text (tests, and callers that want a string). */
-  toString(): string {
-    return this.buf.toString('utf8', 0, this.pos);
-  }
 }
 
 // ISO-8601 start times: the part up to the second changes once a second, so it is formatted then and
