@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort as runtimeFreePort } from '../../src/runtime/ports.js';
+// Gateway ports for test meshes: free, and outside the range proxies' port-0 binds come from (src/runtime/ports.ts).
+export { freePort } from '../../src/runtime/ports.js';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -25,11 +26,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-/** A free port outside the kernel's ephemeral range, so no proxy binding port 0 meanwhile can be given it (src/runtime/ports.ts). */
-export function freePort(): Promise<number> {
-  return runtimeFreePort('127.0.0.1');
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
