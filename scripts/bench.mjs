@@ -14,6 +14,7 @@
 // the same cost with both modes running at once in two meshes (scripts/bench/obs-paired.mjs).
 // `npm run bench -- --profile`: the share of a proxy's CPU spent in observability code, from a CPU profile.
 // Results are kept in bench/results/<date>-<commit>.json (runs of the same day and commit are merged).
+import { runOnNode24 } from '../bin/node24.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -26,6 +27,9 @@ import { runPaired } from './bench/obs-paired.mjs';
 import { applyTelemetry, loadAtRate, startSpanSink, telemetryModes } from './bench/telemetry.mjs';
 import { cpuSeconds } from './bench/measure.mjs';
 import { echoMeshYaml, freePort, installStopOnSignals, pinProxies, startWeft } from './bench/mesh.mjs';
+
+// As in scripts/test.mjs: every node below is process.execPath, so make that Node 24 first.
+await runOnNode24('scripts/bench.mjs');
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // The whole test suite: build, then node:test over unit tests (beside the code) and integration tests (test/).
 // Installs the Debian packages the tests need when they are missing (CI runs as root).
+import { runOnNode24 } from '../bin/node24.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+
+// `npm test` finds the bundled Node 24 first on PATH; `node scripts/test.mjs` from a shell may be an older
+// node. Everything below starts node as process.execPath, so it must be 24 from here on.
+await runOnNode24('scripts/test.mjs');
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
