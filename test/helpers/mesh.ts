@@ -65,8 +65,9 @@ export class TestMesh {
     return { WEFT_HOME: this.home, ...(this.controlUrl ? { WEFT_CONTROL: this.controlUrl } : {}) };
   }
 
-  async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
-    this.proc = spawn(process.execPath, [CLI, 'up', '-f', this.file], {
+  /** `command` runs the CLI: this Node on the compiled CLI unless a test starts it another way (bin/weft). */
+  async start(extraEnv: NodeJS.ProcessEnv = {}, command: string[] = [process.execPath, CLI]): Promise<void> {
+    this.proc = spawn(command[0], [...command.slice(1), 'up', '-f', this.file], {
       cwd: this.dir, env: { ...process.env, WEFT_HOME: this.home, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d) => (this.output += d));
@@ -97,10 +98,10 @@ export class TestMesh {
     return runCli(args, this.env, this.dir);
   }
 
-  async stop(): Promise<number | null> {
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
     if (this.proc.exitCode !== null) return this.proc.exitCode;
     const done = new Promise<number | null>((resolve) => this.proc.once('exit', (c) => resolve(c)));
-    this.proc.kill('SIGINT');
+    this.proc.kill(signal);
     return done;
   }
 
