@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 
 export const MIN_NODE_MAJOR = 24;
@@ -105,6 +106,6 @@ function inTerminalForeground() {
     const pgrp = Number(f[2]), tpgid = Number(f[5]);
     return tpgid > 0 && tpgid === pgrp;
   } catch {
-    return process.stdin.isTTY === true; // no /proc: the best guess left
+    return isatty(0); // no /proc: the best guess left (isatty, not process.stdin, which would open a stream)
   }
 }
