@@ -4,7 +4,7 @@ import type { Snapshot } from '../api/snapshot.js';
 import { compileRoutes, compileVirtualHosts, selectVirtualHost, type CompiledRoute, type CompiledVirtualHosts } from './layers/route/index.js';
 import type { RouteTable } from './layers/route/layer.js';
 import { roundRobin, type Balancer, type BalancerFactory } from './balance/index.js';
-import { hostOf } from './transport/request.js';
+import { hostOf } from './engine/request.js';
 
 export interface UpstreamTarget {
   /** The service port's own cluster, which also names the listener. */

@@ -1,18 +1,18 @@
 // One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
-import { Pool } from './transport/undici.js';
 import type { Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
 import type { Service } from './stack/index.js';
-import { HttpListener } from './transport/listener.js';
-import { Pools } from './transport/pools.js';
+import { HttpListener } from './engine/listener.js';
+import { Pools } from './engine/pools.js';
+import { UpstreamPool, plainConnect } from './engine/client.js';
 import { buildOutbound } from './outbound/index.js';
 import { buildInbound } from './inbound/index.js';
 import { compileConfig, type CompiledConfig } from './config.js';
 import { startAdmin, type AdminServer } from './admin/index.js';
 import type { IdentityManager } from './tls/manager.js';
-import { InboundTlsListener, type PeerTagged } from './tls/inbound.js';
+import { InboundTlsListener } from './tls/inbound.js';
 import { mtlsConnector, newTlsStats } from './tls/connector.js';
 import { Tap } from './observe/tap.js';
 import { watchConnections, type ConnectionSink, type RecordSink } from './observe/record.js';
@@ -66,7 +66,7 @@ export class Proxy {
   private readonly gatewayListeners = new Map<string, HttpListener>();
   private admin: AdminServer | undefined;
   private current: CompiledConfig | undefined;
-  private appPool: Pool | undefined;
+  private appPool: UpstreamPool | undefined;
   private applying: Promise<void> = Promise.resolve();
   draining = false;
 
@@ -81,12 +81,13 @@ export class Proxy {
     this.pools = new Pools({
       connections: 256,
       connectTimeoutMs: 5000,
-      mtls: (endpoint) => mtlsConnector({
+      idleTimeoutMs: 30_000,
+      mtls: (endpoint, host, port) => mtlsConnector({
         identity: opts.identity,
         trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
         allowed: (ep) => this.current?.identities.get(ep),
         stats: this.stats,
-      }, endpoint),
+      }, endpoint, host, port),
     });
   }
 
@@ -108,12 +109,9 @@ export class Proxy {
       watchConnections(this.outbound.server, 'outbound', () => this.connections);
       await this.outbound.listen(o.ports.outbound, o.host);
       if (o.appPort !== undefined) {
-        this.appPool = new Pool(`http://127.0.0.1:${o.appPort}`, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+        this.appPool = new UpstreamPool(`app 127.0.0.1:${o.appPort}`, plainConnect('127.0.0.1', o.appPort), { maxConnections: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 });
         // Requests reach the inbound HTTP server only through the TLS front, which verifies and tags peers.
         this.inbound = new HttpListener(unavailable);
-        this.inbound.prepare = (ctx) => {
-          ctx.peer = (ctx.req.socket as PeerTagged).weftPeer;
-        };
         this.inboundTls = new InboundTlsListener({
           http: this.inbound,
           identity: o.identity,
@@ -158,7 +156,7 @@ export class Proxy {
       buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
-    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
@@ -226,9 +224,9 @@ export class Proxy {
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
     await Promise.all([...all.map((l) => l.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
     this.opts.identity.stop();
-    await this.pools.close();
+    this.pools.close();
     await this.exporter?.exporter.shutdown();
-    await this.appPool?.close();
+    this.appPool?.close();
     await this.admin?.close();
   }
 }

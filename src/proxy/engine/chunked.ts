@@ -32,6 +32,8 @@ export class ChunkedScanner {
   private trailerBytes = 0;
   /** Set when framing is broken; the message cannot be delimited. */
   error = '';
+  /** When set, receives the chunk data of what is scanned next (de-chunking for an HTTP/1.0 peer). */
+  sink: { chunkData(buf: Buffer, start: number, end: number): void } | null = null;
 
   constructor(
     /** Most bytes of trailer fields (and of one chunk-size line with its extensions). */
@@ -61,7 +63,10 @@ export class ChunkedScanner {
     while (i < end) {
       if (state === S_DATA) {
         const n = Math.min(this.remaining, end - i);
-        if (this.onData !== undefined && n > 0) this.onData(buf, i, i + n);
+        if (n > 0) {
+          if (this.onData !== undefined) this.onData(buf, i, i + n);
+          if (this.sink !== null) this.sink.chunkData(buf, i, i + n);
+        }
         i += n;
         this.remaining -= n;
         if (this.remaining === 0) state = S_DATA_CR;

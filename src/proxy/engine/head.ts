@@ -98,6 +98,8 @@ export class HeadParser {
   connClose = false;
   connKeepAlive = false;
   connUpgrade = false;
+  /** The Connection header names other fields (which are then hop-by-hop too). */
+  connNamed = false;
   /** Index of the Upgrade header, -1 when absent. */
   upgrade = -1;
   /** Index of the (single) Host header, -1 when absent; hostCount counts them. */
@@ -123,6 +125,7 @@ export class HeadParser {
     this.connClose = false;
     this.connKeepAlive = false;
     this.connUpgrade = false;
+    this.connNamed = false;
     this.upgrade = -1;
     this.host = -1;
     this.hostCount = 0;
@@ -322,6 +325,7 @@ export class HeadParser {
           if (t === 'close') this.connClose = true;
           else if (t === 'keep-alive') this.connKeepAlive = true;
           else if (t === 'upgrade') this.connUpgrade = true;
+          else if (t !== '') this.connNamed = true;
         }
         return 0;
       }

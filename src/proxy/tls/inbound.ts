@@ -6,14 +6,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { MtlsMode } from '../../api/types.js';
-import type { HttpListener } from '../transport/listener.js';
+import type { HttpListener } from '../engine/listener.js';
 import type { IdentityManager } from './manager.js';
-import { peerOf, type PeerIdentity } from './verify.js';
+import { peerOf } from './verify.js';
 import type { TlsStats } from './connector.js';
-
-export interface PeerTagged {
-  weftPeer?: PeerIdentity;
-}
 
 export interface InboundTlsOptions {
   http: HttpListener;
@@ -73,7 +69,7 @@ export class InboundTlsListener {
           s.destroy();
           return;
         }
-        this.o.http.server.emit('connection', s);
+        this.o.http.serve(s);
         s.resume();
       }
     });
@@ -97,8 +93,7 @@ export class InboundTlsListener {
     }
     this.o.stats.serverHandshakes++;
     if (s.isSessionReused()) this.o.stats.serverResumed++;
-    (s as tls.TLSSocket & PeerTagged).weftPeer = p;
-    this.o.http.server.emit('connection', s);
+    this.o.http.serve(s, p);
   }
 
   listen(port: number, host: string): Promise<number> {
