@@ -4,6 +4,7 @@
 
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
+import type { ListenerLimitsSnap } from './limits.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -19,6 +20,8 @@ export interface Snapshot {
   security: SecuritySnap;
   /** Access logs, tracing and metrics for this proxy, resolved from Telemetry objects. */
   telemetry: ResolvedTelemetry;
+  /** What every listener of this proxy enforces (Mesh spec.listeners with defaults). */
+  limits?: ListenerLimitsSnap;
 }
 
 export interface SecuritySnap {

@@ -17,6 +17,7 @@ import { mtlsConnector, newTlsStats } from './tls/connector.js';
 import { Tap } from './observe/tap.js';
 import { watchConnections, type ConnectionSink, type RecordSink } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
+import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
 
 export interface ProxyOptions {
   name: string;
@@ -184,6 +185,11 @@ export class Proxy {
       throw e;
     }
     for (const [map, key, l] of fresh) map.set(key, l);
+
+    // Listener protections from the Mesh apply to requests parsed from now on.
+    const limits = snap.limits ?? DEFAULT_LISTENER_LIMITS;
+    for (const l of [this.outbound, this.inbound, ...this.gatewayListeners.values(), ...this.upstreamListeners.values()]) l?.setLimits(limits);
+    this.inboundTls?.setLimits(limits);
 
     // Swap: every listener gets a stack built from the new snapshot.
     if (this.outbound) this.outbound.service = outbound(cfg.byHost, false, snap.security.outboundTrafficPolicy);

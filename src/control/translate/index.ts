@@ -15,6 +15,8 @@ export const ROOT_NAMESPACE = 'weft-system';
 export const DEFAULT_MTLS: MtlsMode = 'STRICT';
 
 import { resolveTelemetry } from '../../api/telemetry.js';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
+import { parseGoDuration } from '../../api/checks.js';
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
@@ -231,6 +233,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     listeners,
     clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
     telemetry: resolveTelemetry(state.objects, proxy.namespace, labels),
+    limits: resolveListenerLimits(meshObj?.spec),
     security: {
       trustDomain: mesh.trustDomain,
       identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),
@@ -290,4 +293,18 @@ function virtualHosts(gw: Gateway, l: GatewayListener, routes: HTTPRoute[], entr
 
 export function versionOf(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
+}
+
+/** The Mesh's spec.listeners with weft's defaults for what it leaves out. */
+export function resolveListenerLimits(spec: Mesh['spec'] | undefined): ListenerLimitsSnap {
+  const l = spec?.listeners;
+  const d = DEFAULT_LISTENER_LIMITS;
+  return {
+    headerTimeoutMs: (l?.requestHeadersTimeout !== undefined ? parseGoDuration(l.requestHeadersTimeout) : undefined) ?? d.headerTimeoutMs,
+    idleTimeoutMs: (l?.idleTimeout !== undefined ? parseGoDuration(l.idleTimeout) : undefined) ?? d.idleTimeoutMs,
+    maxConnections: l?.maxConnections ?? d.maxConnections,
+    maxHeadBytes: l?.maxRequestHeadersKb !== undefined ? l.maxRequestHeadersKb * 1024 : d.maxHeadBytes,
+    maxHeaders: l?.maxRequestHeaders ?? d.maxHeaders,
+    maxRequestLine: l?.maxRequestLineBytes ?? d.maxRequestLine,
+  };
 }

@@ -202,6 +202,11 @@ export class UpstreamPool {
     }
   }
 
+  /** Every open socket of this pool (buffer checks in tests, diagnostics). */
+  sockets(): net.Socket[] {
+    return [...this.all].map((c) => c.sock);
+  }
+
   get stats(): { connected: number; free: number; pending: number; running: number } {
     return { connected: this.all.size, free: this.idle.length, pending: this.waiters.length, running: this.all.size - this.idle.length };
   }

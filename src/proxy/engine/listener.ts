@@ -37,8 +37,10 @@ export class HttpListener implements ConnOwner {
 
   /** New limits (a Mesh change) apply to requests parsed from now on. */
   setLimits(limits: Partial<ListenerLimits>): void {
-    this.limits = { ...DEFAULT_LISTENER_LIMITS, ...limits };
-    this.parser = new HeadParser(this.limits);
+    const next = { ...DEFAULT_LISTENER_LIMITS, ...limits };
+    const l = this.limits;
+    if (next.maxHeadBytes !== l.maxHeadBytes || next.maxHeaders !== l.maxHeaders || next.maxRequestLine !== l.maxRequestLine) this.parser = new HeadParser(next);
+    this.limits = next;
   }
 
   /** Serves an accepted socket (plain, or TLS after the handshake with its verified peer). */

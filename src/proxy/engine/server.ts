@@ -10,28 +10,14 @@ import type { Service } from '../stack/index.js';
 import type { Ctx, HeaderMap, Responder } from '../context.js';
 import type { PeerIdentity } from '../tls/verify.js';
 import { ProxyError } from '../errors.js';
-import { HeadParser, NEED_MORE, ERROR, latin1, type HeadLimits } from './head.js';
+import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { ChunkedScanner } from './chunked.js';
 import { buildRequest } from './request.js';
 import { STATUS_TEXT, serializeHeaders } from './wire.js';
 
-export interface ListenerLimits extends HeadLimits {
-  /** A request head must arrive whole within this time of its first byte (slowloris), ms. */
-  headerTimeoutMs: number;
-  /** A connection with no request in flight is closed after this long, ms. */
-  idleTimeoutMs: number;
-  /** Connections one listener holds open at once; more are refused (closed) at accept. */
-  maxConnections: number;
-}
-
-export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
-  maxHeadBytes: 60 * 1024,
-  maxHeaders: 100,
-  maxRequestLine: 8 * 1024,
-  headerTimeoutMs: 10_000,
-  idleTimeoutMs: 300_000,
-  maxConnections: 10_000,
-};
+export type ListenerLimits = ListenerLimitsSnap;
+export { DEFAULT_LISTENER_LIMITS };
 
 /** Where a request body goes: the upstream exchange that forwards it. */
 export interface BodySink {

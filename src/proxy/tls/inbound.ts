@@ -36,7 +36,7 @@ export class InboundTlsListener {
     if (id === undefined) return;
     const opts = { key: id.keyPem, cert: id.chain.join('\n'), ca: id.bundle.join('\n'), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const };
     if (this.tlsServer === undefined) {
-      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1'] });
+      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1'], handshakeTimeout: this.handshakeTimeoutMs });
       this.tlsServer.on('secureConnection', (s) => this.secured(s));
       this.tlsServer.on('tlsClientError', () => { this.o.stats.rejectedPeers++; });
     } else {
@@ -47,12 +47,22 @@ export class InboundTlsListener {
     }
   }
 
+  /** A connection's first byte, and then its TLS handshake, must each come within the head timeout. */
+  private handshakeTimeoutMs = 10_000;
+  setLimits(l: { headerTimeoutMs: number }): void {
+    this.handshakeTimeoutMs = l.headerTimeoutMs;
+  }
+
   private accept(s: net.Socket): void {
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
     s.once('error', () => s.destroy());
+    // A peer that opens a connection and never finishes its handshake must not hold it.
+    const timer = setTimeout(() => s.destroy(), this.handshakeTimeoutMs).unref();
+    s.once('close', () => clearTimeout(timer));
     s.once('data', (first: Buffer) => {
       s.pause();
+      clearTimeout(timer);
       s.unshift(first);
       const isTls = first[0] === 0x16;
       const mode = this.o.mode();
