@@ -57,6 +57,8 @@ export interface ServicePortSnap {
   port: number;
   name?: string;
   appProtocol?: string;
+  /** 'tcp': an opaque TCP port, tunnelled byte for byte over mTLS (src/api/protocol.ts); absent: HTTP. */
+  protocol?: 'tcp';
   /** Mesh (GAMMA) routes attached to this service port; when none is attached, one default route to `cluster`. */
   routes: RouteEntry[];
   /** This service port's own backend. */

@@ -1,7 +1,7 @@
 // One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
-import type { Snapshot } from '../api/snapshot.js';
+import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
 import type { Service } from './stack/index.js';
 import { HttpListener } from './engine/listener.js';
@@ -13,9 +13,16 @@ import { compileConfig, type CompiledConfig } from './config.js';
 import { startAdmin, type AdminServer } from './admin/index.js';
 import type { IdentityManager } from './tls/manager.js';
 import { InboundTlsListener } from './tls/inbound.js';
-import { mtlsConnector, newTlsStats } from './tls/connector.js';
+import { mtlsConnector, newTlsStats, TCP_ALPN } from './tls/connector.js';
+import { TcpListener, tcpOutbound, tcpRecord } from './engine/tcp.js';
+import type { Connect } from './engine/client.js';
+import { tunnel } from './engine/tunnel.js';
+import { authorize, compileAuthz, type CompiledAuthz } from './layers/authz/index.js';
+import type { PeerIdentity } from './tls/verify.js';
+import net from 'node:net';
+import type tls from 'node:tls';
 import { Tap } from './observe/tap.js';
-import { watchConnections, type ConnectionSink, type RecordSink } from './observe/record.js';
+import { watchConnections, type ConnectionSink, type RecordSink, type RequestRecord } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
 import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
 
@@ -64,6 +71,11 @@ export class Proxy {
   private inbound: HttpListener | undefined;
   private inboundTls: InboundTlsListener | undefined;
   private readonly upstreamListeners = new Map<string, HttpListener>();
+  /** Opaque TCP service ports: one byte-tunnel listener each, keyed by cluster like the HTTP ones. */
+  private readonly tcpListeners = new Map<string, TcpListener>();
+  /** mTLS connects with ALPN weft-tcp, one per endpoint (each keeps its TLS session for resumption). */
+  private readonly tcpConnects = new Map<string, Connect>();
+  private inboundAuthz: CompiledAuthz | undefined;
   private readonly gatewayListeners = new Map<string, HttpListener>();
   private admin: AdminServer | undefined;
   private current: CompiledConfig | undefined;
@@ -120,6 +132,7 @@ export class Proxy {
           mode: () => this.current?.snapshot.security.mtls ?? 'STRICT',
           stats: this.stats,
           log: o.log,
+          tcp: (s, peer) => this.inboundTcp(s, peer),
         });
         watchConnections(this.inboundTls.server, 'inbound', () => this.connections);
         await this.inboundTls.listen(o.ports.inbound, o.host);
@@ -134,6 +147,7 @@ export class Proxy {
   ports(): ProxyPorts {
     const upstreams: Record<string, number> = {};
     for (const [k, l] of this.upstreamListeners) upstreams[k] = l.port;
+    for (const [k, l] of this.tcpListeners) upstreams[k] = l.port;
     const listeners: ProxyPorts['listeners'] = [];
     for (const [k, l] of this.gatewayListeners) {
       const g = this.current?.gatewayPorts.get(k);
@@ -161,6 +175,7 @@ export class Proxy {
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
+    const freshTcp: [string, TcpListener][] = [];
     try {
       for (const [key, g] of cfg.gatewayPorts) {
         if (this.gatewayListeners.has(key)) continue;
@@ -173,7 +188,15 @@ export class Proxy {
         }
         fresh.push([this.gatewayListeners, key, l]);
       }
-      for (const key of cfg.upstreams.keys()) {
+      for (const [key, u] of cfg.upstreams) {
+        if (u.tcp) {
+          if (this.tcpListeners.has(key)) continue;
+          const t = new TcpListener(() => {});
+          watchConnections(t.server, 'outbound', () => this.connections);
+          await t.listen(0, this.opts.host);
+          freshTcp.push([key, t]);
+          continue;
+        }
         if (this.upstreamListeners.has(key)) continue;
         const l = new HttpListener(unavailable);
         watchConnections(l.server, 'outbound', () => this.connections);
@@ -181,10 +204,11 @@ export class Proxy {
         fresh.push([this.upstreamListeners, key, l]);
       }
     } catch (e) {
-      await Promise.all(fresh.map(([, , l]) => l.drain(0)));
+      await Promise.all([...fresh.map(([, , l]) => l.drain(0)), ...freshTcp.map(([, t]) => t.drain(0))]);
       throw e;
     }
     for (const [map, key, l] of fresh) map.set(key, l);
+    for (const [key, t] of freshTcp) this.tcpListeners.set(key, t);
 
     // Listener protections from the Mesh apply to requests parsed from now on.
     const limits = snap.limits ?? DEFAULT_LISTENER_LIMITS;
@@ -196,6 +220,16 @@ export class Proxy {
     if (this.inbound && inbound) this.inbound.service = inbound;
     for (const [key, g] of cfg.gatewayPorts) this.gatewayListeners.get(key)!.service = outbound(g.table, true);
     for (const [key, u] of cfg.upstreams) {
+      if (u.tcp) {
+        const t = this.tcpListeners.get(key)!;
+        t.maxConnections = limits.maxConnections;
+        const balancer = cfg.balancers.get(u.cluster);
+        t.handler = balancer === undefined ? (s) => s.destroy() : tcpOutbound({
+          cluster: u.cluster, service: u.service, namespace: u.namespace, balancer,
+          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs: 5000,
+        });
+        continue;
+      }
       const l = this.upstreamListeners.get(key)!;
       l.service = outbound(u.table, false);
       const authority = u.authority;
@@ -210,9 +244,69 @@ export class Proxy {
     // Retire what the new snapshot no longer has.
     const retired: HttpListener[] = [];
     for (const [key, l] of this.gatewayListeners) if (!cfg.gatewayPorts.has(key)) { this.gatewayListeners.delete(key); retired.push(l); }
-    for (const [key, l] of this.upstreamListeners) if (!cfg.upstreams.has(key)) { this.upstreamListeners.delete(key); retired.push(l); }
+    for (const [key, l] of this.upstreamListeners) if (cfg.upstreams.get(key)?.tcp !== false) { this.upstreamListeners.delete(key); retired.push(l); }
+    for (const [key, t] of this.tcpListeners) if (cfg.upstreams.get(key)?.tcp !== true) { this.tcpListeners.delete(key); void t.drain(10_000); }
+    this.inboundAuthz = compileAuthz(snap.security.authz);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
+  }
+
+  /** The mTLS connect for an opaque TCP tunnel to `ep`'s inbound port (a plaintext endpoint cannot carry one). */
+  private tcpConnect(ep: EndpointSnap): Connect {
+    const key = `${ep.address}:${ep.port}`;
+    if (ep.tls !== 'mtls') return (cb) => cb(Object.assign(new Error(`endpoint ${key}: opaque TCP needs mTLS, and its PeerAuthentication disables it`), { code: 'ECONNREFUSED' }), null);
+    let c = this.tcpConnects.get(key);
+    if (c === undefined) {
+      c = mtlsConnector({
+        identity: this.opts.identity,
+        trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
+        allowed: (e) => this.current?.identities.get(e),
+        stats: this.stats,
+      }, key, ep.address, ep.port, TCP_ALPN);
+      this.tcpConnects.set(key, c);
+    }
+    return c;
+  }
+
+  /** A peer's TCP tunnel on the inbound port: L4 authorization, then bytes to and from the app. */
+  private inboundTcp(s: tls.TLSSocket, peer: PeerIdentity): void {
+    const start = Date.now();
+    const t0 = process.hrtime.bigint();
+    const snap = this.current?.snapshot;
+    const self = { destPrincipal: snap?.security.identity, destWorkload: this.opts.workload, destNamespace: this.opts.namespace, sourcePrincipal: peer.spiffeId, authority: `127.0.0.1:${this.opts.appPort}` };
+    const record = (r: Partial<RequestRecord>) => {
+      const rec = tcpRecord('inbound', start, t0, { ...self, ...r });
+      for (const k of this.sinks) {
+        try { k.record(rec); } catch { /* never break a connection */ }
+      }
+    };
+    if (this.appPort === undefined || this.inboundAuthz === undefined) {
+      s.destroy();
+      record({ flags: 'NC', error: 'proxy-not-ready' });
+      return;
+    }
+    const d = authorize(this.inboundAuthz, { principal: peer.spiffeId, sourceIp: s.remoteAddress ?? '', method: '', path: '', host: '', port: this.appPort, headers: {} });
+    if (!d.allowed) {
+      this.opts.log(`denied TCP connection from ${peer.spiffeId}: ${d.policy ? `policy ${d.policy}` : d.reason}`);
+      s.destroy();
+      record({ flags: 'RBAC', error: 'rbac-denied' });
+      return;
+    }
+    s.pause();
+    const app = net.connect({ host: '127.0.0.1', port: this.appPort, allowHalfOpen: true, noDelay: true });
+    const refused = (): void => {
+      s.destroy();
+      record({ flags: 'UF', error: 'connect-failure' });
+    };
+    app.once('error', refused);
+    app.once('connect', () => {
+      app.off('error', refused);
+      tunnel(s, app, (st) => record({ bytesIn: st.aToB, bytesOut: st.bToA }));
+    });
+  }
+
+  private get appPort(): number | undefined {
+    return this.opts.appPort;
   }
 
   /** One OTLP exporter per endpoint; replaced (after flushing) when the Telemetry endpoint changes. */
@@ -228,7 +322,7 @@ export class Proxy {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
-    await Promise.all([...all.map((l) => l.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
+    await Promise.all([...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
     this.opts.identity.stop();
     this.pools.close();
     await this.exporter?.exporter.shutdown();

@@ -17,6 +17,7 @@ export const DEFAULT_MTLS: MtlsMode = 'STRICT';
 import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
+import { portProtocol } from '../../api/protocol.js';
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
@@ -199,7 +200,8 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const producer = attached.filter((r) => ns(r) === sns);
         const chosen = consumer.length > 0 ? consumer : producer;
         const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port)];
-        return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), routes: entries, cluster: own };
+        const tcp = portProtocol(p) === 'tcp';
+        return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), ...(tcp ? { protocol: 'tcp' as const } : {}), routes: tcp ? [] : entries, cluster: own };
       });
       svcSnaps.push({ name: svc.metadata.name, namespace: sns, hosts, ports });
     }

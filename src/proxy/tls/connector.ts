@@ -26,7 +26,10 @@ export interface MtlsClientDeps {
   stats: TlsStats;
 }
 
-export function mtlsConnector(deps: MtlsClientDeps, endpoint: string, host: string, port: number): Connect {
+/** ALPN a sidecar offers for an opaque TCP tunnel; the peer's inbound port then relays bytes to its app. */
+export const TCP_ALPN = 'weft-tcp';
+
+export function mtlsConnector(deps: MtlsClientDeps, endpoint: string, host: string, port: number, alpn = 'http/1.1'): Connect {
   let session: Buffer | undefined;
   const check = serverIdentityCheck(deps.trustDomain(), () => deps.allowed(endpoint));
   return (callback) => {
@@ -40,11 +43,13 @@ export function mtlsConnector(deps: MtlsClientDeps, endpoint: string, host: stri
       host,
       port,
       secureContext: id.clientContext,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: [alpn],
+      // A tunnel passes a half-close on; HTTP connections never half-close.
+      allowHalfOpen: alpn === TCP_ALPN,
       session,
       rejectUnauthorized: true,
       checkServerIdentity: check,
-    });
+    } as tls.ConnectionOptions);
     socket.setNoDelay(true);
     socket.on('session', (s: Buffer) => { session = s; });
     const onError = (e: Error) => {

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { MtlsMode } from '../../api/types.js';
 import type { HttpListener } from '../engine/listener.js';
 import type { IdentityManager } from './manager.js';
-import { peerOf } from './verify.js';
-import type { TlsStats } from './connector.js';
+import { peerOf, type PeerIdentity } from './verify.js';
+import { TCP_ALPN, type TlsStats } from './connector.js';
 
 export interface InboundTlsOptions {
   http: HttpListener;
@@ -18,6 +18,8 @@ export interface InboundTlsOptions {
   mode: () => MtlsMode;
   stats: TlsStats & { rejectedPlaintext: number };
   log: (msg: string) => void;
+  /** An opaque TCP tunnel a peer sidecar opened (ALPN weft-tcp): L4 policy, then bytes to the app. */
+  tcp?: (s: tls.TLSSocket, peer: PeerIdentity) => void;
 }
 
 export class InboundTlsListener {
@@ -27,7 +29,8 @@ export class InboundTlsListener {
   private readonly tlsSockets = new Set<tls.TLSSocket>();
 
   constructor(private readonly o: InboundTlsOptions) {
-    this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
+    // Half-open allowed: a TCP tunnel passes a client's FIN on and still carries the answer back.
+    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
     o.identity.onChange(() => this.refreshContext());
   }
 
@@ -36,7 +39,7 @@ export class InboundTlsListener {
     if (id === undefined) return;
     const opts = { key: id.keyPem, cert: id.chain.join('\n'), ca: id.bundle.join('\n'), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const };
     if (this.tlsServer === undefined) {
-      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1'], handshakeTimeout: this.handshakeTimeoutMs });
+      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1', TCP_ALPN], handshakeTimeout: this.handshakeTimeoutMs, allowHalfOpen: true });
       this.tlsServer.on('secureConnection', (s) => this.secured(s));
       this.tlsServer.on('tlsClientError', () => { this.o.stats.rejectedPeers++; });
     } else {
@@ -103,6 +106,11 @@ export class InboundTlsListener {
     }
     this.o.stats.serverHandshakes++;
     if (s.isSessionReused()) this.o.stats.serverResumed++;
+    if (s.alpnProtocol === TCP_ALPN) {
+      if (this.o.tcp === undefined) s.destroy();
+      else this.o.tcp(s, p);
+      return;
+    }
     this.o.http.serve(s, p);
   }
 
