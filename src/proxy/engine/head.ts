@@ -4,8 +4,14 @@
 // What it refuses, because a proxy that is lenient here can be used to smuggle requests past the next hop:
 // bare CR or LF, NUL and other control bytes, obs-fold, whitespace between a field name and its colon,
 // Content-Length that is not a plain decimal, repeated Content-Length (even when equal), Content-Length
-// together with Transfer-Encoding, a Transfer-Encoding whose last coding is not chunked (requests), and
-// versions other than HTTP/1.0 and HTTP/1.1.
+// together with Transfer-Encoding, a Transfer-Encoding whose last coding is not chunked (requests), chunked
+// applied twice, and versions other than HTTP/1.0 and HTTP/1.1. A response whose last coding is not chunked
+// is valid (RFC 9112 section 6.3: read until close): it has hasTransferEncoding set and chunked clear.
+// Empty lines before a start line are skipped (RFC 9112 section 2.2; servers also send a stray CRLF
+// after a 1xx or a body), and count towards the head's byte limit.
+//
+// The test file beside this one (head.test.ts) holds the cases taken from llhttp's test corpus and says
+// where weft is deliberately stricter than llhttp.
 
 /** The result of one parse call. */
 export const NEED_MORE = 0;
@@ -93,6 +99,8 @@ export class HeadParser {
   /** -1 when absent. */
   contentLength = -1;
   chunked = false;
+  /** chunked was seen in a Transfer-Encoding (a second one is an error even when it is last). */
+  private teChunkedSeen = false;
   /** Transfer-Encoding was present (a response without chunked last is read until close). */
   hasTransferEncoding = false;
   connClose = false;
@@ -121,6 +129,7 @@ export class HeadParser {
     this.count = 0;
     this.contentLength = -1;
     this.chunked = false;
+    this.teChunkedSeen = false;
     this.hasTransferEncoding = false;
     this.connClose = false;
     this.connKeepAlive = false;
@@ -144,33 +153,35 @@ export class HeadParser {
 
   /**
    * Finds the end of a head in buf[start, end). Returns the offset past the blank line, NEED_MORE, or ERROR
-   * (a bare LF or NUL seen early, or the head exceeds the byte limit).
+   * (a bare CR, bare LF or NUL seen early, or the head exceeds the byte limit).
    */
   private findEnd(buf: Buffer, start: number, end: number, request: boolean): number {
     let s = start;
-    if (request) {
-      // RFC 9112 section 2.2: a server should ignore at least one empty line before the request line.
-      while (s + 1 < end && buf[s] === CR && buf[s + 1] === LF) s += 2;
-      if (s < end && buf[s] === LF) return this.fail('bare LF in request head');
-    }
+    // RFC 9112 section 2.2: a server should ignore at least one empty line before the request line. Servers
+    // send them before a status line too (a CRLF after a 1xx or after a body), and llhttp skips them there.
+    while (s + 1 < end && buf[s] === CR && buf[s + 1] === LF) s += 2;
+    if (s < end && buf[s] === LF) return this.fail(request ? 'bare LF in request head' : 'bare LF in response head');
     this.lineStart = s;
+    const limit = this.limits.maxHeadBytes;
     const at = buf.indexOf(CRLFCRLF, s);
     if (at === -1 || at >= end - 3) {
       // Not complete yet: refuse early what can never become valid, so a client cannot hold a buffer open.
-      const limit = this.limits.maxHeadBytes;
-      if (end - s > limit) {
-        if (request && buf.indexOf(LF, s) === -1 && end - s > this.limits.maxRequestLine) return this.fail('request line too long', 414);
-        return this.fail(`head larger than ${limit} bytes`, 431);
-      }
-      if (request && buf.indexOf(LF, s) === -1 && end - s > this.limits.maxRequestLine) return this.fail('request line too long', 414);
+      // The limit counts from `start`, so that a stream of empty lines cannot grow the caller's buffer forever.
+      // A CR as the last byte may be the start of the line's CRLF: it does not count as part of the line.
+      const lf = buf.indexOf(LF, s);
+      const lineOpen = lf === -1 || lf >= end;
+      const lineLen = end - s - (buf[end - 1] === CR ? 1 : 0);
+      if (request && lineOpen && lineLen > this.limits.maxRequestLine) return this.fail('request line too long', 414);
+      if (end - start > limit) return this.fail(`head larger than ${limit} bytes`, 431);
       for (let i = s; i < end; i++) {
         const c = buf[i]!;
         if (c === 0) return this.fail('NUL in head');
         if (c === LF && (i === s || buf[i - 1] !== CR)) return this.fail('bare LF in head');
+        if (c === CR && i + 1 < end && buf[i + 1] !== LF) return this.fail('bare CR in head');
       }
       return NEED_MORE;
     }
-    if (at + 4 - s > this.limits.maxHeadBytes) return this.fail(`head larger than ${this.limits.maxHeadBytes} bytes`, 431);
+    if (at + 4 - start > limit) return this.fail(`head larger than ${limit} bytes`, 431);
     return at + 4;
   }
 
@@ -205,6 +216,11 @@ export class HeadParser {
     this.minor = minor;
     i += 10;
     if (i - 2 - this.lineStart > this.limits.maxRequestLine) return this.fail('request line too long', 414);
+    // PRI is reserved for the HTTP/2 connection preface (RFC 9113 section 3.4, registered so that it never
+    // names a real method): "PRI * HTTP/2.0" got its 505 above; an HTTP/1.x PRI is no request to forward.
+    if (this.methodEnd - this.lineStart === 3 && buf[this.lineStart] === 0x50 && buf[this.lineStart + 1] === 0x52 && buf[this.lineStart + 2] === 0x49) {
+      return this.fail('PRI is the HTTP/2 connection preface, not a method');
+    }
     if (this.fields(buf, i, headEnd, true) === ERROR) return ERROR;
     if (this.chunked || this.hasTransferEncoding) {
       if (this.contentLength !== -1) return this.fail('both Content-Length and Transfer-Encoding');
@@ -220,7 +236,7 @@ export class HeadParser {
     const headEnd = this.findEnd(buf, start, end, false);
     if (headEnd <= 0) return headEnd;
     this.headEnd = headEnd;
-    let i = start;
+    let i = this.lineStart;
     if (!(buf[i] === 0x48 && buf[i + 1] === 0x54 && buf[i + 2] === 0x54 && buf[i + 3] === 0x50 && buf[i + 4] === 0x2f && buf[i + 5] === 0x31 && buf[i + 6] === 0x2e)) {
       return this.fail('invalid status line');
     }
@@ -307,25 +323,54 @@ export class HeadParser {
       }
       case N_TRANSFER_ENCODING: {
         this.hasTransferEncoding = true;
-        // A list: chunked must be the last coding, and appear only once.
-        const codings = latin1(buf, v0, v1).toLowerCase().split(',');
-        for (let j = 0; j < codings.length; j++) {
-          const c = codings[j]!.trim();
-          if (c === '') continue;
-          if (this.chunked) return this.fail('chunked is not the final transfer coding');
-          if (c === 'chunked') this.chunked = true;
-          else if (request && !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(c)) return this.fail('invalid transfer coding');
+        // A list (RFC 9110 section 5.6.1: empty elements allowed). chunked must be the last coding and appear
+        // only once (RFC 9112 section 6.1). Elements are compared in place: no strings while parsing.
+        let i = v0;
+        while (i < v1) {
+          const c = buf[i]!;
+          if (c === 0x2c || c === SP || c === HTAB) {
+            i++;
+            continue;
+          }
+          const e0 = i;
+          while (i < v1 && buf[i] !== 0x2c) i++;
+          let e1 = i;
+          while (buf[e1 - 1] === SP || buf[e1 - 1] === HTAB) e1--;
+          const isChunked = e1 - e0 === 7 && eqLower(buf, e0, 'chunked');
+          if (isChunked && this.teChunkedSeen) return this.fail('chunked applied more than once');
+          if (this.chunked) {
+            // A request must end in chunked (else its length is unknowable: 400). A response that applies
+            // another coding after chunked is read until close (RFC 9112 section 6.3), as llhttp does.
+            if (request) return this.fail('chunked is not the final transfer coding');
+            this.chunked = false;
+          }
+          if (isChunked) {
+            this.chunked = true;
+            this.teChunkedSeen = true;
+          } else if (request) {
+            for (let j = e0; j < e1; j++) if (!(CLASS[buf[j]!]! & TCHAR)) return this.fail('invalid transfer coding');
+          }
         }
         return 0;
       }
       case N_CONNECTION: {
-        const toks = latin1(buf, v0, v1).toLowerCase().split(',');
-        for (let j = 0; j < toks.length; j++) {
-          const t = toks[j]!.trim();
-          if (t === 'close') this.connClose = true;
-          else if (t === 'keep-alive') this.connKeepAlive = true;
-          else if (t === 'upgrade') this.connUpgrade = true;
-          else if (t !== '') this.connNamed = true;
+        // A list of tokens, compared in place; unknown tokens (hop-by-hop header names) are the caller's.
+        let i = v0;
+        while (i < v1) {
+          const c = buf[i]!;
+          if (c === 0x2c || c === SP || c === HTAB) {
+            i++;
+            continue;
+          }
+          const e0 = i;
+          while (i < v1 && buf[i] !== 0x2c) i++;
+          let e1 = i;
+          while (buf[e1 - 1] === SP || buf[e1 - 1] === HTAB) e1--;
+          const n = e1 - e0;
+          if (n === 5 && eqLower(buf, e0, 'close')) this.connClose = true;
+          else if (n === 10 && eqLower(buf, e0, 'keep-alive')) this.connKeepAlive = true;
+          else if (n === 7 && eqLower(buf, e0, 'upgrade')) this.connUpgrade = true;
+          else if (n > 0) this.connNamed = true;
         }
         return 0;
       }
@@ -333,7 +378,9 @@ export class HeadParser {
         this.upgrade = this.count - 1;
         return 0;
       case N_EXPECT:
-        if (request && v1 - v0 === 12 && eqLower(buf, v0, '100-continue')) this.expectContinue = true;
+        // RFC 9110 section 10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request
+        // (a 1.0 client may not understand a 100 response). `minor` is set before the fields are parsed.
+        if (request && this.minor === 1 && v1 - v0 === 12 && eqLower(buf, v0, '100-continue')) this.expectContinue = true;
         return 0;
       case N_KEEP_ALIVE:
         this.keepAlive = this.count - 1;
