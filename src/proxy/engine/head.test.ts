@@ -1072,3 +1072,34 @@ describe('HeadParser fuzz (bounded, seeded)', () => {
     }
   });
 });
+
+describe('incremental scanning (a head arriving byte by byte is checked once)', () => {
+  const heads = [
+    'GET /a HTTP/1.1\r\nHost: x\r\nX-Long: ' + 'v'.repeat(3000) + '\r\n\r\n',
+    '\r\n\r\nPOST /b HTTP/1.0\r\nHost: y\r\nContent-Length: 3\r\n\r\nabc',
+    'GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r2\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\n\r\n',
+    'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n',
+  ];
+  for (const h of heads) {
+    it(`same result fed whole and byte by byte with the scan offset: ${JSON.stringify(h.slice(0, 40))}`, () => {
+      const buf = Buffer.from(h, 'latin1');
+      const whole = new HeadParser();
+      const rw = whole.parseRequest(buf, 0, buf.length);
+      const inc = new HeadParser();
+      let r = NEED_MORE;
+      let from = 0;
+      for (let end = 1; end <= buf.length; end++) {
+        r = inc.parseRequest(buf, 0, end, from);
+        if (r !== NEED_MORE) break;
+        from = inc.scanned;
+        assert.ok(from <= end);
+      }
+      assert.equal(r, rw);
+      // Caught early (while incomplete) or at the end: the same refusal, though the words may differ.
+      assert.equal(inc.errorStatus, whole.errorStatus);
+      assert.equal(inc.error === '', whole.error === '');
+      if (r > 0) assert.deepEqual([inc.count, inc.headEnd, inc.contentLength], [whole.count, whole.headEnd, whole.contentLength]);
+    });
+  }
+});

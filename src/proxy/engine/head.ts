@@ -155,7 +155,10 @@ export class HeadParser {
    * Finds the end of a head in buf[start, end). Returns the offset past the blank line, NEED_MORE, or ERROR
    * (a bare CR, bare LF or NUL seen early, or the head exceeds the byte limit).
    */
-  private findEnd(buf: Buffer, start: number, end: number, request: boolean): number {
+  /** After NEED_MORE: how far the bytes were checked, so the next call on the same head starts there. */
+  scanned = 0;
+
+  private findEnd(buf: Buffer, start: number, end: number, request: boolean, from: number): number {
     let s = start;
     // RFC 9112 section 2.2: a server should ignore at least one empty line before the request line. Servers
     // send them before a status line too (a CRLF after a 1xx or after a body), and llhttp skips them there.
@@ -163,7 +166,9 @@ export class HeadParser {
     if (s < end && buf[s] === LF) return this.fail(request ? 'bare LF in request head' : 'bare LF in response head');
     this.lineStart = s;
     const limit = this.limits.maxHeadBytes;
-    const at = buf.indexOf(CRLFCRLF, s);
+    // A head that arrives a byte at a time is searched and checked once in all, not once per byte.
+    const resume = from > s ? from : s;
+    const at = buf.indexOf(CRLFCRLF, resume - 3 > s ? resume - 3 : s);
     if (at === -1 || at >= end - 3) {
       // Not complete yet: refuse early what can never become valid, so a client cannot hold a buffer open.
       // The limit counts from `start`, so that a stream of empty lines cannot grow the caller's buffer forever.
@@ -173,22 +178,26 @@ export class HeadParser {
       const lineLen = end - s - (buf[end - 1] === CR ? 1 : 0);
       if (request && lineOpen && lineLen > this.limits.maxRequestLine) return this.fail('request line too long', 414);
       if (end - start > limit) return this.fail(`head larger than ${limit} bytes`, 431);
-      for (let i = s; i < end; i++) {
+      for (let i = resume - 1 > s ? resume - 1 : s; i < end; i++) {
         const c = buf[i]!;
         if (c === 0) return this.fail('NUL in head');
         if (c === LF && (i === s || buf[i - 1] !== CR)) return this.fail('bare LF in head');
         if (c === CR && i + 1 < end && buf[i + 1] !== LF) return this.fail('bare CR in head');
       }
+      this.scanned = end;
       return NEED_MORE;
     }
     if (at + 4 - start > limit) return this.fail(`head larger than ${limit} bytes`, 431);
     return at + 4;
   }
 
-  /** Parses a request head at buf[start, end). Returns the head's end offset, NEED_MORE or ERROR. */
-  parseRequest(buf: Buffer, start: number, end: number): number {
+  /**
+   * Parses a request head at buf[start, end). Returns the head's end offset, NEED_MORE or ERROR. `from`:
+   * the `scanned` of a previous NEED_MORE on the same head (the same bytes from `start`), else `start`.
+   */
+  parseRequest(buf: Buffer, start: number, end: number, from = start): number {
     this.reset();
-    const headEnd = this.findEnd(buf, start, end, true);
+    const headEnd = this.findEnd(buf, start, end, true, from);
     if (headEnd <= 0) return headEnd;
     this.headEnd = headEnd;
     let i = this.lineStart;
@@ -233,7 +242,7 @@ export class HeadParser {
   /** Parses a response head at buf[start, end). Returns the head's end offset, NEED_MORE or ERROR. */
   parseResponse(buf: Buffer, start: number, end: number): number {
     this.reset();
-    const headEnd = this.findEnd(buf, start, end, false);
+    const headEnd = this.findEnd(buf, start, end, false, start);
     if (headEnd <= 0) return headEnd;
     this.headEnd = headEnd;
     let i = this.lineStart;

@@ -61,6 +61,8 @@ export class ServerConn implements Responder {
   peer: PeerIdentity | undefined;
   private state = S_HEAD;
   private pending: Buffer | null = null;
+  /** How far the incomplete head in `pending` has been checked already. */
+  private scanned = 0;
   /** Deadline (performance.now()) for the current wait; checked by the listener's sweep. */
   deadline = 0;
   private deadlineWhat = '';
@@ -151,8 +153,31 @@ export class ServerConn implements Responder {
     }
   };
 
+  /** A buffer of our own that a head arriving in pieces grows into (doubling), so it is copied O(n) times in all. */
+  private acc: Buffer | null = null;
+  private accOwned = false;
+
   private append(chunk: Buffer): void {
-    this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    const p = this.pending;
+    if (p === null) {
+      this.pending = chunk;
+      this.accOwned = false;
+      return;
+    }
+    const len = p.length + chunk.length;
+    let acc = this.acc;
+    if (this.accOwned && acc !== null && acc.length >= len) {
+      chunk.copy(acc, p.length);
+    } else {
+      const next = Buffer.allocUnsafe(Math.max(4096, len * 2));
+      p.copy(next, 0);
+      chunk.copy(next, p.length);
+      // Large one-off buffers are not kept past this head.
+      acc = next;
+      this.acc = next.length <= 128 * 1024 ? next : null;
+      this.accOwned = true;
+    }
+    this.pending = acc!.subarray(0, len);
   }
 
   private pauseRead(): void {
@@ -174,8 +199,12 @@ export class ServerConn implements Responder {
     const buf = this.pending;
     if (buf === null || this.state !== S_HEAD) return;
     const p = this.owner.parser;
-    const r = p.parseRequest(buf, 0, buf.length);
-    if (r === NEED_MORE) return;
+    const r = p.parseRequest(buf, 0, buf.length, this.scanned);
+    if (r === NEED_MORE) {
+      this.scanned = p.scanned;
+      return;
+    }
+    this.scanned = 0;
     if (r === ERROR) {
       this.rejectRaw(p.errorStatus, p.error);
       return;
@@ -212,6 +241,7 @@ export class ServerConn implements Responder {
     this.state = this.bodyEnded ? S_WAIT : S_BODY;
     const rest = headEnd < buf.length ? buf.subarray(headEnd) : null;
     this.pending = null;
+    this.accOwned = false;
     // The client waits for this before it sends the body; the proxy answers for the whole path, as
     // node:http and nginx do, so the body streams on to the endpoint without a second round trip.
     if (expectContinue) this.sock.write('HTTP/1.1 100 Continue\r\n\r\n');
@@ -252,7 +282,7 @@ export class ServerConn implements Responder {
     if (end > off) this.deliver(off === 0 && end === buf.length ? buf : buf.subarray(off, end));
     const complete = this.bodyMode === BODY_LENGTH ? this.bodyLeft === 0 : this.scanner.done;
     if (complete) {
-      if (end < buf.length) this.pending = this.pending === null ? buf.subarray(end) : Buffer.concat([this.pending, buf.subarray(end)]);
+      if (end < buf.length) this.append(buf.subarray(end));
       this.endBody();
     }
   }
