@@ -118,13 +118,13 @@ export class Proxy {
     const o = this.opts;
     this.admin = await startAdmin(this, o.host, o.ports.admin);
     if (o.kind === 'sidecar') {
-      this.outbound = new HttpListener(unavailable);
+      this.outbound = this.recordRejects(new HttpListener(unavailable), 'outbound');
       watchConnections(this.outbound.server, 'outbound', () => this.connections);
       await this.outbound.listen(o.ports.outbound, o.host);
       if (o.appPort !== undefined) {
         this.appPool = new UpstreamPool(`app 127.0.0.1:${o.appPort}`, plainConnect('127.0.0.1', o.appPort), { maxConnections: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 });
         // Requests reach the inbound HTTP server only through the TLS front, which verifies and tags peers.
-        this.inbound = new HttpListener(unavailable);
+        this.inbound = this.recordRejects(new HttpListener(unavailable), 'inbound');
         this.inboundTls = new InboundTlsListener({
           http: this.inbound,
           identity: o.identity,
@@ -179,7 +179,7 @@ export class Proxy {
     try {
       for (const [key, g] of cfg.gatewayPorts) {
         if (this.gatewayListeners.has(key)) continue;
-        const l = new HttpListener(unavailable);
+        const l = this.recordRejects(new HttpListener(unavailable), 'gateway');
         watchConnections(l.server, 'gateway', () => this.connections);
         try {
           await l.listen(g.port, g.address);
@@ -198,7 +198,7 @@ export class Proxy {
           continue;
         }
         if (this.upstreamListeners.has(key)) continue;
-        const l = new HttpListener(unavailable);
+        const l = this.recordRejects(new HttpListener(unavailable), 'outbound');
         watchConnections(l.server, 'outbound', () => this.connections);
         await l.listen(0, this.opts.host);
         fresh.push([this.upstreamListeners, key, l]);
@@ -249,6 +249,25 @@ export class Proxy {
     this.inboundAuthz = compileAuthz(snap.security.authz);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
+  }
+
+  /** Requests a listener refuses before any layer runs (bad framing, bad Host, head timeout) still get a record. */
+  private recordRejects(l: HttpListener, direction: RequestRecord['direction']): HttpListener {
+    l.onRejected = (conn, status, code) => {
+      const principal = this.current?.snapshot.security.identity;
+      const r: RequestRecord = {
+        direction, start: Date.now(), durationMs: 0, method: '', path: '', protocol: 'HTTP/1.1', authority: '',
+        status, flags: 'DPE', error: code, bytesIn: conn.bytesRead, bytesOut: 0, tls: conn.peer !== undefined,
+        sourcePrincipal: direction === 'inbound' ? conn.peer?.spiffeId : principal,
+        destPrincipal: direction === 'inbound' ? principal : undefined,
+        sourceWorkload: direction === 'inbound' ? undefined : this.opts.workload,
+        destWorkload: direction === 'inbound' ? this.opts.workload : undefined,
+      };
+      for (const k of this.sinks) {
+        try { k.record(r); } catch { /* never break a connection */ }
+      }
+    };
+    return l;
   }
 
   /** The mTLS connect for an opaque TCP tunnel to `ep`'s inbound port (a plaintext endpoint cannot carry one). */

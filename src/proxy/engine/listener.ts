@@ -27,6 +27,12 @@ export class HttpListener implements ConnOwner {
   private sweeper: NodeJS.Timeout | undefined;
   /** Connections refused because the listener was at maxConnections. */
   refused = 0;
+  /** Told about requests refused before they reached the layers (the proxy records them). */
+  onRejected: ((conn: ServerConn, status: number, code: 'bad-request' | 'request-timeout', why: string) => void) | undefined;
+
+  rejected(conn: ServerConn, status: number, code: 'bad-request' | 'request-timeout', why: string): void {
+    this.onRejected?.(conn, status, code, why);
+  }
 
   constructor(service: Service<Ctx>, readonly scheme = 'http', limits: Partial<ListenerLimits> = {}) {
     this.service = service;

@@ -38,6 +38,8 @@ export interface ConnOwner {
   requestDone(): void;
   forget(conn: ServerConn): void;
   readonly draining: boolean;
+  /** A request refused before it became a Ctx (unparseable, bad Host, head timeout): for the records. */
+  rejected(conn: ServerConn, status: number, code: 'bad-request' | 'request-timeout', why: string): void;
 }
 
 const S_HEAD = 0; // waiting for (the rest of) a request head
@@ -258,6 +260,7 @@ export class ServerConn implements Responder {
   private rejectRaw(status: number, why: string): void {
     const code = status === 408 ? 'request-timeout' : 'bad-request';
     const body = `${code}: ${why}\n`;
+    this.owner.rejected(this, status, code, why);
     this.state = S_CLOSED;
     this.pending = null;
     this.sock.end(
@@ -314,6 +317,7 @@ export class ServerConn implements Responder {
       this.keepAlive = false;
       this.state = S_CLOSED;
       this.exchange?.abort();
+      ctx.error = 'bad-request';
       this.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'x-weft-error': 'bad-request' });
       this.end(`bad-request: ${why}\n`);
       this.sock.destroySoon();
