@@ -10,7 +10,7 @@ import type { Service } from '../stack/index.js';
 import type { Ctx, HeaderMap } from '../context.js';
 import { classifyUpstreamError, ProxyError } from '../errors.js';
 import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
-import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders } from './wire.js';
+import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders, writeHeadAndBody } from './wire.js';
 import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
 import type { BodySink, ServerConn } from './server.js';
 import type { Pools } from './pools.js';
@@ -111,12 +111,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
     const s = up.sock;
     if (conn.hasBody) {
       const first = conn.takeQueued();
-      if (first !== null) {
-        s.cork();
-        s.write(head, 'latin1');
-        s.write(first);
-        s.uncork();
-      } else s.write(head, 'latin1');
+      if (first !== null) writeHeadAndBody(s, head, first);
+      else s.write(head, 'latin1');
       conn.attachBody(this);
     } else {
       s.write(head, 'latin1');

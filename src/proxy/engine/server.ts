@@ -14,7 +14,7 @@ import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { ChunkedScanner } from './chunked.js';
 import { buildRequest } from './request.js';
-import { STATUS_TEXT, serializeHeaders } from './wire.js';
+import { STATUS_TEXT, serializeHeaders, writeHeadAndBody } from './wire.js';
 
 export type ListenerLimits = ListenerLimitsSnap;
 export { DEFAULT_LISTENER_LIMITS };
@@ -402,12 +402,7 @@ export class ServerConn implements Responder {
     this.headText = '';
     if (body === undefined || noBody) this.sock.write(head, 'latin1');
     else if (typeof body === 'string') this.sock.write(head + body, 'utf8');
-    else {
-      this.sock.cork();
-      this.sock.write(head, 'latin1');
-      this.sock.write(body);
-      this.sock.uncork();
-    }
+    else writeHeadAndBody(this.sock, head, body);
     this.finishResponse();
   }
 
@@ -438,11 +433,7 @@ export class ServerConn implements Responder {
     this.statusCode = status;
     this.headersSent = true;
     if (first === null || first.length === 0) return this.sock.write(head, 'latin1');
-    this.sock.cork();
-    this.sock.write(head, 'latin1');
-    const ok = this.sock.write(first);
-    this.sock.uncork();
-    return ok;
+    return writeHeadAndBody(this.sock, head, first);
   }
 
   /** Relayed body bytes; false when the client's socket is full (wait for drain). */

@@ -11,6 +11,27 @@ export const STATUS_TEXT: Record<number, string> = {
   505: 'HTTP Version Not Supported',
 };
 
+/** Below this, a head and the body bytes that follow it are copied into one buffer and written once. */
+const JOIN_MAX = 16 * 1024;
+
+/**
+ * Writes a head (latin1 string) and the first body bytes in one write: one buffer when the body is small
+ * (one TLS record, one syscall, none of writev's bookkeeping), else corked into one writev.
+ */
+export function writeHeadAndBody(sock: import('node:net').Socket, head: string, body: Buffer): boolean {
+  if (body.length <= JOIN_MAX) {
+    const out = Buffer.allocUnsafe(head.length + body.length);
+    out.write(head, 0, 'latin1');
+    body.copy(out, head.length);
+    return sock.write(out);
+  }
+  sock.cork();
+  sock.write(head, 'latin1');
+  const ok = sock.write(body);
+  sock.uncork();
+  return ok;
+}
+
 /** Hop-by-hop headers (RFC 9110 section 7.6.1), never relayed as they are. */
 export const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
