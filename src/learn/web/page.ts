@@ -11,6 +11,7 @@ export function pageHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>weft learn</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css">
 <script type="importmap">${IMPORT_MAP}</script>
 <script type="module" src="/js/web/app.js"></script>
@@ -78,11 +79,13 @@ section { margin-top: 1.2rem; }
 #verdict.wrong { color: #b42318; font-weight: bold; }
 #rate button, #reveal, #export { font: inherit; padding: .4rem .8rem; margin-right: .4rem; border-radius: 6px; border: 1px solid #889; background: #fff; cursor: pointer; }
 button:disabled { opacity: .5; cursor: default; }
+#options button:disabled { opacity: 1; color: #555; }
 kbd, code { font-family: ui-monospace, monospace; font-size: .9em; background: #eceae4; padding: 0 .25rem; border-radius: 3px; }
 .keys { color: #555; font-size: .85rem; }
 table { border-collapse: collapse; }
 th, td { padding: .2rem .6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, th:last-child { text-align: left; }
+td:first-child { white-space: nowrap; }
 td.bloom { font-family: ui-monospace, monospace; text-align: left; letter-spacing: .05rem; }
 label.file input { margin-left: .3rem; }
 #message { min-height: 1.4rem; }
