@@ -105,7 +105,7 @@ const pct = (v: number | null) => (v === null ? '-' : `${Math.round(v * 100)}%`)
 
 /** Per module from seed to full bloom, then the totals. */
 export function renderStats(s: Stats, file: string): string {
-  const rows = [['MODULE', 'CARDS', 'NEW', 'LEARNING', 'YOUNG', 'MATURE', 'DUE TODAY', 'BLOOM']];
+  const rows = [['MODULE', 'CARDS', 'NEW', 'LEARN', 'YOUNG', 'MATURE', 'DUE', 'BLOOM']];
   const bar = (m: { cards: number; new: number; learning: number; young: number; mature: number }) =>
     STAGES.map((st, i) => '.+o@'[i].repeat(m[st])).join('');
   for (const m of s.modules) rows.push([`${m.module} ${m.title}`, String(m.cards), String(m.new), String(m.learning), String(m.young), String(m.mature), String(m.dueToday), bar(m)]);
@@ -114,9 +114,10 @@ export function renderStats(s: Stats, file: string): string {
   const out = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
   out.push(
     '',
-    'BLOOM: . new (seed)  + learning  o young (interval < 21 days)  @ mature (full bloom)',
-    `due today: ${s.dueToday}   reviews today: ${s.reviewsToday}   streak: ${s.streak} day${s.streak === 1 ? '' : 's'}   retention (30 days): ${pct(s.retention)}   right answers: ${pct(s.accuracy)}`,
-    `scheduler: ${s.scheduler}   progress: ${file}`,
+    'BLOOM: . new (seed)  + learning  o young (< 21 days)  @ mature (full bloom)',
+    `due today: ${s.dueToday}   reviews today: ${s.reviewsToday}   streak: ${s.streak} day${s.streak === 1 ? '' : 's'}`,
+    `retention (30 days): ${pct(s.retention)}   right answers: ${pct(s.accuracy)}   scheduler: ${s.scheduler}`,
+    `progress: ${file}`,
   );
   return out.join('\n') + '\n';
 }
