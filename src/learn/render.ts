@@ -89,12 +89,14 @@ export interface DoneSummary {
   right: number;
   nextDue: string | null;
   file: string;
+  /** The learner stopped before the queue was empty. */
+  stopped?: boolean;
 }
 
 export function renderDone(s: DoneSummary, now: Date, width = DEFAULT_WIDTH): string[] {
   const lines = ['weft learn', ''];
   if (s.reviewed === 0) lines.push('Nothing to study right now: no card is due and today\'s new cards are done.');
-  else lines.push(`Session done: ${s.reviewed} review${s.reviewed === 1 ? '' : 's'}, ${s.right} answered right the first time.`);
+  else lines.push(`${s.stopped ? 'Stopped, all saved' : 'Session done'}: ${s.reviewed} review${s.reviewed === 1 ? '' : 's'}, ${s.right} answered right the first time.`);
   if (s.nextDue) lines.push(`Next card due in ${humanInterval(s.nextDue, now)} (${new Date(s.nextDue).toLocaleString()}).`);
   lines.push(...block('Progress: ', s.file, width));
   lines.push('See where you stand: weft learn stats');

@@ -98,6 +98,8 @@ test('intervals read as minutes, hours, days, months and years', () => {
   assert.equal(humanInterval(at(10 * 60_000), t0), '10m');
   assert.equal(humanInterval(at(5 * 3_600_000), t0), '5h');
   assert.equal(humanInterval(at(3 * DAY), t0), '3d');
+  assert.equal(humanInterval(at(59.9 * 60_000), t0), '1h');
+  assert.equal(humanInterval(at(DAY - 60_000), t0), '1d');
   assert.equal(humanInterval(at(90 * DAY), t0), '3mo');
   assert.equal(humanInterval(at(1000 * DAY), t0), '3y');
 });

@@ -140,8 +140,10 @@ export function schedulerFor(name: SchedulerName): Scheduler {
 /** "10m", "3h", "4d", "2mo": how far from `now` a due date is, for the rating keys. */
 export function humanInterval(due: string, now: Date): string {
   const ms = Math.max(0, new Date(due).getTime() - now.getTime());
-  if (ms < 60 * MINUTE) return `${Math.max(1, Math.round(ms / MINUTE))}m`;
-  if (ms < DAY) return `${Math.round(ms / (60 * MINUTE))}h`;
+  const minutes = Math.max(1, Math.round(ms / MINUTE));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.round(ms / (60 * MINUTE));
+  if (hours < 24) return `${hours}h`;
   const days = Math.round(ms / DAY);
   if (days < 60) return `${days}d`;
   if (days < 730) return `${Math.round(days / 30)}mo`;

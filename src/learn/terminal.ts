@@ -52,7 +52,7 @@ export function runTerminalSession(o: TerminalOptions): Promise<TerminalResult> 
       o.input.pause();
       const p = session.progress;
       const due = Object.values(p.cards).map((s) => s.due).sort()[0] ?? null;
-      const summary = renderDone({ reviewed: session.view().reviewed, right: session.view().right, nextDue: due, file: o.file }, clock(), width);
+      const summary = renderDone({ reviewed: session.view().reviewed, right: session.view().right, nextDue: due, file: o.file, stopped: end !== 'done' }, clock(), width);
       if (end === 'done' || session.view().reviewed === 0) draw(summary);
       else o.output.write(`\n${summary.slice(2).join('\n')}\n`);
       resolve({ reviewed: session.view().reviewed, end, progress: p });
