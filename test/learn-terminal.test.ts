@@ -26,7 +26,8 @@ function letters(screen: string): { id: string; right: string; wrong: string } {
   return { id: card.id, right: right.letter, wrong: shown.find((s) => s !== right)!.letter };
 }
 
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', 'weft-learn-test', ...args], { encoding: 'utf8' });
+// A tmux server of this test's own (its own socket), so no other tmux session is touched.
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', `weft-learn-test-${process.pid}`, '-f', '/dev/null', ...args], { encoding: 'utf8' });
 
 test('in an 80x24 terminal: keys on screen, answer right and wrong, rate, Ctrl-C saves', async () => {
   const home = path.join(dir, 'tty');

@@ -1,7 +1,6 @@
 // The progress format: one versioned JSON document, the same in the terminal's file and in the browser's local
 // storage, so either can import the other's. The review log is the record; card states are derived from it
 // and kept beside it so a session starts without replaying. Shared with the browser: no Node imports.
-import { CARDS, cardById } from './cards/index.js';
 import { GRADES, SCHEDULERS, schedulerFor, type CardState, type Grade, type Phase, type SchedulerName } from './scheduler.js';
 
 export const PROGRESS_FORMAT = 'weft-learn-progress';
@@ -143,13 +142,4 @@ export function newCardsOn(p: Progress, now: Date): number {
   let n = 0;
   for (const at of first.values()) if (dayOf(at) === today) n++;
   return n;
-}
-
-/** Cards of the track the progress knows nothing about: ids a later weft removed are kept but not counted. */
-export function knownCards(p: Progress): number {
-  return CARDS.filter((c) => p.cards[c.id] !== undefined).length;
-}
-
-export function isKnownCard(id: string): boolean {
-  return cardById(id) !== undefined;
 }
