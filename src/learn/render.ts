@@ -50,6 +50,28 @@ function option(card: Card, v: SessionView, shown: number, width: number): strin
   return block(`  ${LETTERS[shown]}) `, card.options[v.order[shown]], width);
 }
 
+/** Shell words of a command, quotes kept: 'a b' stays one word. */
+function shellWords(cmd: string): string[] {
+  return cmd.match(/(?:'[^']*'|"[^"]*"|\S)+/g) ?? [];
+}
+
+/** The try-it command, copy-pastable: on one line if it fits, else split between words with `\` continuations. */
+function tryIt(cmd: string, width: number): string[] {
+  const label = 'Try it (weft demo): ';
+  if (label.length + cmd.length <= width) return [label + cmd];
+  const lines = [label.trimEnd()];
+  let line = ' ';
+  for (const w of shellWords(cmd)) {
+    if (line.trim() && line.length + 1 + w.length + 2 > width) {
+      lines.push(line + ' \\');
+      line = ' ';
+    }
+    line += ' ' + w;
+  }
+  lines.push(line);
+  return lines;
+}
+
 /** The question with its options, and the keys. */
 export function renderQuestion(v: SessionView, width = DEFAULT_WIDTH): string[] {
   const c = v.card;
@@ -73,7 +95,7 @@ export function renderAnswer(v: SessionView, now: Date, width = DEFAULT_WIDTH): 
   }
   lines.push('', ...wrap(c.explanation, width), '');
   lines.push(...block('More: ', c.link, width));
-  if (c.tryIt) lines.push(...block('Try it (weft demo): ', c.tryIt, width));
+  if (c.tryIt) lines.push(...tryIt(c.tryIt, width));
   lines.push('');
   if (v.correct) {
     const keys = v.grades.map((g) => `${g} ${GRADE_NAMES[g]} ${humanInterval(v.preview[g] as string, now)}`).join('  ');
