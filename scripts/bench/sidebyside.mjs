@@ -4,8 +4,8 @@
 //   1  one proxy, plain HTTP/1 (nginx/haproxy as one reverse proxy; weft: one sidecar's inbound listener)
 //   2  one mTLS mesh hop, weft in its default configuration (metrics and access logs on)
 //   3  1 KiB and 64 KiB request and response bodies through the mesh hop: max rps and MB/s
-//   4  gRPC unary through a mesh hop          } slots: rows with null figures until weft speaks
-//   5  opaque TCP throughput through a hop    } these protocols (see notYet below)
+//   4  gRPC unary through a mesh hop: a slot with null figures until weft speaks gRPC (see notYet below)
+//   5  opaque TCP through the mTLS hop: redis-benchmark against redis-server (scripts/bench/tcp.mjs)
 // Cores: the load (wrk, loadgen.mjs), the app, this driver and weft's runtime and control plane run on
 // core 0; the proxies (weft's, nginx's, haproxy's) alone on core 1.
 // Figures per row: max rps (wrk, 16 connections); latency p50/p90/p99/p99.9 at a fixed 1000 rps
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { BODIES, ensureTools, startHaproxy, startNginx, startPinned, writeAppConf, writeHaproxyCfg, writeNginxConf } from './anchors.mjs';
 import { fixedRate, maxRps, noiseProbe, processTree, rssOf, waitOk, wrkScript } from './measure.mjs';
 import { freePort, gatewayYaml, pinProxies, startWeft } from './mesh.mjs';
+import { runTcp, printTcp } from './tcp.mjs';
 
 const D = Number(process.env.BENCH_SECONDS ?? 8);
 const RATE = 1000;
@@ -227,7 +228,7 @@ export const SCENARIOS = [
   { id: 2, title: 'Scenario 2: one mTLS mesh hop (weft default configuration: metrics and access logs on)', rows: (ctx) => (ctx.quick ? [haproxyRow(ctx, true), weftRow(ctx, true)] : [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), naiveNodeRow(ctx), weftRow(ctx, true)]), measure: latencyAndMax, print: printLatencyTable },
   { id: 3, title: 'Scenario 3: 1 KiB and 64 KiB bodies through the mTLS mesh hop', rows: (ctx) => [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), naiveNodeRow(ctx), weftRow(ctx, true)], measure: bodies, print: printBodiesTable },
   { id: 4, title: 'Scenario 4: gRPC unary through a mesh hop', run: notYet(['max_rps', 'p50_ms', 'p90_ms', 'p99_ms', 'p999_ms', 'cpu_s_per_1k', 'rss_load_mb']) },
-  { id: 5, title: 'Scenario 5: opaque TCP throughput through a mesh hop (MB/s)', run: notYet(['mb_s', 'cpu_s_per_1k', 'rss_load_mb']) },
+  { id: 5, title: 'Scenario 5: opaque TCP (redis-benchmark against redis-server) through an mTLS mesh hop', run: runTcp, print: printTcp },
 ];
 
 /**
@@ -253,8 +254,11 @@ export async function runSideBySide({ root, cli, ids, quick = false }) {
       if (s.run) {
         const r = await s.run(ctx);
         results[s.id] = { id: s.id, title: s.title, date: started, ...r };
-        console.log(`\n### ${s.title}\n\n| row | figures | vs haproxy |\n|---|---|---|`);
-        for (const row of r.rows) console.log(`| ${row.name} | ${row.note} | - |`);
+        if (s.print) s.print(s.title, r);
+        else {
+          console.log(`\n### ${s.title}\n\n| row | figures | vs haproxy |\n|---|---|---|`);
+          for (const row of r.rows) console.log(`| ${row.name} | ${row.note} | - |`);
+        }
         continue;
       }
       const rows = [];
@@ -295,6 +299,8 @@ export function meshhopSummary(s2) {
       weft_p99_ms: round(w?.fixed.p99_ms, 2), haproxy_p99_ms: round(h?.fixed.p99_ms, 2),
       // The larger of the two weft proxies (gateway, sidecar): RSS under 1000 rps, CPU s per 1000 requests.
       weft_rss_mb: w ? Math.round(max(w.rss_load_mb)) : null,
+      // What each extra sidecar costs a host: its private (anonymous) memory; code pages are shared.
+      weft_private_mb: w ? Math.round(max(w.rss_anon_load_mb)) : null,
       weft_vcpu_per_1k: round(max(w?.cpu_s_per_1k), 3),
     },
   };

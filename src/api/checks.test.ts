@@ -336,6 +336,16 @@ describe('Mesh security fields', () => {
     assert.deepEqual(msgs(mesh('{certificateLifetime: 2161h}')), ['spec.certificateLifetime: must be between 1m and 2160h (90 days) (got "2161h")']);
     assert.deepEqual(msgs(mesh('{outboundTrafficPolicy: {mode: allow_any}}')), ['spec.outboundTrafficPolicy.mode: must be one of ALLOW_ANY, REGISTRY_ONLY (got the string "allow_any")']);
   });
+  it('checks listener limits: durations in range, integers in range, no unknown fields', () => {
+    const [m] = objectsOf(mesh('{listeners: {requestHeadersTimeout: 5s, idleTimeout: 1h, maxConnections: 10, maxRequestHeadersKb: 8, maxRequestHeaders: 50, maxRequestLineBytes: 4096}}'));
+    assert.equal((m.spec as { listeners?: { maxConnections?: number } }).listeners?.maxConnections, 10);
+    assert.deepEqual(msgs(mesh('{listeners: {requestHeadersTimeout: 10ms}}')), ['spec.listeners.requestHeadersTimeout: must be between 100ms and 1h (got "10ms")']);
+    assert.deepEqual(msgs(mesh('{listeners: {idleTimeout: 48h}}')), ['spec.listeners.idleTimeout: must be between 1s and 24h (got "48h")']);
+    assert.deepEqual(msgs(mesh('{listeners: {idleTimeout: soon}}')), ['spec.listeners.idleTimeout: must be a duration such as "5m" or "300s"']);
+    assert.equal(msgs(mesh('{listeners: {maxConnections: 0}}')).length, 1);
+    assert.equal(msgs(mesh('{listeners: {maxRequestHeaders: 1.5}}')).length, 1);
+    assert.equal(msgs(mesh('{listeners: {headerTimeout: 5s}}')).length, 1);
+  });
   it('parses Go durations', () => {
     assert.equal(parseGoDuration('24h'), 86_400_000);
     assert.equal(parseGoDuration('1h30m'), 5_400_000);

@@ -298,6 +298,14 @@ export const CERTIFICATE_LIFETIME_MIN_MS = 60_000;
 export const CERTIFICATE_LIFETIME_MAX_MS = 90 * 24 * 3_600_000;
 
 function checkMesh(m: Mesh, out: Issue[]): void {
+  const l = m.spec.listeners;
+  for (const [field, min, max, range] of [['requestHeadersTimeout', 100, 3_600_000, '100ms and 1h'], ['idleTimeout', 1000, 86_400_000, '1s and 24h']] as const) {
+    const v = l?.[field];
+    const ms = v === undefined ? undefined : parseGoDuration(v);
+    if (ms !== undefined && (ms < min || ms > max)) {
+      out.push({ path: ['spec', 'listeners', field], code: 'range', message: `must be between ${range} (got ${JSON.stringify(v)})` });
+    }
+  }
   const text = m.spec.certificateLifetime;
   if (text === undefined) return;
   const ms = parseGoDuration(text);

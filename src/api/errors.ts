@@ -12,7 +12,7 @@ export type PathSeg = string | number;
 export type ConfigErrorCode =
   | 'yaml' | 'io' | 'not-a-mapping' | 'unknown-kind' | 'unknown-field' | 'unsupported-field' | 'required'
   | 'type' | 'enum' | 'range' | 'length' | 'items' | 'pattern' | 'invalid' | 'duplicate' | 'conflict'
-  | 'regex' | 'reference';
+  | 'regex' | 'reference' | 'protocol';
 
 export interface ConfigErrorInit {
   file: string;

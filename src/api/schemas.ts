@@ -171,6 +171,19 @@ const MESH_SPEC: Schema = {
       additionalProperties: false,
       properties: { escapedSlashes: { type: 'string', enum: ['REJECT', 'KEEP', 'UNESCAPE'], default: 'REJECT' } },
     },
+    // Every proxy listener's protections (defaults in src/api/limits.ts; docs/config-reference.md).
+    listeners: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        requestHeadersTimeout: { type: 'string', maxLength: 64, pattern: '^(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|\u00b5s|ms|s|m|h))+$', patternMessage: 'must be a duration such as "10s" or "1m"' },
+        idleTimeout: { type: 'string', maxLength: 64, pattern: '^(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|\u00b5s|ms|s|m|h))+$', patternMessage: 'must be a duration such as "5m" or "300s"' },
+        maxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        maxRequestHeadersKb: { type: 'integer', minimum: 1, maximum: 8192 },
+        maxRequestHeaders: { type: 'integer', minimum: 1, maximum: 10_000 },
+        maxRequestLineBytes: { type: 'integer', minimum: 64, maximum: 1_048_576 },
+      },
+    },
   },
 };
 

@@ -5,9 +5,11 @@
 import { ConfigError, formatPath, sortErrors, type PathSeg } from './errors.js';
 import type { Loaded } from './load.js';
 import type { Issue } from './source.js';
-import { keyOf, type Gateway, type HTTPRoute, type Service, type SourceRef } from './types.js';
+import { keyOf, type AnyResource, type AuthorizationPolicy, type Gateway, type HTTPRoute, type Service, type SourceRef } from './types.js';
+import { portProtocol } from './protocol.js';
 
-export function validateSet(objects: Loaded[]): ConfigError[] {
+/** `context`: objects already stored (for checks that look across objects: a policy and the Service it names). */
+export function validateSet(objects: Loaded[], context: readonly AnyResource[] = []): ConfigError[] {
   const errors: ConfigError[] = [];
   const report = (l: Loaded, issue: Issue) => errors.push(errorAt(l, issue));
 
@@ -62,7 +64,47 @@ export function validateSet(objects: Loaded[]): ConfigError[] {
   }
 
   checkGatewayPorts(objects.filter((l) => l.resource.kind === 'Gateway'), report);
+
+  // AuthorizationPolicy fields that only HTTP has, on a port that is opaque TCP.
+  const inSet = new Set(objects.map((l) => keyOf(l.resource)));
+  const allServices = [...objects.map((l) => l.resource), ...context.filter((r) => !inSet.has(keyOf(r)))].filter((r): r is Service => r.kind === 'Service');
+  for (const l of objects) {
+    if (l.resource.kind === 'AuthorizationPolicy') checkTcpPolicy(l.resource, nsOf(l.resource), allServices.filter((s) => nsOf(s) === nsOf(l.resource)), (issue) => report(l, issue));
+  }
   return sortErrors(errors);
+}
+
+const HTTP_ONLY = ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts'] as const;
+
+/**
+ * A rule that names a port which is opaque TCP (a Service port, or its targetPort, with appProtocol tcp or
+ * a server-first port) cannot also match HTTP methods, paths or hosts: a TCP connection has none, so the
+ * rule could never apply as written.
+ */
+function checkTcpPolicy(p: AuthorizationPolicy, _ns: string, services: Service[], report: (i: Issue) => void): void {
+  const tcpPorts = new Map<string, string>();
+  for (const s of services) {
+    for (const sp of s.spec.ports) {
+      if (portProtocol(sp) !== 'tcp') continue;
+      const why = `Service ${s.metadata.name} port ${sp.port} is opaque TCP (${sp.appProtocol !== undefined ? `appProtocol ${sp.appProtocol}` : 'a server-first port'})`;
+      tcpPorts.set(String(sp.port), why);
+      if (typeof sp.targetPort === 'number') tcpPorts.set(String(sp.targetPort), why);
+    }
+  }
+  if (tcpPorts.size === 0) return;
+  (p.spec.rules ?? []).forEach((rule, i) => (rule.to ?? []).forEach((t, j) => {
+    const op = t.operation;
+    const port = (op.ports ?? []).find((x) => tcpPorts.has(x));
+    if (port === undefined) return;
+    for (const f of HTTP_ONLY) {
+      if (op[f] === undefined) continue;
+      report({
+        path: ['spec', 'rules', i, 'to', j, 'operation', f], code: 'protocol',
+        message: `${f} applies to HTTP only, and port ${port} is TCP: ${tcpPorts.get(port)}`,
+        hint: 'match TCP connections by source (principals, namespaces, ipBlocks) and ports only, or put the HTTP fields in a rule for an HTTP port',
+      });
+    }
+  }));
 }
 
 function where(s: SourceRef): string {

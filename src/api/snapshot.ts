@@ -4,6 +4,7 @@
 
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
+import type { ListenerLimitsSnap } from './limits.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -19,6 +20,8 @@ export interface Snapshot {
   security: SecuritySnap;
   /** Access logs, tracing and metrics for this proxy, resolved from Telemetry objects. */
   telemetry: ResolvedTelemetry;
+  /** What every listener of this proxy enforces (Mesh spec.listeners with defaults). */
+  limits?: ListenerLimitsSnap;
 }
 
 export interface SecuritySnap {
@@ -54,6 +57,8 @@ export interface ServicePortSnap {
   port: number;
   name?: string;
   appProtocol?: string;
+  /** 'tcp': an opaque TCP port, tunnelled byte for byte over mTLS (src/api/protocol.ts); absent: HTTP. */
+  protocol?: 'tcp';
   /** Mesh (GAMMA) routes attached to this service port; when none is attached, one default route to `cluster`. */
   routes: RouteEntry[];
   /** This service port's own backend. */

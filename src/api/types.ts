@@ -35,6 +35,15 @@ export interface MeshSpec {
     /** Namespace for objects that name none. Default "default". */
     namespace: string;
   };
+  /** Protections of every proxy listener (defaults: src/api/limits.ts). */
+  listeners?: {
+    requestHeadersTimeout?: string;
+    idleTimeout?: string;
+    maxConnections?: number;
+    maxRequestHeadersKb?: number;
+    maxRequestHeaders?: number;
+    maxRequestLineBytes?: number;
+  };
 }
 export type Mesh = Resource<'Mesh', MeshSpec>;
 

@@ -18,6 +18,7 @@ import { registerStat } from './stat.js';
 import { registerEdges } from './edges.js';
 import { registerTap } from './tap.js';
 import { registerTop } from './top.js';
+import { registerLearn } from './learn.js';
 
 const program = new Command();
 program
@@ -40,6 +41,7 @@ registerStat(program);
 registerTop(program);
 registerTap(program);
 registerEdges(program);
+registerLearn(program);
 registerControl(program);
 registerProxy(program);
 

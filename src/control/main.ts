@@ -52,7 +52,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   // Files given with -f are a source: their objects follow the files; a bad edit is reported and ignored.
   const syncFile = async (file: string): Promise<ConfigError[]> => {
     const { objects, errors } = await loadFiles([file], { defaultNamespace: currentDefaultNs() });
-    const all = errors.length > 0 ? errors : validateSet(objects);
+    const all = errors.length > 0 ? errors : validateSet(objects, store.list().map((s) => s.resource));
     if (all.length > 0) return all;
     await store.replaceSource(`file:${path.resolve(file)}`, objects.map((l) => l.resource));
     return [];
@@ -210,7 +210,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
 
   const applyText = async (text: string, file: string, del: boolean) => {
     const { objects, errors } = parseDocuments(text, file, { defaultNamespace: currentDefaultNs() });
-    const errs = errors.length > 0 ? errors : validateSet(objects);
+    const errs = errors.length > 0 ? errors : validateSet(objects, del ? [] : store.list().map((s) => s.resource));
     if (errs.length > 0) return { status: 400, body: { errors: errs.map(String) } };
     if (del) {
       const keys = objects.map((l) => keyOf(l.resource));

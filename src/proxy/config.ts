@@ -4,7 +4,7 @@ import type { Snapshot } from '../api/snapshot.js';
 import { compileRoutes, compileVirtualHosts, selectVirtualHost, type CompiledRoute, type CompiledVirtualHosts } from './layers/route/index.js';
 import type { RouteTable } from './layers/route/layer.js';
 import { roundRobin, type Balancer, type BalancerFactory } from './balance/index.js';
-import { hostOf } from './transport/request.js';
+import { hostOf } from './engine/request.js';
 
 export interface UpstreamTarget {
   /** The service port's own cluster, which also names the listener. */
@@ -14,6 +14,8 @@ export interface UpstreamTarget {
   port: number;
   authority: string;
   table: RouteTable;
+  /** An opaque TCP port: its local port is a byte tunnel, not an HTTP listener. */
+  tcp: boolean;
 }
 
 export interface CompiledConfig {
@@ -57,7 +59,8 @@ export function compileConfig(snap: Snapshot, makeBalancer: BalancerFactory = ro
       } catch (e) {
         throw new Error(`service ${s.name}.${s.namespace}:${p.port}: ${(e as Error).message}`);
       }
-      for (const h of s.hosts) {
+      // A TCP port has no HTTP routes: the sidecar's HTTP outbound listener does not answer for it.
+      if (p.protocol !== 'tcp') for (const h of s.hosts) {
         let m = hosts.get(h);
         if (m === undefined) hosts.set(h, (m = new Map()));
         m.set(p.port, routes);
@@ -65,7 +68,7 @@ export function compileConfig(snap: Snapshot, makeBalancer: BalancerFactory = ro
       const cl = snap.clusters.find((c) => c.name === p.cluster);
       upstreams.set(p.cluster, {
         cluster: p.cluster, service: s.name, namespace: s.namespace, port: p.port,
-        authority: cl?.authority ?? s.name, table: () => routes,
+        authority: cl?.authority ?? s.name, table: () => routes, tcp: p.protocol === 'tcp',
       });
     }
   }

@@ -1,7 +1,8 @@
-// The per-request context every layer reads and writes. One object per request, created by the listener;
-// layers fill in what they decided (route, backend, endpoint) for the layers below them.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// The per-request context every layer reads and writes. One object per request, created by the engine
+// (src/proxy/engine/request.ts); layers fill in what they decided (route, backend, endpoint) for the
+// layers below them.
 import type { EndpointSnap } from '../api/snapshot.js';
+import type { ServerConn } from './engine/server.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -11,9 +12,32 @@ export interface RouteDecision {
   name: string;
 }
 
+/** The response as layers see it: the connection the request came on (one response in flight at a time). */
+export interface Responder {
+  /** 0 until a head is written. */
+  readonly statusCode: number;
+  readonly headersSent: boolean;
+  /** The whole response went out. */
+  readonly writableFinished: boolean;
+  /** A response the proxy makes itself: head now, then end() with the body. */
+  writeHead(status: number, headers: HeaderMap): void;
+  end(body?: string | Buffer): void;
+  /** Cuts the connection: the only signal left once part of a response is out. */
+  destroy(err?: Error): void;
+  /** Called once, when the response is complete or the client went away before it was. */
+  onClose(fn: () => void): void;
+}
+
 export interface Ctx {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  /** The downstream connection: remoteAddress, verified peer, byte counters, the request body. */
+  readonly conn: ServerConn;
+  readonly res: Responder;
+  /** Headers as the client sent them: lower-case names, repeated headers as arrays. */
+  readonly reqHeaders: HeaderMap;
+  /** "1.1" or "1.0". */
+  readonly version: string;
+  /** The protocol a request asks to switch to (Upgrade with Connection: upgrade), e.g. "websocket". */
+  upgrade?: string;
   /** process.hrtime.bigint() when the request arrived. */
   readonly start: bigint;
   method: string;

@@ -26,9 +26,19 @@ function graph(entry: string): Set<string> {
   return seen;
 }
 
-it('the proxy does not load @peculiar/x509 (or the control plane)', () => {
+it('the proxy does not load @peculiar/x509 (or the control plane), nor undici at all', () => {
   const mods = [...graph(path.join(here, 'main.js'))];
-  assert.ok(mods.some((m) => m.endsWith(path.join('proxy', 'transport', 'forward.js'))), 'the walk reaches the data path');
+  assert.ok(mods.some((m) => m.endsWith(path.join('proxy', 'engine', 'forward.js'))), 'the walk reaches the data path');
+  assert.deepEqual(mods.filter((m) => m === 'undici' || m.startsWith('undici/')), []);
   assert.ok(mods.some((m) => m === 'node:http'), 'the walk sees bare imports');
   assert.deepEqual(mods.filter((m) => m.includes('@peculiar') || m.endsWith('x509.js') || m.includes(`${path.sep}control${path.sep}`)), []);
+});
+
+it('the request path (engine, listeners, both stacks and their layers) loads neither node:http nor undici', () => {
+  const entries = ['engine/listener.js', 'engine/forward.js', 'outbound/index.js', 'inbound/index.js', 'tls/inbound.js', 'tls/connector.js'];
+  const mods = new Set<string>();
+  for (const e of entries) for (const m of graph(path.join(here, e))) mods.add(m);
+  assert.ok([...mods].some((m) => m.endsWith(path.join('layers', 'authz', 'layer.js'))), 'the walk reaches the layers');
+  assert.ok(mods.has('node:net'), 'the walk sees the engine\'s socket imports');
+  assert.deepEqual([...mods].filter((m) => /^(node:)?(http|https|http2)$/.test(m) || m === 'undici' || m.startsWith('undici/')), []);
 });

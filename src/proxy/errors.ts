@@ -3,6 +3,7 @@
 
 export const ERRORS = {
   'bad-request': { status: 400, flag: 'DPE', text: 'the request could not be parsed or is not allowed' },
+  'request-timeout': { status: 408, flag: 'DPE', text: 'the request head did not arrive in time' },
   'no-route': { status: 404, flag: 'NR', text: 'no service or route matches the request' },
   'backend-not-found': { status: 500, flag: 'NR', text: 'the matched route names a backend that does not exist, or all its backend weights are 0' },
   'registry-only': { status: 502, flag: 'NR', text: 'the destination is not a mesh service and the mesh allows only registered destinations (REGISTRY_ONLY)' },

@@ -1,22 +1,30 @@
 // One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
-import { Pool } from './transport/undici.js';
-import type { Snapshot } from '../api/snapshot.js';
+import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
 import type { Service } from './stack/index.js';
-import { HttpListener } from './transport/listener.js';
-import { Pools } from './transport/pools.js';
+import { HttpListener } from './engine/listener.js';
+import { Pools } from './engine/pools.js';
+import { UpstreamPool, plainConnect } from './engine/client.js';
 import { buildOutbound } from './outbound/index.js';
 import { buildInbound } from './inbound/index.js';
 import { compileConfig, type CompiledConfig } from './config.js';
 import { startAdmin, type AdminServer } from './admin/index.js';
 import type { IdentityManager } from './tls/manager.js';
-import { InboundTlsListener, type PeerTagged } from './tls/inbound.js';
-import { mtlsConnector, newTlsStats } from './tls/connector.js';
+import { InboundTlsListener } from './tls/inbound.js';
+import { mtlsConnector, newTlsStats, TCP_ALPN } from './tls/connector.js';
+import { TcpListener, tcpOutbound, tcpRecord } from './engine/tcp.js';
+import type { Connect } from './engine/client.js';
+import { tunnel } from './engine/tunnel.js';
+import { authorize, compileAuthz, type CompiledAuthz } from './layers/authz/index.js';
+import type { PeerIdentity } from './tls/verify.js';
+import net from 'node:net';
+import type tls from 'node:tls';
 import { Tap } from './observe/tap.js';
-import { watchConnections, type ConnectionSink, type RecordSink } from './observe/record.js';
+import { watchConnections, type ConnectionSink, type RecordSink, type RequestRecord } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
+import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
 
 export interface ProxyOptions {
   name: string;
@@ -63,10 +71,15 @@ export class Proxy {
   private inbound: HttpListener | undefined;
   private inboundTls: InboundTlsListener | undefined;
   private readonly upstreamListeners = new Map<string, HttpListener>();
+  /** Opaque TCP service ports: one byte-tunnel listener each, keyed by cluster like the HTTP ones. */
+  private readonly tcpListeners = new Map<string, TcpListener>();
+  /** mTLS connects with ALPN weft-tcp, one per endpoint (each keeps its TLS session for resumption). */
+  private readonly tcpConnects = new Map<string, Connect>();
+  private inboundAuthz: CompiledAuthz | undefined;
   private readonly gatewayListeners = new Map<string, HttpListener>();
   private admin: AdminServer | undefined;
   private current: CompiledConfig | undefined;
-  private appPool: Pool | undefined;
+  private appPool: UpstreamPool | undefined;
   private applying: Promise<void> = Promise.resolve();
   draining = false;
 
@@ -81,12 +94,13 @@ export class Proxy {
     this.pools = new Pools({
       connections: 256,
       connectTimeoutMs: 5000,
-      mtls: (endpoint) => mtlsConnector({
+      idleTimeoutMs: 30_000,
+      mtls: (endpoint, host, port) => mtlsConnector({
         identity: opts.identity,
         trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
         allowed: (ep) => this.current?.identities.get(ep),
         stats: this.stats,
-      }, endpoint),
+      }, endpoint, host, port),
     });
   }
 
@@ -104,16 +118,13 @@ export class Proxy {
     const o = this.opts;
     this.admin = await startAdmin(this, o.host, o.ports.admin);
     if (o.kind === 'sidecar') {
-      this.outbound = new HttpListener(unavailable);
+      this.outbound = this.recordRejects(new HttpListener(unavailable), 'outbound');
       watchConnections(this.outbound.server, 'outbound', () => this.connections);
       await this.outbound.listen(o.ports.outbound, o.host);
       if (o.appPort !== undefined) {
-        this.appPool = new Pool(`http://127.0.0.1:${o.appPort}`, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+        this.appPool = new UpstreamPool(`app 127.0.0.1:${o.appPort}`, plainConnect('127.0.0.1', o.appPort), { maxConnections: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 });
         // Requests reach the inbound HTTP server only through the TLS front, which verifies and tags peers.
-        this.inbound = new HttpListener(unavailable);
-        this.inbound.prepare = (ctx) => {
-          ctx.peer = (ctx.req.socket as PeerTagged).weftPeer;
-        };
+        this.inbound = this.recordRejects(new HttpListener(unavailable), 'inbound');
         this.inboundTls = new InboundTlsListener({
           http: this.inbound,
           identity: o.identity,
@@ -121,6 +132,7 @@ export class Proxy {
           mode: () => this.current?.snapshot.security.mtls ?? 'STRICT',
           stats: this.stats,
           log: o.log,
+          tcp: (s, peer) => this.inboundTcp(s, peer),
         });
         watchConnections(this.inboundTls.server, 'inbound', () => this.connections);
         await this.inboundTls.listen(o.ports.inbound, o.host);
@@ -135,6 +147,7 @@ export class Proxy {
   ports(): ProxyPorts {
     const upstreams: Record<string, number> = {};
     for (const [k, l] of this.upstreamListeners) upstreams[k] = l.port;
+    for (const [k, l] of this.tcpListeners) upstreams[k] = l.port;
     const listeners: ProxyPorts['listeners'] = [];
     for (const [k, l] of this.gatewayListeners) {
       const g = this.current?.gatewayPorts.get(k);
@@ -158,14 +171,15 @@ export class Proxy {
       buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
-    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appName: `app 127.0.0.1:${this.opts.appPort}`, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
+    const freshTcp: [string, TcpListener][] = [];
     try {
       for (const [key, g] of cfg.gatewayPorts) {
         if (this.gatewayListeners.has(key)) continue;
-        const l = new HttpListener(unavailable);
+        const l = this.recordRejects(new HttpListener(unavailable), 'gateway');
         watchConnections(l.server, 'gateway', () => this.connections);
         try {
           await l.listen(g.port, g.address);
@@ -174,24 +188,48 @@ export class Proxy {
         }
         fresh.push([this.gatewayListeners, key, l]);
       }
-      for (const key of cfg.upstreams.keys()) {
+      for (const [key, u] of cfg.upstreams) {
+        if (u.tcp) {
+          if (this.tcpListeners.has(key)) continue;
+          const t = new TcpListener(() => {});
+          watchConnections(t.server, 'outbound', () => this.connections);
+          await t.listen(0, this.opts.host);
+          freshTcp.push([key, t]);
+          continue;
+        }
         if (this.upstreamListeners.has(key)) continue;
-        const l = new HttpListener(unavailable);
+        const l = this.recordRejects(new HttpListener(unavailable), 'outbound');
         watchConnections(l.server, 'outbound', () => this.connections);
         await l.listen(0, this.opts.host);
         fresh.push([this.upstreamListeners, key, l]);
       }
     } catch (e) {
-      await Promise.all(fresh.map(([, , l]) => l.drain(0)));
+      await Promise.all([...fresh.map(([, , l]) => l.drain(0)), ...freshTcp.map(([, t]) => t.drain(0))]);
       throw e;
     }
     for (const [map, key, l] of fresh) map.set(key, l);
+    for (const [key, t] of freshTcp) this.tcpListeners.set(key, t);
+
+    // Listener protections from the Mesh apply to requests parsed from now on.
+    const limits = snap.limits ?? DEFAULT_LISTENER_LIMITS;
+    for (const l of [this.outbound, this.inbound, ...this.gatewayListeners.values(), ...this.upstreamListeners.values()]) l?.setLimits(limits);
+    this.inboundTls?.setLimits(limits);
 
     // Swap: every listener gets a stack built from the new snapshot.
     if (this.outbound) this.outbound.service = outbound(cfg.byHost, false, snap.security.outboundTrafficPolicy);
     if (this.inbound && inbound) this.inbound.service = inbound;
     for (const [key, g] of cfg.gatewayPorts) this.gatewayListeners.get(key)!.service = outbound(g.table, true);
     for (const [key, u] of cfg.upstreams) {
+      if (u.tcp) {
+        const t = this.tcpListeners.get(key)!;
+        t.maxConnections = limits.maxConnections;
+        const balancer = cfg.balancers.get(u.cluster);
+        t.handler = balancer === undefined ? (s) => s.destroy() : tcpOutbound({
+          cluster: u.cluster, service: u.service, namespace: u.namespace, balancer,
+          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs: 5000,
+        });
+        continue;
+      }
       const l = this.upstreamListeners.get(key)!;
       l.service = outbound(u.table, false);
       const authority = u.authority;
@@ -206,9 +244,88 @@ export class Proxy {
     // Retire what the new snapshot no longer has.
     const retired: HttpListener[] = [];
     for (const [key, l] of this.gatewayListeners) if (!cfg.gatewayPorts.has(key)) { this.gatewayListeners.delete(key); retired.push(l); }
-    for (const [key, l] of this.upstreamListeners) if (!cfg.upstreams.has(key)) { this.upstreamListeners.delete(key); retired.push(l); }
+    for (const [key, l] of this.upstreamListeners) if (cfg.upstreams.get(key)?.tcp !== false) { this.upstreamListeners.delete(key); retired.push(l); }
+    for (const [key, t] of this.tcpListeners) if (cfg.upstreams.get(key)?.tcp !== true) { this.tcpListeners.delete(key); void t.drain(10_000); }
+    this.inboundAuthz = compileAuthz(snap.security.authz);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
+  }
+
+  /** Requests a listener refuses before any layer runs (bad framing, bad Host, head timeout) still get a record. */
+  private recordRejects(l: HttpListener, direction: RequestRecord['direction']): HttpListener {
+    l.onRejected = (conn, status, code) => {
+      const principal = this.current?.snapshot.security.identity;
+      const r: RequestRecord = {
+        direction, start: Date.now(), durationMs: 0, method: '', path: '', protocol: 'HTTP/1.1', authority: '',
+        status, flags: 'DPE', error: code, bytesIn: conn.bytesRead, bytesOut: 0, tls: conn.peer !== undefined,
+        sourcePrincipal: direction === 'inbound' ? conn.peer?.spiffeId : principal,
+        destPrincipal: direction === 'inbound' ? principal : undefined,
+        sourceWorkload: direction === 'inbound' ? undefined : this.opts.workload,
+        destWorkload: direction === 'inbound' ? this.opts.workload : undefined,
+      };
+      for (const k of this.sinks) {
+        try { k.record(r); } catch { /* never break a connection */ }
+      }
+    };
+    return l;
+  }
+
+  /** The mTLS connect for an opaque TCP tunnel to `ep`'s inbound port (a plaintext endpoint cannot carry one). */
+  private tcpConnect(ep: EndpointSnap): Connect {
+    const key = `${ep.address}:${ep.port}`;
+    if (ep.tls !== 'mtls') return (cb) => cb(Object.assign(new Error(`endpoint ${key}: opaque TCP needs mTLS, and its PeerAuthentication disables it`), { code: 'ECONNREFUSED' }), null);
+    let c = this.tcpConnects.get(key);
+    if (c === undefined) {
+      c = mtlsConnector({
+        identity: this.opts.identity,
+        trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
+        allowed: (e) => this.current?.identities.get(e),
+        stats: this.stats,
+      }, key, ep.address, ep.port, TCP_ALPN);
+      this.tcpConnects.set(key, c);
+    }
+    return c;
+  }
+
+  /** A peer's TCP tunnel on the inbound port: L4 authorization, then bytes to and from the app. */
+  private inboundTcp(s: tls.TLSSocket, peer: PeerIdentity): void {
+    const start = Date.now();
+    const t0 = process.hrtime.bigint();
+    const snap = this.current?.snapshot;
+    const self = { destPrincipal: snap?.security.identity, destWorkload: this.opts.workload, destNamespace: this.opts.namespace, sourcePrincipal: peer.spiffeId, authority: `127.0.0.1:${this.opts.appPort}` };
+    const record = (r: Partial<RequestRecord>) => {
+      const rec = tcpRecord('inbound', start, t0, { ...self, ...r });
+      for (const k of this.sinks) {
+        try { k.record(rec); } catch { /* never break a connection */ }
+      }
+    };
+    if (this.appPort === undefined || this.inboundAuthz === undefined) {
+      s.destroy();
+      record({ flags: 'NC', error: 'proxy-not-ready' });
+      return;
+    }
+    const d = authorize(this.inboundAuthz, { principal: peer.spiffeId, sourceIp: s.remoteAddress ?? '', method: '', path: '', host: '', port: this.appPort, headers: {} });
+    if (!d.allowed) {
+      this.opts.log(`denied TCP connection from ${peer.spiffeId}: ${d.policy ? `policy ${d.policy}` : d.reason}`);
+      s.destroy();
+      record({ flags: 'RBAC', error: 'rbac-denied' });
+      return;
+    }
+    s.pause();
+    const app = net.connect({ host: '127.0.0.1', port: this.appPort, allowHalfOpen: true, noDelay: true });
+    const refused = (): void => {
+      s.destroy();
+      record({ flags: 'UF', error: 'connect-failure' });
+    };
+    app.once('error', refused);
+    app.once('connect', () => {
+      app.off('error', refused);
+      tunnel(s, app, (st) => record({ bytesIn: st.aToB, bytesOut: st.bToA }));
+    });
+  }
+
+  private get appPort(): number | undefined {
+    return this.opts.appPort;
   }
 
   /** One OTLP exporter per endpoint; replaced (after flushing) when the Telemetry endpoint changes. */
@@ -224,11 +341,11 @@ export class Proxy {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
-    await Promise.all([...all.map((l) => l.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
+    await Promise.all([...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
     this.opts.identity.stop();
-    await this.pools.close();
+    this.pools.close();
     await this.exporter?.exporter.shutdown();
-    await this.appPool?.close();
+    this.appPool?.close();
     await this.admin?.close();
   }
 }

@@ -18,6 +18,7 @@ import type { ProxyIpc } from '../proxy/main.js';
 import { Logs } from './logs.js';
 import { proxyExecArgv } from '../proxy/flags.js';
 import { reservePort, type PortReservation } from './ports.js';
+import { portProtocol } from '../api/protocol.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const RUNTIME_ID = 'local';
@@ -298,7 +299,8 @@ export class LocalMesh {
       s.spec.ports.forEach((sp, idx) => {
         const port = p.upstreams[`${s.metadata.name}.${r.ref.namespace}:${sp.port}`];
         if (port === undefined) return;
-        const url = `http://${this.host}:${port}`;
+        // An opaque TCP port (appProtocol tcp, or a server-first port such as 6379) is a byte tunnel.
+        const url = `${portProtocol(sp) === 'tcp' ? 'tcp' : 'http'}://${this.host}:${port}`;
         if (idx === 0) env[`${base}_URL`] = url;
         if (sp.name) env[`${base}_${envName(sp.name)}_URL`] = url;
       });

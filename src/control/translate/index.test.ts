@@ -117,3 +117,9 @@ test('an endpoint whose workload is DISABLE is called in plaintext; the sidecar 
   assert.equal(s.security.mtls, 'STRICT');
   assert.deepEqual(all.identities, ['spiffe://cluster.local/ns/default/sa/default']);
 });
+
+test('listener limits: weft\'s defaults, and what the Mesh sets', () => {
+  assert.deepEqual(translate(state, web).limits, { headerTimeoutMs: 10_000, idleTimeoutMs: 300_000, maxConnections: 10_000, maxHeadBytes: 61_440, maxHeaders: 100, maxRequestLine: 8192 });
+  const mesh: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { trustDomain: 'cluster.local', defaults: { namespace: 'default' }, listeners: { requestHeadersTimeout: '2s', idleTimeout: '1m30s', maxConnections: 50, maxRequestHeadersKb: 16, maxRequestHeaders: 20, maxRequestLineBytes: 1024 } } };
+  assert.deepEqual(translate({ ...state, objects: [...state.objects, mesh] }, web).limits, { headerTimeoutMs: 2000, idleTimeoutMs: 90_000, maxConnections: 50, maxHeadBytes: 16_384, maxHeaders: 20, maxRequestLine: 1024 });
+});

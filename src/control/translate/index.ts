@@ -15,6 +15,9 @@ export const ROOT_NAMESPACE = 'weft-system';
 export const DEFAULT_MTLS: MtlsMode = 'STRICT';
 
 import { resolveTelemetry } from '../../api/telemetry.js';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
+import { parseGoDuration } from '../../api/checks.js';
+import { portProtocol } from '../../api/protocol.js';
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
@@ -197,7 +200,8 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const producer = attached.filter((r) => ns(r) === sns);
         const chosen = consumer.length > 0 ? consumer : producer;
         const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port)];
-        return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), routes: entries, cluster: own };
+        const tcp = portProtocol(p) === 'tcp';
+        return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), ...(tcp ? { protocol: 'tcp' as const } : {}), routes: tcp ? [] : entries, cluster: own };
       });
       svcSnaps.push({ name: svc.metadata.name, namespace: sns, hosts, ports });
     }
@@ -231,6 +235,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     listeners,
     clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
     telemetry: resolveTelemetry(state.objects, proxy.namespace, labels),
+    limits: resolveListenerLimits(meshObj?.spec),
     security: {
       trustDomain: mesh.trustDomain,
       identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),
@@ -290,4 +295,18 @@ function virtualHosts(gw: Gateway, l: GatewayListener, routes: HTTPRoute[], entr
 
 export function versionOf(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
+}
+
+/** The Mesh's spec.listeners with weft's defaults for what it leaves out. */
+export function resolveListenerLimits(spec: Mesh['spec'] | undefined): ListenerLimitsSnap {
+  const l = spec?.listeners;
+  const d = DEFAULT_LISTENER_LIMITS;
+  return {
+    headerTimeoutMs: (l?.requestHeadersTimeout !== undefined ? parseGoDuration(l.requestHeadersTimeout) : undefined) ?? d.headerTimeoutMs,
+    idleTimeoutMs: (l?.idleTimeout !== undefined ? parseGoDuration(l.idleTimeout) : undefined) ?? d.idleTimeoutMs,
+    maxConnections: l?.maxConnections ?? d.maxConnections,
+    maxHeadBytes: l?.maxRequestHeadersKb !== undefined ? l.maxRequestHeadersKb * 1024 : d.maxHeadBytes,
+    maxHeaders: l?.maxRequestHeaders ?? d.maxHeaders,
+    maxRequestLine: l?.maxRequestLineBytes ?? d.maxRequestLine,
+  };
 }

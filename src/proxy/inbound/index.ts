@@ -1,6 +1,5 @@
 // Builds the inbound stack: what a request from another proxy goes through before it reaches the local app.
 // Later stages (peer mTLS, authorization, metrics) slot in above the app.
-import type { Dispatcher } from 'undici';
 import type { Service } from '../stack/index.js';
 import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
@@ -13,11 +12,11 @@ import type { RecordSink } from '../observe/record.js';
 import { setClientCert } from '../layers/identity-headers/index.js';
 import { normalize } from '../layers/normalize/layer.js';
 import { authz } from '../layers/authz/layer.js';
-import { forwardTo } from '../transport/forward.js';
+import { forwardTo } from '../engine/forward.js';
+import type { UpstreamPool } from '../engine/client.js';
 
 export interface InboundParams {
-  app: Dispatcher;
-  appName: string;
+  app: UpstreamPool;
   security: SecuritySnap;
   /** The app's port: what AuthorizationPolicy `ports` and destination.port match. */
   appPort: number;
@@ -45,6 +44,6 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
       setClientCert({ self: p.security.identity }),
     ],
     // Pooled keep-alive HTTP/1.1 to the local app.
-    forwardTo(p.app, p.appName),
+    forwardTo(p.app),
   );
 }

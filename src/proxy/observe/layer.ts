@@ -52,11 +52,10 @@ export function observe(p: ObserveParams): Layer<Ctx> {
   const { direction, sinks, self, inflight } = p;
   return (inner) => (ctx) => {
     inflight?.inc(direction);
-    const sock = ctx.req.socket;
-    const read0 = sock.bytesRead;
-    const written0 = sock.bytesWritten;
-    // 'close' is emitted once per response, so a plain listener (no once() wrapper) is enough.
-    ctx.res.on('close', () => {
+    const conn = ctx.conn;
+    const read0 = conn.bytesRead;
+    const written0 = conn.bytesWritten;
+    ctx.res.onClose(() => {
       inflight?.dec(direction);
       const end = process.hrtime.bigint();
       const finished = ctx.res.writableFinished;
@@ -72,13 +71,13 @@ export function observe(p: ObserveParams): Layer<Ctx> {
         durationMs: Number(end - ctx.start) / 1e6,
         method: ctx.method,
         path: ctx.path,
-        protocol: protocolOf(ctx.req.httpVersion),
+        protocol: protocolOf(ctx.version),
         authority: ctx.authority,
         status: ctx.res.statusCode,
         flags,
         error: code,
-        bytesIn: sock.bytesRead - read0,
-        bytesOut: sock.bytesWritten - written0,
+        bytesIn: conn.bytesRead - read0,
+        bytesOut: conn.bytesWritten - written0,
         route: ctx.route?.name,
         cluster: cl,
         destService: parts?.service,

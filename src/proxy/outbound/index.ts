@@ -15,8 +15,8 @@ import { egress } from '../layers/egress/index.js';
 import { route, split, type RouteTable } from '../layers/route/layer.js';
 import { balance } from '../balance/layer.js';
 import type { Balancer } from '../balance/index.js';
-import { forward } from '../transport/forward.js';
-import type { Pools } from '../transport/pools.js';
+import { forward } from '../engine/forward.js';
+import type { Pools } from '../engine/pools.js';
 
 export interface OutboundParams {
   /** Which routes apply to a request: by service host (sidecar), fixed (per-service port) or by virtual host (gateway). */

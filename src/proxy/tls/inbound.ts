@@ -6,14 +6,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { MtlsMode } from '../../api/types.js';
-import type { HttpListener } from '../transport/listener.js';
+import type { HttpListener } from '../engine/listener.js';
 import type { IdentityManager } from './manager.js';
 import { peerOf, type PeerIdentity } from './verify.js';
-import type { TlsStats } from './connector.js';
-
-export interface PeerTagged {
-  weftPeer?: PeerIdentity;
-}
+import { TCP_ALPN, type TlsStats } from './connector.js';
 
 export interface InboundTlsOptions {
   http: HttpListener;
@@ -22,6 +18,8 @@ export interface InboundTlsOptions {
   mode: () => MtlsMode;
   stats: TlsStats & { rejectedPlaintext: number };
   log: (msg: string) => void;
+  /** An opaque TCP tunnel a peer sidecar opened (ALPN weft-tcp): L4 policy, then bytes to the app. */
+  tcp?: (s: tls.TLSSocket, peer: PeerIdentity) => void;
 }
 
 export class InboundTlsListener {
@@ -31,7 +29,8 @@ export class InboundTlsListener {
   private readonly tlsSockets = new Set<tls.TLSSocket>();
 
   constructor(private readonly o: InboundTlsOptions) {
-    this.server = net.createServer({ noDelay: true }, (s) => this.accept(s));
+    // Half-open allowed: a TCP tunnel passes a client's FIN on and still carries the answer back.
+    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
     o.identity.onChange(() => this.refreshContext());
   }
 
@@ -40,7 +39,7 @@ export class InboundTlsListener {
     if (id === undefined) return;
     const opts = { key: id.keyPem, cert: id.chain.join('\n'), ca: id.bundle.join('\n'), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const };
     if (this.tlsServer === undefined) {
-      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1'] });
+      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1', TCP_ALPN], handshakeTimeout: this.handshakeTimeoutMs, allowHalfOpen: true });
       this.tlsServer.on('secureConnection', (s) => this.secured(s));
       this.tlsServer.on('tlsClientError', () => { this.o.stats.rejectedPeers++; });
     } else {
@@ -51,12 +50,22 @@ export class InboundTlsListener {
     }
   }
 
+  /** A connection's first byte, and then its TLS handshake, must each come within the head timeout. */
+  private handshakeTimeoutMs = 10_000;
+  setLimits(l: { headerTimeoutMs: number }): void {
+    this.handshakeTimeoutMs = l.headerTimeoutMs;
+  }
+
   private accept(s: net.Socket): void {
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
     s.once('error', () => s.destroy());
+    // A peer that opens a connection and never finishes its handshake must not hold it.
+    const timer = setTimeout(() => s.destroy(), this.handshakeTimeoutMs).unref();
+    s.once('close', () => clearTimeout(timer));
     s.once('data', (first: Buffer) => {
       s.pause();
+      clearTimeout(timer);
       s.unshift(first);
       const isTls = first[0] === 0x16;
       const mode = this.o.mode();
@@ -73,7 +82,7 @@ export class InboundTlsListener {
           s.destroy();
           return;
         }
-        this.o.http.server.emit('connection', s);
+        this.o.http.serve(s);
         s.resume();
       }
     });
@@ -97,8 +106,12 @@ export class InboundTlsListener {
     }
     this.o.stats.serverHandshakes++;
     if (s.isSessionReused()) this.o.stats.serverResumed++;
-    (s as tls.TLSSocket & PeerTagged).weftPeer = p;
-    this.o.http.server.emit('connection', s);
+    if (s.alpnProtocol === TCP_ALPN) {
+      if (this.o.tcp === undefined) s.destroy();
+      else this.o.tcp(s, p);
+      return;
+    }
+    this.o.http.serve(s, p);
   }
 
   listen(port: number, host: string): Promise<number> {

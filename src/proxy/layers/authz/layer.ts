@@ -18,12 +18,12 @@ export function authz(p: AuthzParams): Layer<Ctx> {
   return (inner) => (ctx) => {
     const d = authorize(compiled, {
       principal: ctx.peer?.spiffeId,
-      sourceIp: ctx.req.socket.remoteAddress ?? '',
+      sourceIp: ctx.conn.remoteAddress,
       method: ctx.method,
       path: ctx.path,
       host: ctx.authority,
       port: p.port,
-      headers: ctx.req.headersDistinct,
+      headers: ctx.reqHeaders,
     });
     if (d.audited.length > 0) p.log(`audit ${d.audited.join(',')}: ${ctx.method} ${ctx.path} from ${ctx.peer?.spiffeId ?? 'plaintext'} -> ${d.allowed ? 'allowed' : 'denied'}`);
     if (!d.allowed) {

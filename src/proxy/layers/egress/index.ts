@@ -3,7 +3,7 @@
 import type { Layer, Service } from '../../stack/index.js';
 import type { Ctx } from '../../context.js';
 import { ProxyError } from '../../errors.js';
-import { hostOf } from '../../transport/request.js';
+import { hostOf } from '../../engine/request.js';
 import type { RouteTable } from '../route/layer.js';
 
 export interface EgressParams {

@@ -13,7 +13,7 @@ export function forwarded(params: ForwardedParams): Layer<Ctx> {
   const edge = params.edge;
   return (inner) => (ctx) => {
     const h = ctx.headers;
-    const peer = ctx.req.socket.remoteAddress ?? '';
+    const peer = ctx.conn.remoteAddress;
     const prior = h['x-forwarded-for'];
     h['x-forwarded-for'] = !edge && prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
     if (edge || h['x-forwarded-proto'] === undefined) h['x-forwarded-proto'] = ctx.scheme;

@@ -106,6 +106,8 @@ export class ProxyMetrics implements RecordSink {
   }
 
   record(r: RequestRecord): void {
+    // A TCP connection is not a request: weft_tcp_* count its connection and bytes at the listener.
+    if (r.protocol === 'TCP') return;
     let m: Node = this.root;
     m = child(m, r.direction);
     m = child(m, r.tls);

@@ -32,10 +32,9 @@ export function respondError(ctx: Ctx, pe: ProxyError): void {
   const body = `${pe.code}: ${ERRORS[pe.code].text}${pe.publicDetail ? ` (${pe.publicDetail})` : ''}\n`;
   res.writeHead(pe.status, {
     'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
+    'content-length': String(Buffer.byteLength(body)),
     'x-weft-error': pe.code,
   });
+  // The engine drops a request body nobody read, so the connection carries the next request.
   res.end(ctx.method === 'HEAD' ? undefined : body);
-  // A request body we never read would otherwise keep the connection stuck.
-  if (!ctx.req.complete) ctx.req.resume();
 }

@@ -2,7 +2,6 @@
 // route: which HTTPRoute rule (404 no-route); answers a rule's RequestRedirect itself.
 // split: which weighted backend (500 backend-not-found); runs that backend's filters (rule's + backend's)
 // and sets ctx.cluster for the balancer below.
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { Layer } from '../../stack/index.js';
 import type { Ctx } from '../../context.js';
 import { ProxyError } from '../../errors.js';
@@ -17,7 +16,7 @@ export function route(table: RouteTable): Layer<Ctx> {
   return (inner) => (ctx) => {
     const routes = table(ctx);
     // Match on what the client sent, not on headers earlier layers added (x-forwarded-*).
-    const r = routes === undefined ? undefined : matchRoute(routes, ctx.method, ctx.path, ctx.query, ctx.req.headers);
+    const r = routes === undefined ? undefined : matchRoute(routes, ctx.method, ctx.path, ctx.query, ctx.reqHeaders);
     if (r === undefined) return Promise.reject(new ProxyError('no-route', `${ctx.method} ${ctx.authority}${ctx.path}`));
     // The compiled route is its own RouteDecision (it has `name`), so deciding allocates nothing.
     ctx.route = r;
@@ -70,8 +69,6 @@ function respondRedirect(ctx: Ctx, redirect: CompiledRedirect, f: FilterChain): 
   });
   const headers: HeaderMap = { location, 'content-length': '0' };
   applyResponseFilters(f, headers);
-  ctx.res.writeHead(statusCode, headers as OutgoingHttpHeaders);
+  ctx.res.writeHead(statusCode, headers);
   ctx.res.end();
-  // A request body we never read would otherwise keep the connection stuck.
-  if (!ctx.req.complete) ctx.req.resume();
 }

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Ctx } from '../../context.js';
+import { HttpListener } from '../../engine/listener.js';
+import { forwardTo } from '../../engine/forward.js';
+import { UpstreamPool, plainConnect } from '../../engine/client.js';
 import { trace, type TraceParams } from './layer.js';
 import { OtlpHttpExporter } from './exporter.js';
 import { SpanKind, StatusCode, type SpanData, type SpanResource } from './span.js';
@@ -18,52 +20,31 @@ function close(server: Server): Promise<void> {
 }
 
 /**
- * One proxy hop on a real HTTP server: builds a Ctx from the request, runs the trace layer, then
- * (as the route layer and forward would) names the route and sends ctx.headers to the next address.
+ * One proxy hop on the engine's real listener: runs the trace layer, then (as the route layer and forward
+ * would) names the route and forwards to the next address with the engine's forwarder.
  */
-async function startHop(params: TraceParams, next: string, route?: { name: string; cluster: string }): Promise<{ server: Server; addr: string }> {
-  const svc = trace(params)(
-    (ctx) =>
-      new Promise<void>((resolve, reject) => {
-        if (route !== undefined) {
-          ctx.route = { name: route.name };
-          ctx.cluster = route.cluster;
-        }
-        const up = httpRequest(
-          { host: '127.0.0.1', port: Number(next.split(':')[1]), method: ctx.method, path: ctx.path, headers: { ...ctx.headers, host: next }, agent: false },
-          (res) => {
-            ctx.res.writeHead(res.statusCode ?? 502, res.headers);
-            res.pipe(ctx.res);
-            res.on('end', resolve);
-          },
-        );
-        up.on('error', reject);
-        up.end();
-      }),
-  );
-  const server = createServer((req, res) => {
-    const headers: Ctx['headers'] = { ...req.headers };
-    delete headers['host'];
-    delete headers['connection'];
-    const u = new URL(req.url ?? '/', 'http://x');
-    const ctx: Ctx = {
-      req,
-      res,
-      start: process.hrtime.bigint(),
-      method: req.method ?? 'GET',
-      path: u.pathname,
-      query: u.search.slice(1),
-      authority: req.headers.host ?? '',
-      scheme: 'http',
-      headers,
-    };
-    svc(ctx).catch((e: Error) => {
-      ctx.error = 'internal';
-      if (!res.headersSent) res.writeHead(500);
-      res.end(e.message);
-    });
+async function startHop(params: TraceParams, next: string, route?: { name: string; cluster: string }): Promise<{ server: HopServer; addr: string }> {
+  const pool = new UpstreamPool(next, plainConnect('127.0.0.1', Number(next.split(':')[1])), { maxConnections: 8, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 });
+  const toNext = forwardTo(pool);
+  const svc = trace(params)((ctx) => {
+    if (route !== undefined) {
+      ctx.route = { name: route.name };
+      ctx.cluster = route.cluster;
+    }
+    ctx.headers['host'] = next;
+    return toNext(ctx);
   });
-  return { server, addr: await listen(server) };
+  const l = new HttpListener((ctx) => svc(ctx).catch((e: Error) => {
+    ctx.error = 'internal';
+    if (!ctx.res.headersSent) ctx.res.writeHead(500, {});
+    ctx.res.end(e.message);
+  }));
+  const port = await l.listen(0, '127.0.0.1');
+  return { server: { close: () => { pool.close(); return l.drain(0); } }, addr: `127.0.0.1:${port}` };
+}
+
+interface HopServer {
+  close(): Promise<void>;
 }
 
 test('three real proxy hops export linked spans that a real OTLP receiver decodes', async (t) => {
@@ -92,7 +73,7 @@ test('three real proxy hops export linked spans that a real OTLP receiver decode
   const outbound = await startHop(mk('outbound', 'cart', 'shop'), appAddr, { name: 'shop/prices', cluster: 'prices.shop:80' });
   const inbound = await startHop(mk('inbound', 'cart', 'shop'), outbound.addr);
   const gateway = await startHop(mk('gateway', 'ingress', 'weft-system'), inbound.addr, { name: 'shop/cart', cluster: 'cart.shop:8080' });
-  for (const h of [outbound, inbound, gateway]) t.after(() => close(h.server));
+  for (const h of [outbound, inbound, gateway]) t.after(() => h.server.close());
 
   // The client speaks B3 (single header, 64-bit trace id) and has sampled the trace.
   const clientTrace = '48485a3953bb6124';

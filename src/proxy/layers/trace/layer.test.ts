@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import type { HeaderMap } from '../../context.js';
 import type { Service } from '../../stack/index.js';
 import { trace, type TraceParams } from './layer.js';
@@ -186,14 +187,14 @@ test('W3C context is preferred and tracestate is carried unchanged and recorded'
 test('without an exporter: still propagates (a traceparent always), records nothing, starts traces unsampled', async () => {
   const p: TraceParams = { direction: 'outbound', sampleRate: 1, exporter: undefined, proxy: proxy('web') };
   const fresh = await hop(p, {});
-  assert.equal(fresh.ctx.res.listenerCount('close'), 0, 'no span bookkeeping');
+  assert.equal((fresh.ctx.res as unknown as EventEmitter).listenerCount('close'), 0, 'no span bookkeeping');
   const m = TP.exec(fresh.sent['traceparent'] as string);
   assert.ok(m, 'a traceparent is forwarded');
   assert.equal(m[1], fresh.ctx.traceId);
   assert.equal(m[3], '00');
 
   const joined = await hop(p, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
-  assert.equal(joined.ctx.res.listenerCount('close'), 0);
+  assert.equal((joined.ctx.res as unknown as EventEmitter).listenerCount('close'), 0);
   assert.match(joined.sent['traceparent'] as string, /^00-4bf92f3577b34da6a3ce929d0e0e4736-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$/);
 });
 

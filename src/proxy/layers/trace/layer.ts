@@ -47,7 +47,7 @@ export function trace(p: TraceParams): Layer<Ctx> {
     ctx.traceId = traceId;
     if (!sampled || exporter === undefined) return inner(ctx);
 
-    ctx.res.once('close', () => {
+    ctx.res.onClose(() => {
       try {
         const status = ctx.res.statusCode;
         const code = ctx.error as ErrorCode | undefined;

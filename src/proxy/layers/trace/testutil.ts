@@ -160,15 +160,23 @@ export class MemoryExporter implements SpanExporter {
 }
 
 export interface FakeCtx extends Ctx {
-  /** Ends the fake response: sets the status and emits 'close' as a ServerResponse would. */
+  /** Ends the fake response: sets the status and runs the onClose callbacks, as the engine would. */
   finish(status: number, complete?: boolean): void;
 }
 
 /** A Ctx with a stand-in response: enough for layers that read the request and watch 'close'. */
 export function fakeCtx(headers: HeaderMap, o: Partial<Pick<Ctx, 'method' | 'path' | 'authority' | 'peer'>> = {}): FakeCtx {
-  const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: false });
+  const res = Object.assign(new EventEmitter(), {
+    statusCode: 200,
+    writableFinished: false,
+    onClose(fn: () => void) {
+      res.once('close', fn);
+    },
+  });
   const ctx = {
-    req: { headers: { ...headers } },
+    conn: { remoteAddress: '127.0.0.1', bytesRead: 0, bytesWritten: 0 },
+    reqHeaders: { ...headers },
+    version: '1.1',
     res,
     start: process.hrtime.bigint(),
     method: o.method ?? 'GET',

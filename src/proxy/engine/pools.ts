@@ -1,38 +1,42 @@
-// Keep-alive HTTP/1.1 connection pools, one per endpoint address and transport. Pools outlive snapshots:
-// a config push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
-import type { buildConnector } from 'undici';
-import { Pool } from './undici.js';
+// Keep-alive connection pools, one per endpoint address and transport. Pools outlive snapshots: a config
+// push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
+import { UpstreamPool, plainConnect, type Connect } from './client.js';
 
-export interface PoolOptions {
+export interface PoolsOptions {
   /** Most connections to one endpoint. */
   connections: number;
   connectTimeoutMs: number;
-  /** Builds the connector for mTLS endpoints (peer proxies). */
-  mtls?: (endpoint: string) => buildConnector.connector;
+  idleTimeoutMs: number;
+  /** Builds the connect function for mTLS endpoints (peer proxies). */
+  mtls?: (endpoint: string, host: string, port: number) => Connect;
 }
 
-export class Pools {
-  private readonly pools = new Map<string, Pool>();
-  constructor(private readonly opts: PoolOptions = { connections: 256, connectTimeoutMs: 5000 }) {}
+const SWEEP_MS = 1000;
 
-  get(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): Pool {
+export class Pools {
+  private readonly pools = new Map<string, UpstreamPool>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: PoolsOptions = { connections: 256, connectTimeoutMs: 5000, idleTimeoutMs: 30_000 }) {}
+
+  get(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): UpstreamPool {
     const endpoint = `${address}:${port}`;
     const key = tls === 'mtls' ? `mtls:${endpoint}` : endpoint;
     let p = this.pools.get(key);
     if (p === undefined) {
       if (tls === 'mtls' && this.opts.mtls === undefined) throw new Error(`no mTLS connector configured for ${endpoint}`);
-      p = new Pool(`http://${address.includes(':') ? `[${address}]` : address}:${port}`, {
-        connections: this.opts.connections,
-        connectTimeout: this.opts.connectTimeoutMs,
-        keepAliveTimeout: 30_000,
-        // Per-route timeouts are a routing policy, not a transport default: no implicit cut-off here.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        ...(tls === 'mtls' ? { connect: this.opts.mtls!(endpoint) } : {}),
-      });
+      const connect = tls === 'mtls' ? this.opts.mtls!(endpoint, address, port) : plainConnect(address, port);
+      p = new UpstreamPool(endpoint, connect, { maxConnections: this.opts.connections, idleTimeoutMs: this.opts.idleTimeoutMs, connectTimeoutMs: this.opts.connectTimeoutMs });
       this.pools.set(key, p);
+      // One timer for every pool's idle connections, instead of a timer per connection.
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
     }
     return p;
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const p of this.pools.values()) p.sweep(now);
   }
 
   /** Closes pools whose endpoint key ("address:port" or "mtls:address:port") is not in `keep`. */
@@ -40,7 +44,7 @@ export class Pools {
     for (const [key, p] of this.pools) {
       if (!keep.has(key)) {
         this.pools.delete(key);
-        p.close().catch(() => {});
+        p.close();
       }
     }
   }
@@ -50,7 +54,7 @@ export class Pools {
     for (const [key, p] of this.pools) {
       if (key.startsWith('mtls:')) {
         this.pools.delete(key);
-        p.destroy().catch(() => {});
+        p.destroy();
       }
     }
   }
@@ -69,9 +73,10 @@ export class Pools {
     return [{ tls: 'mtls', ...sum.mtls }, { tls: 'plaintext', ...sum.plaintext }];
   }
 
-  async close(): Promise<void> {
-    const all = [...this.pools.values()];
+  close(): void {
+    for (const p of this.pools.values()) p.close();
     this.pools.clear();
-    await Promise.allSettled(all.map((p) => p.close()));
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 }

@@ -1,0 +1,427 @@
+// The terminal service: sends the request to ctx.endpoint over a pooled keep-alive connection and relays
+// the response back, bytes as they came: Content-Length and chunked bodies pass through without
+// re-framing (trailers included), with backpressure both ways. One Exchange object per request, its
+// methods on the prototype; the connections call into it, so no closure is made per request.
+//
+// An Upgrade request (WebSocket) is forwarded like any other; only a 101 from the endpoint turns both
+// connections into a byte tunnel. Any other answer keeps the exchange HTTP.
+import type net from 'node:net';
+import type { Service } from '../stack/index.js';
+import type { Ctx, HeaderMap } from '../context.js';
+import { classifyUpstreamError, ProxyError } from '../errors.js';
+import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
+import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders, writeHeadAndBody } from './wire.js';
+import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
+import type { BodySink, ServerConn } from './server.js';
+import type { Pools } from './pools.js';
+import { tunnel } from './tunnel.js';
+
+// Responses are parsed one at a time, synchronously: one parser serves every exchange in the process.
+const parser = new HeadParser({ maxHeadBytes: 64 * 1024, maxHeaders: 200 });
+
+export function forward(pools: Pools): Service<Ctx> {
+  return (ctx) => {
+    const ep = ctx.endpoint;
+    if (ep === undefined) return Promise.reject(new ProxyError('internal', 'forward: no endpoint chosen'));
+    return send(ctx, pools.get(ep.address, ep.port, ep.tls));
+  };
+}
+
+/** Forwards to a fixed pool (the inbound side's local app). */
+export function forwardTo(pool: UpstreamPool): Service<Ctx> {
+  return (ctx) => send(ctx, pool);
+}
+
+function send(ctx: Ctx, pool: UpstreamPool): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const ex = new Exchange(ctx, pool, resolve, reject);
+    pool.acquire(ex);
+  });
+}
+
+const M_NONE = 0;
+const M_LENGTH = 1;
+const M_CHUNKED = 2;
+const M_CLOSE = 3;
+
+const R_WAIT = 0; // no response head yet
+const R_BODY = 1;
+const R_DONE = 2;
+
+const MAX_RESPONSE_HEAD = 64 * 1024;
+
+class Exchange implements Acquirer, UpUser, BodySink {
+  private up: UpConn | null = null;
+  private readonly conn: ServerConn;
+  private reqDone = false;
+  private state = R_WAIT;
+  private pending: Buffer | null = null;
+  private mode = M_NONE;
+  private left = 0;
+  private dechunk = false;
+  private upKeepAlive = true;
+  private gotBytes = false;
+  private settled = false;
+  private pausedUp = false;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly pool: UpstreamPool,
+    private readonly resolve: () => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    this.conn = ctx.conn;
+  }
+
+  private settle(err?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    const c = this.conn;
+    if (c.exchange === this) c.exchange = null;
+    if (err === undefined) this.resolve();
+    else this.reject(err);
+  }
+
+  // ---- Acquirer ----
+
+  connected(err: Error | null, up: UpConn | null): void {
+    const conn = this.conn;
+    if (err !== null || up === null) {
+      this.settle(classifyUpstreamError(err, this.pool.name, false));
+      return;
+    }
+    if (conn.destroyed || this.settled) {
+      up.release();
+      this.settle();
+      return;
+    }
+    this.up = up;
+    up.user = this;
+    conn.exchange = this;
+    let head: string;
+    try {
+      head = this.requestHead();
+    } catch (e) {
+      up.release();
+      this.up = null;
+      this.settle(new ProxyError('internal', `request head: ${(e as Error).message}`));
+      return;
+    }
+    this.ctx.upstreamStart = process.hrtime.bigint();
+    const s = up.sock;
+    if (conn.hasBody) {
+      const first = conn.takeQueued();
+      if (first !== null) writeHeadAndBody(s, head, first);
+      else s.write(head, 'latin1');
+      conn.attachBody(this);
+    } else {
+      s.write(head, 'latin1');
+      this.reqDone = true;
+    }
+  }
+
+  private requestHead(): string {
+    const ctx = this.ctx;
+    const conn = this.conn;
+    let head = `${ctx.method} ${ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`} HTTP/1.1\r\n${serializeHeaders(ctx.headers)}`;
+    if (conn.bodyChunked) head += 'transfer-encoding: chunked\r\n';
+    if (ctx.upgrade !== undefined) head += `connection: upgrade\r\nupgrade: ${ctx.upgrade}\r\n`;
+    return head + '\r\n';
+  }
+
+  // ---- BodySink: the request body, downstream -> upstream ----
+
+  write(chunk: Buffer): boolean {
+    const up = this.up;
+    if (up === null) return true;
+    return up.sock.write(chunk);
+  }
+
+  end(): void {
+    this.reqDone = true;
+    if (this.state === R_DONE) this.finishUp();
+  }
+
+  onUpDrain(): void {
+    if (!this.reqDone) this.conn.resumeBody();
+  }
+
+  // ---- the response, upstream -> downstream ----
+
+  onUpData(chunk: Buffer): void {
+    this.gotBytes = true;
+    if (this.state === R_WAIT) {
+      const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+      this.pending = null;
+      this.head(buf);
+      return;
+    }
+    if (this.state === R_BODY) this.body(chunk, 0);
+    else this.up?.discard();
+  }
+
+  private head(buf: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const r = parser.parseResponse(buf, start, buf.length);
+      if (r === NEED_MORE) {
+        if (buf.length - start > MAX_RESPONSE_HEAD) return this.upFailed(new Error('response head too large'), true);
+        this.pending = start === 0 ? buf : buf.subarray(start);
+        return;
+      }
+      if (r === ERROR) return this.upFailed(new Error(`invalid response: ${parser.error}`), true);
+      const status = parser.status;
+      if (status >= 100 && status < 200 && status !== 101) {
+        // Informational (100 Continue, 103): the final response follows on the same connection.
+        start = r;
+        if (start === buf.length) return;
+        continue;
+      }
+      if (status === 101) {
+        if (this.ctx.upgrade !== undefined) return this.switchProtocols(buf, start, r);
+        return this.upFailed(new Error('101 to a request that asked for no upgrade'), true);
+      }
+      return this.respond(buf, start, r, status);
+    }
+  }
+
+  private respond(buf: Buffer, start: number, headEnd: number, status: number): void {
+    const ctx = this.ctx;
+    const conn = this.conn;
+    ctx.upstreamHeaders = process.hrtime.bigint();
+    // How the body is delimited (RFC 9112 section 6.3).
+    if (conn.isHead || status === 204 || status === 304) this.mode = M_NONE;
+    else if (parser.chunked) this.mode = M_CHUNKED;
+    else if (parser.hasTransferEncoding) this.mode = M_CLOSE;
+    else if (parser.contentLength >= 0) {
+      this.mode = parser.contentLength === 0 ? M_NONE : M_LENGTH;
+      this.left = parser.contentLength;
+    } else this.mode = M_CLOSE;
+    this.upKeepAlive = parser.keepAliveOk && this.mode !== M_CLOSE;
+    if (parser.keepAlive !== -1 && this.up !== null) this.up.serverIdleMs = serverIdle(parser.value(buf, parser.keepAlive));
+    if (this.mode === M_CLOSE) conn.closeAfter();
+    if (this.mode === M_CHUNKED) {
+      const up = this.up!;
+      up.scanner.reset();
+      // An HTTP/1.0 client cannot read chunked framing: it gets the data, delimited by the close.
+      this.dechunk = conn.isHttp10;
+      up.scanner.sink = this.dechunk ? this : null;
+      if (this.dechunk) conn.closeAfter();
+    }
+
+    let head: string;
+    try {
+      head = ctx.onResponseHeaders !== undefined || parser.connNamed ? this.rebuiltHead(buf, status) : this.copiedHead(buf, start, status);
+    } catch (e) {
+      return this.upFailed(e as Error, true);
+    }
+    if (this.mode === M_CHUNKED && !this.dechunk) head += 'transfer-encoding: chunked\r\n';
+    head += conn.connectionHeader();
+    this.state = R_BODY;
+    if (conn.destroyed) {
+      this.up?.discard();
+      this.settle();
+      return;
+    }
+    if (this.mode === M_NONE) {
+      conn.sendHead(status, head, null);
+      if (headEnd < buf.length) this.up?.discard(); // bytes past a bodiless response: not reusable
+      this.complete();
+      return;
+    }
+    // The head and the first body bytes go out in one write.
+    const end = this.bodyEnd(buf, headEnd);
+    if (end === -1) return this.upFailed(new Error(`invalid chunked response: ${this.up!.scanner.error}`), true);
+    const ok = this.dechunk ? (conn.sendHead(status, head, null), this.flushDechunked()) : conn.sendHead(status, head, end > headEnd ? buf.subarray(headEnd, end) : null);
+    this.afterBody(buf, end, ok);
+  }
+
+  /** The head as the endpoint sent it, minus hop-by-hop fields: copied line by line, no header map. */
+  private copiedHead(buf: Buffer, start: number, status: number): string {
+    void start;
+    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
+    const hdr = parser.hdr;
+    for (let i = 0; i < parser.count; i++) {
+      if (HOP_BY_HOP.has(parser.name(buf, i))) continue;
+      head += `${latin1(buf, hdr[i * 4]!, hdr[i * 4 + 1]!)}: ${latin1(buf, hdr[i * 4 + 2]!, hdr[i * 4 + 3]!)}\r\n`;
+    }
+    return head;
+  }
+
+  /** The head through a header map, for response filters and Connection-named fields. */
+  private rebuiltHead(buf: Buffer, status: number): string {
+    const h: HeaderMap = {};
+    let named: string[] | undefined;
+    for (let i = 0; i < parser.count; i++) {
+      const k = parser.name(buf, i);
+      const v = parser.value(buf, i);
+      if (k === 'connection') named = (named ?? []).concat(connectionTokens(v));
+      if (HOP_BY_HOP.has(k)) continue;
+      const had = h[k];
+      if (had === undefined) h[k] = v;
+      else if (typeof had === 'string') h[k] = [had, v];
+      else had.push(v);
+    }
+    if (named !== undefined) for (const n of named) delete h[n];
+    this.ctx.onResponseHeaders?.(h);
+    return `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n${serializeHeaders(h)}`;
+  }
+
+  /** Where this response's body ends within buf[from, len), advancing the framing state; -1 on bad framing. */
+  private bodyEnd(buf: Buffer, from: number): number {
+    switch (this.mode) {
+      case M_LENGTH: {
+        const n = Math.min(this.left, buf.length - from);
+        this.left -= n;
+        return from + n;
+      }
+      case M_CHUNKED:
+        return this.up!.scanner.scan(buf, from, buf.length);
+      default:
+        return buf.length;
+    }
+  }
+
+  private get bodyFinished(): boolean {
+    return this.mode === M_LENGTH ? this.left === 0 : this.mode === M_CHUNKED ? this.up!.scanner.done : false;
+  }
+
+  private body(chunk: Buffer, from: number): void {
+    const end = this.bodyEnd(chunk, from);
+    if (end === -1) return this.upFailed(new Error(`invalid chunked response: ${this.up!.scanner.error}`), true);
+    const ok = this.dechunk ? this.flushDechunked() : end === from ? true : this.conn.write(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end));
+    this.afterBody(chunk, end, ok);
+  }
+
+  /** HTTP/1.0 client: the scanner hands over chunk data alone, collected here while it scans. */
+  private chunks: Buffer[] | null = null;
+  chunkData(buf: Buffer, s: number, e: number): void {
+    (this.chunks ??= []).push(buf.subarray(s, e));
+  }
+  private flushDechunked(): boolean {
+    const c = this.chunks;
+    this.chunks = null;
+    let ok = true;
+    if (c !== null) for (const b of c) ok = this.conn.write(b);
+    return ok;
+  }
+
+  private afterBody(buf: Buffer, end: number, ok: boolean): void {
+    if (this.bodyFinished) {
+      // Bytes past the end of the response: the endpoint broke framing; never reuse that connection.
+      if (end < buf.length) this.upKeepAlive = false;
+      this.complete();
+      return;
+    }
+    if (!ok && !this.pausedUp) {
+      // The client's socket is full: stop reading from the endpoint until it drains.
+      this.pausedUp = true;
+      this.up?.sock.pause();
+      this.conn.drainWaiter = this;
+    }
+  }
+
+  /** The client's socket drained. */
+  onDownDrain(): void {
+    if (this.pausedUp) {
+      this.pausedUp = false;
+      this.up?.sock.resume();
+    }
+  }
+
+  private complete(): void {
+    this.state = R_DONE;
+    this.conn.finishResponse();
+    if (this.reqDone) this.finishUp();
+    else {
+      // The response is complete before the request body was sent (an early answer): the endpoint's
+      // connection is in an unknown state, and the rest of the body is dropped by the client side.
+      this.up?.discard();
+      this.up = null;
+    }
+    this.settle();
+  }
+
+  private finishUp(): void {
+    const up = this.up;
+    if (up === null) return;
+    this.up = null;
+    if (this.upKeepAlive && !up.closed) up.release();
+    else up.discard();
+  }
+
+  onUpClose(err: Error | undefined): void {
+    if (this.state === R_DONE || this.settled && this.state !== R_BODY) return;
+    if (this.state === R_BODY && this.mode === M_CLOSE) {
+      // A close-delimited body ends with the connection.
+      this.up?.discard();
+      this.up = null;
+      this.state = R_DONE;
+      this.conn.finishResponse();
+      this.settle();
+      return;
+    }
+    this.upFailed(err ?? Object.assign(new Error('connection closed before the response was complete'), { code: 'ECONNRESET' }), false);
+  }
+
+  private upFailed(err: Error, protocol: boolean): void {
+    const up = this.up;
+    this.up = null;
+    up?.discard();
+    if (this.settled) return;
+    const conn = this.conn;
+    if (!protocol && up !== null && up.reused && !this.gotBytes && !conn.hasBody && this.state === R_WAIT) {
+      // A keep-alive connection the endpoint closed just as the request went out: the request never
+      // reached the app, so it is safe to send it again on another connection.
+      this.pool.acquire(this);
+      return;
+    }
+    // With part of the response out, rescue can only cut the client's connection; it still records why.
+    this.state = R_DONE;
+    this.settle(protocol ? new ProxyError('upstream-reset', `endpoint ${this.pool.name}: ${err.message}`) : classifyUpstreamError(err, this.pool.name, conn.headersSent));
+  }
+
+  /** The client went away: abandon the endpoint's connection. */
+  abort(): void {
+    const up = this.up;
+    this.up = null;
+    up?.discard();
+    this.settle();
+  }
+
+  // ---- Upgrade ----
+
+  private switchProtocols(buf: Buffer, start: number, headEnd: number): void {
+    const ctx = this.ctx;
+    const conn = this.conn;
+    void start;
+    ctx.upstreamHeaders = process.hrtime.bigint();
+    let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+    let proto = ctx.upgrade!;
+    const hdr = parser.hdr;
+    for (let i = 0; i < parser.count; i++) {
+      const k = parser.name(buf, i);
+      if (k === 'upgrade') proto = parser.value(buf, i);
+      if (HOP_BY_HOP.has(k)) continue;
+      head += `${latin1(buf, hdr[i * 4]!, hdr[i * 4 + 1]!)}: ${latin1(buf, hdr[i * 4 + 2]!, hdr[i * 4 + 3]!)}\r\n`;
+    }
+    head += `connection: upgrade\r\nupgrade: ${proto}\r\n\r\n`;
+    const up = this.up!;
+    this.up = null;
+    const upSock: net.Socket = up.detach();
+    conn.sendHead(101, head, headEnd < buf.length ? buf.subarray(headEnd) : null);
+    this.state = R_DONE;
+    const rest = conn.becomeTunnel();
+    if (rest !== null) upSock.write(rest);
+    tunnel(conn.sock, upSock);
+    this.settle();
+  }
+}
+
+/** The idle timeout a Keep-Alive response header announces (timeout=N seconds), less a second of margin. */
+function serverIdle(v: string): number {
+  const m = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i.exec(v);
+  if (m === null) return 0;
+  const s = Number(m[1]);
+  return s <= 1 ? 1 : (s - 1) * 1000;
+}
