@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { TestMesh, ROOT, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { docs, edgeDocs, meshDoc, serviceDoc, workloadDoc } from './helpers/yaml.js';
 
 const SLOW = path.join(ROOT, 'test', 'fixtures', 'slow.mjs');
 const MB = 100;
@@ -16,33 +17,7 @@ let gw: number;
 
 before(async () => {
   gw = await freePort();
-  mesh = new TestMesh(`apiVersion: weft.dev/v1alpha1
-kind: Mesh
-metadata: { name: membound }
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: slow, labels: { app: slow } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(SLOW)}]
-  readinessProbe: { httpGet: { path: /healthz } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: slow }
-spec: { selector: { app: slow }, ports: [{ port: 80 }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gw}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: slow }
-spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: slow, port: 80 }] }] }
-`);
+  mesh = new TestMesh(docs(meshDoc('membound'), workloadDoc('slow', { args: [SLOW], probe: '/healthz' }), serviceDoc('slow'), edgeDocs(gw, 'slow')));
   await mesh.start();
   await mesh.waitAllSynced();
   await waitFor('the route to work', async () => (await httpCall(gw, '/healthz')).status === 200);

@@ -9,51 +9,20 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { TestMesh, ROOT, ECHO, waitFor } from './helpers/mesh.js';
+import { docs, meshDoc, serviceDoc, workloadDoc } from './helpers/yaml.js';
 
 const run = promisify(execFile);
 const COUNT = path.join(ROOT, 'test', 'fixtures', 'tcp-count.mjs');
 
-const yaml = `apiVersion: weft.dev/v1alpha1
-kind: Mesh
-metadata: { name: tcp }
-spec: { trustDomain: tcp.local }
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: redis, labels: { app: redis } }
-spec:
-  command: /bin/sh
-  args: ["-c", "exec redis-server --port \\"$PORT\\" --bind 127.0.0.1 --save '' --appendonly no"]
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: counter, labels: { app: counter } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(COUNT)}]
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(ECHO)}]
-  readinessProbe: { httpGet: { path: /healthz } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: redis }
-spec:
-  selector: { app: redis }
-  ports: [{ port: 6379 }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: counter }
-spec:
-  selector: { app: counter }
-  ports: [{ name: data, port: 9000, appProtocol: tcp }]
-`;
+const yaml = docs(
+  meshDoc('tcp'),
+  workloadDoc('redis', { command: '/bin/sh', args: ['-c', `exec redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no`] }),
+  workloadDoc('counter', { args: [COUNT] }),
+  workloadDoc('client', { args: [ECHO], probe: '/healthz' }),
+  // 6379 without appProtocol: a server-first port, so opaque TCP.
+  serviceDoc('redis', ['{ port: 6379 }']),
+  serviceDoc('counter', ['{ name: data, port: 9000, appProtocol: tcp }']),
+);
 
 let mesh: TestMesh;
 let redisPort = 0;

@@ -5,52 +5,18 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { TestMesh, ROOT, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { docs, edgeDocs, meshDoc, serviceDoc, workloadDoc } from './helpers/yaml.js';
 
 const WS_APP = path.join(ROOT, 'test', 'fixtures', 'ws-echo.mjs');
 
 function yaml(gwPort: number): string {
-  return `apiVersion: weft.dev/v1alpha1
-kind: Mesh
-metadata: { name: tunnels }
-spec: { trustDomain: tunnels.local }
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: chat, labels: { app: chat } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(WS_APP)}]
-  readinessProbe: { httpGet: { path: /healthz } }
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(ECHO)}]
-  readinessProbe: { httpGet: { path: /healthz } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: chat }
-spec:
-  selector: { app: chat }
-  ports: [{ name: http, port: 80, appProtocol: http }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: chat }
-spec:
-  parentRefs: [{ name: edge }]
-  rules:
-  - backendRefs: [{ name: chat, port: 80 }]
-`;
+  return docs(
+    meshDoc('tunnels'),
+    workloadDoc('chat', { args: [WS_APP], probe: '/healthz' }),
+    workloadDoc('client', { args: [ECHO], probe: '/healthz' }),
+    serviceDoc('chat', ['{ name: http, port: 80, appProtocol: http }']),
+    edgeDocs(gwPort, 'chat'),
+  );
 }
 
 let mesh: TestMesh;

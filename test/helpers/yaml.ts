@@ -51,3 +51,51 @@ spec:
 `;
 }
 
+
+// Pieces for tests that write their own mesh: one document each, joined with "---".
+
+export function meshDoc(name: string, trustDomain = `${name}.local`): string {
+  return `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: ${name} }
+spec: { trustDomain: ${trustDomain} }
+`;
+}
+
+/** A Workload labelled app=<name>; `probe` is an HTTP readiness path (none: the runtime's TCP check). */
+export function workloadDoc(name: string, o: { command?: string; args: string[]; probe?: string }): string {
+  return `apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: ${name}, labels: { app: ${name} } }
+spec:
+  command: ${o.command ?? process.execPath}
+  args: ${JSON.stringify(o.args)}
+${o.probe !== undefined ? `  readinessProbe: { httpGet: { path: ${o.probe} } }\n` : ''}`;
+}
+
+/** A Service selecting app=<name>, with the ports given as YAML flow mappings. */
+export function serviceDoc(name: string, ports: string[] = ['{ port: 80 }']): string {
+  return `apiVersion: v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+  selector: { app: ${name} }
+  ports: [${ports.join(', ')}]
+`;
+}
+
+/** A Gateway on `port` and one HTTPRoute sending everything to `service` port 80. */
+export function edgeDocs(port: number, service: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec: { listeners: [{ name: http, port: ${port}, protocol: HTTP }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${service} }
+spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: ${service}, port: 80 }] }] }
+`;
+}
+
+export const docs = (...parts: string[]): string => parts.join('---\n');

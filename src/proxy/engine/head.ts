@@ -312,6 +312,25 @@ export class HeadParser {
     return 0;
   }
 
+  /** Bounds of the list element found by element(), without surrounding whitespace. */
+  private e0 = 0;
+  private e1 = 0;
+
+  /**
+   * The next non-empty element of a comma list in buf[i, v1) (RFC 9110 section 5.6.1: empty elements and
+   * whitespace around them allowed): sets e0/e1 and returns where to look for the one after, or -1.
+   */
+  private element(buf: Buffer, i: number, v1: number): number {
+    while (i < v1 && (buf[i] === 0x2c || buf[i] === SP || buf[i] === HTAB)) i++;
+    if (i >= v1) return -1;
+    this.e0 = i;
+    while (i < v1 && buf[i] !== 0x2c) i++;
+    let e1 = i;
+    while (buf[e1 - 1] === SP || buf[e1 - 1] === HTAB) e1--;
+    this.e1 = e1;
+    return i;
+  }
+
   private framing(kind: number, buf: Buffer, v0: number, v1: number, request: boolean): number {
     switch (kind) {
       case N_HOST:
@@ -334,17 +353,9 @@ export class HeadParser {
         this.hasTransferEncoding = true;
         // A list (RFC 9110 section 5.6.1: empty elements allowed). chunked must be the last coding and appear
         // only once (RFC 9112 section 6.1). Elements are compared in place: no strings while parsing.
-        let i = v0;
-        while (i < v1) {
-          const c = buf[i]!;
-          if (c === 0x2c || c === SP || c === HTAB) {
-            i++;
-            continue;
-          }
-          const e0 = i;
-          while (i < v1 && buf[i] !== 0x2c) i++;
-          let e1 = i;
-          while (buf[e1 - 1] === SP || buf[e1 - 1] === HTAB) e1--;
+        for (let i = this.element(buf, v0, v1); i !== -1; i = this.element(buf, i, v1)) {
+          const e0 = this.e0;
+          const e1 = this.e1;
           const isChunked = e1 - e0 === 7 && eqLower(buf, e0, 'chunked');
           if (isChunked && this.teChunkedSeen) return this.fail('chunked applied more than once');
           if (this.chunked) {
@@ -364,17 +375,9 @@ export class HeadParser {
       }
       case N_CONNECTION: {
         // A list of tokens, compared in place; unknown tokens (hop-by-hop header names) are the caller's.
-        let i = v0;
-        while (i < v1) {
-          const c = buf[i]!;
-          if (c === 0x2c || c === SP || c === HTAB) {
-            i++;
-            continue;
-          }
-          const e0 = i;
-          while (i < v1 && buf[i] !== 0x2c) i++;
-          let e1 = i;
-          while (buf[e1 - 1] === SP || buf[e1 - 1] === HTAB) e1--;
+        for (let i = this.element(buf, v0, v1); i !== -1; i = this.element(buf, i, v1)) {
+          const e0 = this.e0;
+          const e1 = this.e1;
           const n = e1 - e0;
           if (n === 5 && eqLower(buf, e0, 'close')) this.connClose = true;
           else if (n === 10 && eqLower(buf, e0, 'keep-alive')) this.connKeepAlive = true;

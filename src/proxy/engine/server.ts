@@ -553,14 +553,4 @@ export class ServerConn implements Responder {
     ex?.abort();
     this.owner.forget(this);
   };
-
-  /** The head bytes of the request in flight are gone after dispatch; for errors that name it. */
-  describe(): string {
-    return `${this.remoteAddress}:${this.remotePort}`;
-  }
-}
-
-/** Reads header `i` of the parser's current head (used by request.ts without re-slicing twice). */
-export function headerValue(p: HeadParser, buf: Buffer, i: number): string {
-  return latin1(buf, p.hdr[i * 4 + 2]!, p.hdr[i * 4 + 3]!);
 }
