@@ -7,6 +7,8 @@ describe('proxyExecArgv', () => {
     assert.deepEqual(proxyExecArgv(['--cpu-prof']), ['--cpu-prof', ...PROXY_NODE_FLAGS]);
   });
   it('leaves a flag the parent sets to the parent, so an operator can override it', () => {
-    assert.deepEqual(proxyExecArgv(['--max-semi-space-size=8']), ['--max-semi-space-size=8']);
+    assert.deepEqual(proxyExecArgv(['--max-semi-space-size=8']), ['--max-semi-space-size=8', '--no-maglev']);
+    // A flag turned back on in the parent (`--maglev`) is not turned off again by ours.
+    assert.deepEqual(proxyExecArgv(['--maglev', '--max-semi-space-size=4']), ['--maglev', '--max-semi-space-size=4']);
   });
 });
