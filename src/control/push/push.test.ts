@@ -108,3 +108,69 @@ test('after the control plane restarts on the same port the proxy reconnects and
     await server.close();
   }
 });
+
+test('an idle stream stays up as long as the control plane answers PINGs (no config change for many PING periods)', async () => {
+  const server = setup({ v: 'v1' });
+  const port = await server.listen(0, '127.0.0.1');
+  const logs: string[] = [];
+  let running: string | null = null;
+  const client = new XdsClient({
+    url: `http://127.0.0.1:${port}`, token: mintProxyToken(KEY, ref), hello: { proxy: { ...ref, version: 'test' } },
+    currentVersion: () => running, apply: async (s) => { running = s.version; }, log: (m) => logs.push(m),
+    // The same logic as the defaults (10 s / 30 s), scaled down: 30 PING periods of idleness below.
+    keepalive: { pingMs: 50, deadMs: 150 },
+  });
+  client.start();
+  try {
+    await until('first sync', () => running === 'v1');
+    const idleUntil = Date.now() + 1500;
+    await until('30 PING periods of an idle stream', () => Date.now() > idleUntil || !client.connected, 5000);
+    assert.equal(client.connected, true);
+    assert.deepEqual(logs.filter((l) => l.includes('lost') || l.startsWith('connected')), [`connected to control plane http://127.0.0.1:${port}`]);
+  } finally {
+    client.stop();
+    await server.close();
+  }
+});
+
+test('a control plane that stops answering (a black-holed connection) is noticed and the stream reopened', async () => {
+  const server = setup({ v: 'v1' });
+  const port = await server.listen(0, '127.0.0.1');
+  // A TCP relay in front of the control plane that can silently stop relaying, as a dead peer or a network
+  // partition would: no FIN, no RST, just nothing.
+  const net = await import('node:net');
+  let blackhole = false;
+  const relays: import('node:net').Socket[] = [];
+  const front = net.createServer((down) => {
+    const up = net.connect(port, '127.0.0.1');
+    relays.push(down, up);
+    down.on('data', (d) => { if (!blackhole) up.write(d); });
+    up.on('data', (d) => { if (!blackhole) down.write(d); });
+    down.on('error', () => {}); up.on('error', () => {});
+    down.on('close', () => up.destroy()); up.on('close', () => down.destroy());
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const frontPort = (front.address() as import('node:net').AddressInfo).port;
+  const logs: string[] = [];
+  let running: string | null = null;
+  const client = new XdsClient({
+    url: `http://127.0.0.1:${frontPort}`, token: () => Promise.resolve(mintProxyToken(KEY, ref)), hello: { proxy: { ...ref, version: 'test' } },
+    currentVersion: () => running, apply: async (s) => { running = s.version; }, log: (m) => logs.push(m),
+    keepalive: { pingMs: 50, deadMs: 300 }, backoff: { baseMs: 20, maxMs: 50 },
+  });
+  client.start();
+  try {
+    await until('first sync', () => running === 'v1');
+    blackhole = true;
+    await until('the dead stream to be noticed', () => logs.some((l) => /stream lost \(no answer to PING/.test(l)), 5000);
+    assert.equal(running, 'v1', 'keeps serving the last good config');
+    blackhole = false;
+    for (const s of relays) s.destroy();
+    await until('a new stream', () => client.connected && logs.filter((l) => l.startsWith('connected')).length >= 2, 5000);
+  } finally {
+    client.stop();
+    front.close();
+    for (const s of relays) s.destroy();
+    await server.close();
+  }
+});

@@ -21,6 +21,11 @@ export interface XdsClientOptions {
   onConnected?: () => void;
   /** TLS to the control plane (https URLs): the roots to trust, our certificate once we have one, and a check of the server's identity. */
   tls?: () => { ca: string[]; key?: string; cert?: string; checkServerIdentity: (host: string, cert: import('node:tls').PeerCertificate) => Error | undefined };
+  /**
+   * Liveness of an idle stream: a PING every `pingMs`; a control plane that has answered none for `deadMs`
+   * is gone and the stream is reopened. Default 10 s / 30 s.
+   */
+  keepalive?: { pingMs: number; deadMs: number };
 }
 
 export class XdsClient {
@@ -62,10 +67,24 @@ export class XdsClient {
     const session = t ? http2.connect(this.opts.url, { ca: t.ca, key: t.key, cert: t.cert, checkServerIdentity: t.checkServerIdentity, minVersion: 'TLSv1.2' }) : http2.connect(this.opts.url);
     this.session = session;
     session.on('error', () => {}); // reported through 'close' below
-    session.setTimeout(30_000, () => session.destroy());
+    // An idle stream carries no frames but these PINGs, so liveness is their answers, not traffic: a session
+    // timeout would cut a healthy stream every 30 s on a mesh whose config does not change.
+    const { pingMs, deadMs } = this.opts.keepalive ?? { pingMs: 10_000, deadMs: 30_000 };
+    let answered = Date.now();
     const ping = setInterval(() => {
-      if (!session.destroyed) session.ping(() => {});
-    }, 10_000);
+      if (session.destroyed) return;
+      if (Date.now() - answered > deadMs) {
+        down(`no answer to PING for ${Math.round((Date.now() - answered) / 1000)} s`);
+        return;
+      }
+      try {
+        session.ping((err) => {
+          if (err === null) answered = Date.now();
+        });
+      } catch {
+        // Too many unanswered PINGs in flight: the next tick decides.
+      }
+    }, pingMs);
     ping.unref();
     const stream = session.request({
       ':method': 'POST',
