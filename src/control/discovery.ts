@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { alive } from '../util/process.js';
 
 export interface RunFile {
   url: string;
@@ -42,14 +43,6 @@ export function removeRunFile(stateDir: string, pid: number): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function listRunFiles(includeStale = false): RunFile[] {
   const dir = path.join(weftHome(), 'meshes');

@@ -6,6 +6,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import path from 'node:path';
 import { weftHome } from '../control/discovery.js';
 import { emptyProgress, mergeProgress, parseProgress, ProgressError, serializeProgress, type Progress } from './progress.js';
+import { alive } from '../util/process.js';
 
 export function progressPath(): string {
   return path.join(weftHome(), 'learn', 'progress.json');
@@ -21,14 +22,6 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes temp files left by writers that died mid-write (their pid is gone); a live writer's are kept. */
 function sweepTemps(file: string): void {

@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChunkedScanner } from './chunked.js';
+import { seeded } from '../../util/prng.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -64,16 +65,6 @@ function feed(row: Row, cuts: number[]): Outcome {
   return { end: 'more', error: '', data: parts.join('') };
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCuts(next: () => number, len: number): number[] {
   const cuts: number[] = [];
@@ -90,7 +81,7 @@ function runRow(row: Row, seed: number): void {
   if (row.data !== undefined) assert.equal(whole.data, row.data, 'data');
   const len = row.raw.length;
   assert.deepEqual(feed(row, Array.from({ length: len }, (_, i) => i)), whole, 'byte by byte');
-  const next = rng(seed);
+  const next = seeded(seed);
   for (let k = 0; k < 8; k++) assert.deepEqual(feed(row, randomCuts(next, len)), whole, `random split ${k}, seed ${seed}`);
 }
 
@@ -279,7 +270,7 @@ describe('ChunkedScanner fuzz (bounded, seeded)', () => {
     ];
     const interesting = [0, 9, 10, 13, 32, 0x22, 0x3b, 0x3d, 0x3a, 0x30, 0x61, 0x5c, 0x7f, 0xff];
     const seed = 0xc4a;
-    const next = rng(seed);
+    const next = seeded(seed);
     for (let n = 0; n < 1500; n++) {
       const src = bytes(seeds[Math.floor(next() * seeds.length)]!);
       let b = src;

@@ -21,6 +21,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_LIMITS, ERROR, HeadParser, NEED_MORE } from './head.js';
+import { seeded } from '../../util/prng.js';
 
 const CRLF = '\r\n';
 /** Lines joined by CRLF: a corpus block's lines. A head ends with two empty strings (its blank line). */
@@ -961,16 +962,6 @@ describe('HeadParser limits', () => {
 });
 
 // A small seeded generator, so that a failure names a seed that reproduces it.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TCHARS = new Set(Array.from("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", (c) => c.charCodeAt(0)));
 
@@ -1040,7 +1031,7 @@ describe('HeadParser fuzz (bounded, seeded)', () => {
 
   it('never throws; errors carry a status; heads satisfy the invariants; splits never change the answer', () => {
     const seed = 0x5eed;
-    const next = rng(seed);
+    const next = seeded(seed);
     const q = new HeadParser();
     for (let n = 0; n < 3000; n++) {
       const kind: Kind = next() < 0.6 ? 'request' : 'response';

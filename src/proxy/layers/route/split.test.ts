@@ -2,22 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileSplit } from './split.js';
 import { backend } from './testutil.js';
+import { seeded } from '../../../util/prng.js';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1), so the statistics below are deterministic. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('90/10 weights give 9000±300 of 10000', () => {
   for (const seed of [1, 42, 2024]) {
-    const rand = mulberry32(seed);
+    const rand = seeded(seed);
     const s = compileSplit([backend('a', 90), backend('b', 10)]);
     let a = 0;
     for (let i = 0; i < 10000; i++) if (s.pick(rand())!.cluster === 'a') a++;
@@ -28,7 +18,7 @@ test('90/10 weights give 9000±300 of 10000', () => {
 test('many backends (binary search) follow their weights', () => {
   const bs = Array.from({ length: 20 }, (_, i) => backend(`c${i}`, i + 1)); // total 210
   const s = compileSplit(bs);
-  const rand = mulberry32(7);
+  const rand = seeded(7);
   const counts = new Map<string, number>();
   const n = 210000;
   for (let i = 0; i < n; i++) {
@@ -50,7 +40,7 @@ test('weight 0 is never chosen', () => {
     Array.from({ length: 12 }, (_, i) => backend(i % 2 === 0 ? 'zero' : `c${i}`, i % 2 === 0 ? 0 : 1)),
   ]) {
     const s = compileSplit(bs);
-    const rand = mulberry32(3);
+    const rand = seeded(3);
     for (let i = 0; i < 2000; i++) assert.notEqual(s.pick(rand())!.cluster, 'zero');
     // The edges of [0, 1) too.
     assert.notEqual(s.pick(0)!.cluster, 'zero');
