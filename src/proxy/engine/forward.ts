@@ -178,7 +178,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
         continue;
       }
       if (status === 101) {
-        if (this.ctx.upgrade !== undefined) return this.switchProtocols(buf, start, r);
+        if (this.ctx.upgrade !== undefined) return this.switchProtocols(buf, r);
         return this.upFailed(new Error('101 to a request that asked for no upgrade'), true);
       }
       return this.respond(buf, start, r, status);
@@ -211,7 +211,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
 
     let head: string;
     try {
-      head = ctx.onResponseHeaders !== undefined || parser.connNamed ? this.rebuiltHead(buf, status) : this.copiedHead(buf, start, status);
+      head = ctx.onResponseHeaders !== undefined || parser.connNamed ? this.rebuiltHead(buf, status) : `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n${this.endToEndLines(buf)}`;
     } catch (e) {
       return this.upFailed(e as Error, true);
     }
@@ -236,16 +236,15 @@ class Exchange implements Acquirer, UpUser, BodySink {
     this.afterBody(buf, end, ok);
   }
 
-  /** The head as the endpoint sent it, minus hop-by-hop fields: copied line by line, no header map. */
-  private copiedHead(buf: Buffer, start: number, status: number): string {
-    void start;
-    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
+  /** The header lines as the endpoint sent them (each "name: value" one slice), minus hop-by-hop fields. */
+  private endToEndLines(buf: Buffer): string {
+    let lines = '';
     const hdr = parser.hdr;
     for (let i = 0; i < parser.count; i++) {
       if (HOP_BY_HOP.has(parser.name(buf, i))) continue;
-      head += `${latin1(buf, hdr[i * 4]!, hdr[i * 4 + 1]!)}: ${latin1(buf, hdr[i * 4 + 2]!, hdr[i * 4 + 3]!)}\r\n`;
+      lines += `${latin1(buf, hdr[i * 4]!, hdr[i * 4 + 3]!)}\r\n`;
     }
-    return head;
+    return lines;
   }
 
   /** The head through a header map, for response filters and Connection-named fields. */
@@ -391,21 +390,12 @@ class Exchange implements Acquirer, UpUser, BodySink {
 
   // ---- Upgrade ----
 
-  private switchProtocols(buf: Buffer, start: number, headEnd: number): void {
+  private switchProtocols(buf: Buffer, headEnd: number): void {
     const ctx = this.ctx;
     const conn = this.conn;
-    void start;
     ctx.upstreamHeaders = process.hrtime.bigint();
-    let head = 'HTTP/1.1 101 Switching Protocols\r\n';
-    let proto = ctx.upgrade!;
-    const hdr = parser.hdr;
-    for (let i = 0; i < parser.count; i++) {
-      const k = parser.name(buf, i);
-      if (k === 'upgrade') proto = parser.value(buf, i);
-      if (HOP_BY_HOP.has(k)) continue;
-      head += `${latin1(buf, hdr[i * 4]!, hdr[i * 4 + 1]!)}: ${latin1(buf, hdr[i * 4 + 2]!, hdr[i * 4 + 3]!)}\r\n`;
-    }
-    head += `connection: upgrade\r\nupgrade: ${proto}\r\n\r\n`;
+    const proto = parser.upgrade !== -1 ? parser.value(buf, parser.upgrade) : ctx.upgrade!;
+    const head = `HTTP/1.1 101 Switching Protocols\r\n${this.endToEndLines(buf)}connection: upgrade\r\nupgrade: ${proto}\r\n\r\n`;
     const up = this.up!;
     this.up = null;
     const upSock: net.Socket = up.detach();

@@ -43,19 +43,6 @@ export function connectionTokens(value: string | readonly string[]): string[] {
   return (typeof value === 'string' ? value : value.join(',')).toLowerCase().split(',').map((s) => s.trim());
 }
 
-/** Copies headers minus hop-by-hop ones, including any the Connection header names. */
-export function endToEndHeaders(src: HeaderMap): HeaderMap {
-  const out: HeaderMap = {};
-  const conn = src['connection'];
-  const named = conn ? connectionTokens(conn) : undefined;
-  for (const k in src) {
-    if (HOP_BY_HOP.has(k)) continue;
-    if (named !== undefined && named.includes(k)) continue;
-    out[k] = src[k];
-  }
-  return out;
-}
-
 /**
  * Header lines ("name: value\r\n" each, no blank line) for a header map. Values that would break the
  * framing (CR, LF, NUL) are refused: a layer or filter must never be able to inject a header line.
