@@ -102,7 +102,8 @@ spec:
   const r = await mesh.cli(['apply', '-f', policy]);
   assert.equal(r.code, 0, r.stderr);
   await waitFor('the DENY to take effect', async () => (await halfClose(counterPort, Buffer.from('x'))) === '', 20_000, 200);
-  assert.match(mesh.output, /denied TCP connection from spiffe:\/\/tcp\.local\/ns\/default\/sa\/default: policy default\/no-client/);
+  // The refusal is logged by the server's sidecar; its line reaches `weft up` a moment after the client saw the close.
+  await waitFor('the denial in the log', () => /denied TCP connection from spiffe:\/\/tcp\.local\/ns\/default\/sa\/default: policy default\/no-client/.test(mesh.output), 10_000);
   const d = await mesh.cli(['delete', '-f', policy]);
   assert.equal(d.code, 0, d.stderr);
   await waitFor('the tunnel to work again', async () => (await halfClose(counterPort, Buffer.from('abc'))) === 'counter-0 read 3\n', 20_000, 200);
