@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { call } from '../control/client.js';
-import type { CheckResult } from '../control/checks.js';
+import type { CheckResult } from '../api/control-api.js';
 import { outputArg, target, withControl } from './common.js';
 
 export function registerCheck(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { call } from '../control/client.js';
-import type { EdgeRow } from '../control/metrics/aggregator.js';
+import type { EdgeRow } from '../api/control-api.js';
 import { outputArg, table, target, withControl } from './common.js';
 
 export function registerEdges(program: Command): void {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { call } from '../control/client.js';
-import type { StatRow } from '../control/metrics/aggregator.js';
+import type { StatRow } from '../api/control-api.js';
 import { outputArg, table, target, withControl } from './common.js';
 
 const ms = (v: number | null) => (v === null ? '-' : v < 10 ? `${v.toFixed(2)}ms` : `${Math.round(v)}ms`);

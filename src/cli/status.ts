@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { call } from '../control/client.js';
-import type { ControlStatus } from '../control/main.js';
+import type { ControlStatus } from '../api/control-api.js';
 import { outputArg, table, target, withControl } from './common.js';
 
 export function registerStatus(program: Command): void {

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { request } from 'undici';
 import { target, withControl } from './common.js';
+import type { TapEvent } from '../api/control-api.js';
 
-export interface TapEvent {
-  proxy: string; time: string; direction: string; method: string; path: string; authority: string; status: number; flags: string;
-  latencyMs: number; source: string | null; destination: string | null; destinationService: string | null; destinationWorkload: string | null; tls: boolean;
-}
+export type { TapEvent };
 
 /** Streams tap events from the control plane, calling `onEvent` for each, until `max` or the stream ends. */
 export async function streamTap(o: { control?: string }, q: URLSearchParams, onEvent: (e: TapEvent) => void, signal?: AbortSignal): Promise<void> {

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import type { Snapshot } from '../api/snapshot.js';
 import type { ProxyConn } from './push/server.js';
 
-export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
-export interface CheckResult { category: string; check: string; status: CheckStatus; message: string; hint?: string }
+import type { CheckStatus, CheckResult } from '../api/control-api.js';
+export type { CheckStatus, CheckResult };
 
 export interface CheckContext {
   controlVersion: string;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { AnyResource } from '../api/types.js';
 import { keyOf } from '../api/types.js';
+import type { ControlStatus } from '../api/control-api.js';
 import { loadFiles, parseDocuments, validateSet, type ConfigError } from '../api/load.js';
 import { openFileStore } from './store/store.js';
 import { watchFiles } from './store/watch-files.js';
@@ -34,11 +35,7 @@ export interface ControlOptions {
   xdsPort: number;
 }
 
-export interface ControlStatus {
-  control: { version: string; url: string; pid: number; startedAt: string; mesh: string };
-  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: 'SYNCED' | 'STALE' | 'NACKED'; error?: string; certError?: string }[];
-  gateways: { name: string; listener: string; url: string }[];
-}
+export type { ControlStatus };
 
 export async function runControl(o: ControlOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);

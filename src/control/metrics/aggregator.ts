@@ -3,6 +3,8 @@
 // A real Prometheus can scrape the same proxies through the service-discovery endpoint instead.
 import { request } from 'undici';
 import { parsePrometheus, type Sample } from './parse.js';
+import type { StatRow, EdgeRow } from '../../api/control-api.js';
+export type { StatRow, EdgeRow };
 
 export interface ScrapeTarget {
   proxy: string;
@@ -12,26 +14,6 @@ export interface ScrapeTarget {
 interface Tick {
   at: number;
   byProxy: Map<string, Sample[]>;
-}
-
-export interface StatRow {
-  name: string;
-  namespace: string;
-  requests: number;
-  rps: number;
-  /** Share of requests that did not end in a 5xx, 0..1; null with no requests. */
-  successRate: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export interface EdgeRow {
-  source: string;
-  destination: string;
-  destinationNamespace: string;
-  tls: boolean;
-  requests: number;
 }
 
 const FAMILIES = new Set(['weft_requests_total', 'weft_request_duration_ms_bucket']);

@@ -2,12 +2,9 @@
 // and which proxies they expect. Persisted through the store so a restarted control plane computes the
 // same snapshots at once, instead of pushing empty endpoint sets while runtimes re-register.
 import type { Store } from '../store/store.js';
-import type { ProxyRef, RegisteredEndpoint } from '../translate/index.js';
+import type { ProxyRef, RegisteredEndpoint, RuntimeReport } from '../../api/control-api.js';
 
-export interface RuntimeReport {
-  endpoints: RegisteredEndpoint[];
-  proxies: ProxyRef[];
-}
+export type { RuntimeReport };
 
 const STATE = 'registry';
 

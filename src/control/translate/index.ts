@@ -18,34 +18,15 @@ import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
+import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
+export type { ProxyRef, RegisteredEndpoint };
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
 /** A replica as the runtime registered it: its proxy's inbound listener is the endpoint. */
-export interface RegisteredEndpoint {
-  proxy: string;
-  workload: string;
-  namespace: string;
-  serviceAccount: string;
-  address: string;
-  port: number;
-  ready: boolean;
-  labels: Record<string, string>;
-  /** The app's own port (what PeerAuthentication portLevelMtls keys on). */
-  appPort?: number;
-}
-
 export interface MeshState {
   objects: readonly AnyResource[];
   endpoints: readonly RegisteredEndpoint[];
-}
-
-export interface ProxyRef {
-  name: string;
-  kind: 'sidecar' | 'gateway';
-  workload: string;
-  namespace: string;
-  serviceAccount: string;
 }
 
 export function spiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {

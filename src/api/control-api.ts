@@ -1,0 +1,103 @@
+// The control plane's HTTP API as types: what each endpoint takes and answers. The control plane, the
+// local runtime and the CLI all import these from here, so a change to a shape is one edit, checked by
+// the compiler on both sides.
+
+/** A proxy the control plane should expect (a runtime reports these; gateways come from config). */
+export interface ProxyRef {
+  name: string;
+  kind: 'sidecar' | 'gateway';
+  workload: string;
+  namespace: string;
+  serviceAccount: string;
+}
+
+/** One replica's inbound endpoint as a runtime reports it. */
+export interface RegisteredEndpoint {
+  proxy: string;
+  workload: string;
+  namespace: string;
+  serviceAccount: string;
+  address: string;
+  port: number;
+  ready: boolean;
+  labels: Record<string, string>;
+  /** The app's own port (what PeerAuthentication portLevelMtls keys on). */
+  appPort?: number;
+}
+
+/** How a runtime sees one of the processes it supervises (status and `weft check` show these). */
+export interface ProcessReport {
+  /** The proxy this process belongs to (a replica's app and sidecar share it; a gateway is its proxy). */
+  proxy: string;
+  /** 'app': a workload's own process; 'proxy': its sidecar or a gateway. */
+  role: 'app' | 'proxy';
+  pid: number | null;
+  running: boolean;
+  /** Apps only: the readiness probe's last answer. */
+  ready?: boolean;
+  restarts: number;
+  /** Why it last exited, e.g. "code 1" or "SIGKILL"; absent while it never did. */
+  lastExit?: string;
+  /** Anything the runtime could not do for it, e.g. "cannot start node: ENOENT". */
+  error?: string;
+}
+
+/** PUT /v1/registry/:runtime — full state of one runtime, idempotent. */
+export interface RuntimeReport {
+  endpoints: RegisteredEndpoint[];
+  proxies: ProxyRef[];
+  processes?: ProcessReport[];
+}
+
+export type SyncState = 'SYNCED' | 'STALE' | 'NACKED';
+
+/** GET /v1/status */
+export interface ControlStatus {
+  control: { version: string; url: string; pid: number; startedAt: string; mesh: string; stateDir?: string };
+  proxies: {
+    name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: SyncState; error?: string; certError?: string;
+    /** From the runtime's report, when it sent one. */
+    app?: { running: boolean; ready: boolean; restarts: number; lastExit?: string; error?: string };
+    restarts?: number;
+  }[];
+  gateways: { name: string; listener: string; url: string }[];
+}
+
+/** GET /v1/stat?by=service|workload&window= */
+export interface StatRow {
+  name: string;
+  namespace: string;
+  requests: number;
+  rps: number;
+  /** Share of requests that did not end in a 5xx, 0..1; null with no requests. */
+  successRate: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** GET /v1/edges?window= */
+export interface EdgeRow {
+  source: string;
+  destination: string;
+  destinationNamespace: string;
+  tls: boolean;
+  requests: number;
+}
+
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
+/** GET /v1/check: one row per check. */
+export interface CheckResult { category: string; check: string; status: CheckStatus; message: string; hint?: string }
+
+/** GET /v1/tap: one NDJSON line per request seen. */
+export interface TapEvent {
+  proxy: string; time: string; direction: string; method: string; path: string; authority: string; status: number; flags: string;
+  latencyMs: number; source: string | null; destination: string | null; destinationService: string | null; destinationWorkload: string | null; tls: boolean;
+}
+
+/** POST /v1/apply */
+export interface ApplyResult { applied: string[]; unchanged: string[]; revision: number; warnings?: string[] }
+/** POST /v1/delete */
+export interface DeleteResult { deleted: string[]; notFound: string[]; revision: number }
+/** 400 from apply/delete: every problem, each "file:line:col: message". */
+export interface ApplyErrors { errors: string[] }
