@@ -74,6 +74,8 @@ export interface StatRow {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /** With `backends=1`, by service: one row per backend Service the callers' requests were sent to. */
+  backends?: StatRow[];
 }
 
 /** GET /v1/edges?window= */
@@ -101,3 +103,11 @@ export interface ApplyResult { applied: string[]; unchanged: string[]; revision:
 export interface DeleteResult { deleted: string[]; notFound: string[]; revision: number }
 /** 400 from apply/delete: every problem, each "file:line:col: message". */
 export interface ApplyErrors { errors: string[] }
+/** 409 from apply/delete when an object belongs to another source (a watched file owns what it defines). */
+export interface SourceConflict { errors: string[] }
+
+/** GET /v1/objects[?kind=K]: every stored object with where it came from. */
+export type ObjectRow = { kind: string; metadata: { name: string; namespace?: string }; spec?: unknown; source: string };
+
+/** Error bodies: every non-2xx answer carries at least `error` (or `errors` for validation). */
+export interface ApiError { error: string; suggestion?: string }

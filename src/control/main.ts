@@ -191,6 +191,13 @@ export async function runControl(o: ControlOptions): Promise<void> {
         ...(c.certError ? { certError: c.certError } : {}),
       });
     }
+    // What the runtime says about each replica's processes: app readiness and restarts, proxy restarts.
+    for (const p of registry.processes()) {
+      const row = proxies.get(p.proxy);
+      if (row === undefined) continue;
+      if (p.role === 'app') row.app = { running: p.running, ready: p.ready ?? false, restarts: p.restarts, ...(p.lastExit ? { lastExit: p.lastExit } : {}), ...(p.error ? { error: p.error } : {}) };
+      else row.restarts = p.restarts;
+    }
     const gateways: ControlStatus['gateways'] = [];
     for (const g of st.objects.filter((x) => x.kind === 'Gateway')) {
       if (g.kind !== 'Gateway') continue;
@@ -199,7 +206,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       for (const l of g.spec.listeners) gateways.push({ name: g.metadata.name, listener: l.name, url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}/` });
     }
     return {
-      control: { version: VERSION, url: url(apiPortBound), pid: process.pid, startedAt, mesh: meshOf(st.objects).name },
+      control: { version: VERSION, url: url(apiPortBound), pid: process.pid, startedAt, mesh: meshOf(st.objects).name, stateDir: path.resolve(o.stateDir) },
       proxies: [...proxies.values()].sort((a, b) => a.name.localeCompare(b.name)),
       gateways,
     };

@@ -2,7 +2,7 @@
 // and which proxies they expect. Persisted through the store so a restarted control plane computes the
 // same snapshots at once, instead of pushing empty endpoint sets while runtimes re-register.
 import type { Store } from '../store/store.js';
-import type { ProxyRef, RegisteredEndpoint, RuntimeReport } from '../../api/control-api.js';
+import type { ProcessReport, ProxyRef, RegisteredEndpoint, RuntimeReport } from '../../api/control-api.js';
 
 export type { RuntimeReport };
 
@@ -18,6 +18,11 @@ export class Registry {
 
   endpoints(): RegisteredEndpoint[] {
     return Object.values(this.reports).flatMap((r) => r.endpoints);
+  }
+
+  /** What runtimes said about the processes they supervise (apps and proxies). */
+  processes(): ProcessReport[] {
+    return Object.values(this.reports).flatMap((r) => r.processes ?? []);
   }
 
   expectedProxies(): ProxyRef[] {
