@@ -12,6 +12,8 @@
 // `npm run bench -- --scenario 1,3` runs the chosen side-by-side scenarios only.
 // `npm run bench -- --observability` runs the observability scenario alone; `--observability-paired` measures
 // the same cost with both modes running at once in two meshes (scripts/bench/obs-paired.mjs).
+// `npm run bench -- --startup`: `weft demo` from its start to the first 200 through the gateway, and the
+// slowest of the first requests after it says ready (scripts/bench/startup.mjs; BENCH_ROUNDS runs, default 5).
 // `npm run bench -- --profile`: the share of a proxy's CPU spent in observability code, from a CPU profile.
 // Results are kept in bench/results/<date>-<commit>.json (runs of the same day and commit are merged).
 import { runOnNode24 } from '../bin/node24.mjs';
@@ -123,6 +125,11 @@ const scenarioArg = (() => {
 })();
 installStopOnSignals();
 
+if (flag('--startup')) {
+  const { execFileSync: run } = await import('node:child_process');
+  run(process.execPath, [path.join(root, 'scripts', 'bench', 'startup.mjs'), String(process.env.BENCH_ROUNDS ?? 5)], { stdio: 'inherit' });
+  process.exit(0);
+}
 if (flag('--profile')) {
   console.log(JSON.stringify(await runProfile({ cli: CLI, echo: ECHO })));
   process.exit(0);
