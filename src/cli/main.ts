@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The weft command line: parses and wires only; each command lives in its own file.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerUp } from './up.js';
 import { registerDemo } from './demo.js';
@@ -19,13 +19,31 @@ import { registerEdges } from './edges.js';
 import { registerTap } from './tap.js';
 import { registerTop } from './top.js';
 import { registerLearn } from './learn.js';
+import { registerGet } from './get.js';
+import { registerVersion } from './version.js';
+import { errorMessage, UsageError } from './common.js';
+import { formatUsageError } from './render/errors.js';
+
+// Exit codes (docs/cli.md): 0 ok, 1 the command failed, 2 it was called wrongly (unknown command or
+// option, bad or missing argument). A reader that stops early (`weft status | head -1`) is not a failure:
+// stdout's EPIPE ends the command quietly with 0.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+process.stderr.on('error', () => {
+  /* nowhere left to report it */
+});
 
 const program = new Command();
 program
   .name('weft')
   .description('weft: a service mesh. mTLS, L7 routing, canaries, authorization and observability for every call, with no app changes.')
   .version(VERSION)
-  .showHelpAfterError('(run `weft --help` for usage)');
+  .showHelpAfterError('(run `weft --help` for usage)')
+  // Set before the commands are registered: subcommands inherit both.
+  .configureOutput({ outputError: (str, write) => write(formatUsageError(str)) })
+  .exitOverride((e: CommanderError) => process.exit(e.exitCode === 0 ? 0 : 2));
 
 registerUp(program);
 registerDemo(program);
@@ -42,10 +60,12 @@ registerTop(program);
 registerTap(program);
 registerEdges(program);
 registerLearn(program);
+registerGet(program);
+registerVersion(program);
 registerControl(program);
 registerProxy(program);
 
-program.parseAsync(process.argv).catch((e: Error) => {
-  process.stderr.write(`weft: ${e.message}\n`);
-  process.exit(1);
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`weft: ${errorMessage(e)}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
 });
