@@ -1,6 +1,6 @@
 // `weft check`: results by category, each PASS/WARN/FAIL, with the hint of what to do when not PASS.
 import type { CheckResult } from '../../api/control-api.js';
-import { json, type Output } from './table.js';
+import { json, plural, type Output } from './table.js';
 
 export function renderCheck(results: CheckResult[], output: Output): string {
   if (output === 'json') return json(results);
@@ -13,6 +13,6 @@ export function renderCheck(results: CheckResult[], output: Output): string {
     if (r.hint && r.status !== 'PASS') out += `         hint: ${r.hint}\n`;
   }
   const n = (s: string) => results.filter((r) => r.status === s).length;
-  out += `\n${n('PASS')} passed, ${n('WARN')} warnings, ${n('FAIL')} failed\n`;
+  out += `\n${n('PASS')} passed, ${plural(n('WARN'), 'warning')}, ${n('FAIL')} failed\n`;
   return out;
 }

@@ -3,11 +3,14 @@ import path from 'node:path';
 import type { ObjectRow } from '../../api/control-api.js';
 import { json, table, type Output } from './table.js';
 
-/** "file:/abs/mesh.yaml:12" -> "mesh.yaml:12" relative to `cwd`; "api" stays "api"; anything else as sent. */
+/**
+ * "file:/abs/mesh.yaml:12" -> "mesh.yaml:12" relative to `cwd` (the absolute path when that is shorter,
+ * e.g. far outside the cwd); "api" stays "api"; anything else as sent.
+ */
 export function sourceLabel(source: string, cwd: string): string {
   const m = /^file:(.*?)(?::(\d+))?$/.exec(source);
   if (!m) return source;
-  const rel = path.isAbsolute(m[1]) ? path.relative(cwd, m[1]) || path.basename(m[1]) : m[1];
+  const rel = path.isAbsolute(m[1]) ? [path.relative(cwd, m[1]) || path.basename(m[1]), m[1]].sort((a, b) => a.length - b.length)[0] : m[1];
   return m[2] ? `${rel}:${m[2]}` : rel;
 }
 
