@@ -17,7 +17,7 @@ export function registerVersion(program: Command): void {
           const s = await call<ControlStatus>(target(o), 'GET', '/v1/status', undefined, 3000);
           v.server = { version: s.control.version, mesh: s.control.mesh, url: s.control.url };
         } catch (e) {
-          v.unavailable = errorMessage(e).split('\n')[0];
+          v.unavailable = errorMessage(e).split('\n')[0].replace(/:$/, '');
         }
       }
       out(renderVersion(v, { output: o.output, short: o.short === true }));
