@@ -75,10 +75,31 @@ test('weft version without a mesh: the CLI version, the control plane unavailabl
 // Two real control planes, each in its own project directory with its own Mesh name.
 const planes: { name: string; dir: string; proc: ChildProcess; out: string }[] = [];
 
-function startControl(name: string): Promise<void> {
+/** alpha also defines a catalog Workload and Service (the control plane stores them; no runtime runs them). */
+const CATALOG = `---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata:
+  name: catalog
+  labels: { app: catalog }
+spec:
+  command: node
+  args: [catalog.mjs]
+  serviceAccount: catalog
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: catalog
+spec:
+  selector: { app: catalog }
+  ports: [{ port: 80 }]
+`;
+
+function startControl(name: string, extra = ''): Promise<void> {
   const dir = path.join(tmp, name);
   mkdirSync(dir);
-  writeFileSync(path.join(dir, 'mesh.yaml'), `apiVersion: weft.dev/v1alpha1\nkind: Mesh\nmetadata:\n  name: ${name}\nspec:\n  trustDomain: ${name}.local\n`);
+  writeFileSync(path.join(dir, 'mesh.yaml'), `apiVersion: weft.dev/v1alpha1\nkind: Mesh\nmetadata:\n  name: ${name}\nspec:\n  trustDomain: ${name}.local\n${extra}`);
   const proc = spawn(process.execPath, [CLI, 'control', '--state', '.weft', '-f', 'mesh.yaml'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const p = { name, dir, proc, out: '' };
   proc.stdout!.on('data', (d) => (p.out += d));
@@ -88,7 +109,7 @@ function startControl(name: string): Promise<void> {
 }
 
 before(async () => {
-  await Promise.all([startControl('alpha'), startControl('beta')]);
+  await Promise.all([startControl('alpha', CATALOG), startControl('beta')]);
 });
 
 after(async () => {
@@ -133,4 +154,31 @@ test('a reader that closes stdout early against a running mesh: still 0', async 
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /EPIPE|Error/);
   }
+});
+
+test('weft tap says it is waiting as soon as the stream opens, before any request', async () => {
+  const c = spawn(process.execPath, [CLI, 'tap', 'catalog', '--mesh', 'alpha'], { cwd: nowhere, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  c.stdout.on('data', (d) => (stdout += d));
+  c.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => c.once('exit', resolve));
+  try {
+    await waitFor('the waiting line', () => stderr.includes('watching catalog: waiting for requests… (Ctrl-C stops)\n') || (c.exitCode !== null ? Promise.reject(new Error(stderr)) : false), 10_000);
+    assert.equal(stdout, '', 'no request was made, so no event');
+  } finally {
+    c.kill('SIGINT');
+    await exited;
+  }
+});
+
+test('weft get lists the stored objects with the file they came from', async () => {
+  const r = await runCli(['get', '-o', 'json', '--mesh', 'alpha'], env, nowhere);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { kind: string; metadata: { name: string }; source: string }[];
+  assert.deepEqual(rows.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['Mesh/alpha', 'Service/catalog', 'Workload/catalog']);
+  for (const o of rows) assert.match(o.source, new RegExp(`^file:${path.join(tmp, 'alpha', 'mesh.yaml')}`), o.source);
+  const services = await runCli(['get', 'services', '--mesh', 'alpha'], env, path.join(tmp, 'alpha'));
+  assert.equal(services.code, 0, services.stderr);
+  assert.match(services.stdout, /^Service\s+default\s+catalog\s+mesh\.yaml/m);
+  assert.doesNotMatch(services.stdout, /Workload/);
 });
