@@ -44,7 +44,7 @@ test('an unknown command or option is a usage error (exit 2) with a suggestion',
   const opt = await runCli(['status', '--outptu', 'json'], none, nowhere);
   assert.equal(opt.code, 2);
   assert.match(opt.stderr, /^weft: unknown option '--outptu' \(did you mean '--output'\?\)$/m);
-  for (const args of [['status', '-o', 'yaml'], ['identity'], ['stat', 'nodes'], ['get', 'routes'], ['stat', 'workload', '--backends'], ['apply']]) {
+  for (const args of [['status', '-o', 'yaml'], ['identity'], ['stat', 'nodes'], ['get', 'routes'], ['stat', 'workload', '--backends'], ['apply'], ['status', '--mesh', 'a', '--control', 'http://127.0.0.1:1']]) {
     const r = await runCli(args, none, nowhere);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^weft: /, args.join(' '));

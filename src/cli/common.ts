@@ -30,6 +30,7 @@ export function withControl(cmd: Command): Command {
 
 /** The control plane to talk to; says on stderr which mesh it is when several run. */
 export function target(opts: ControlOpts): ControlTarget {
+  if (opts.control !== undefined && opts.mesh !== undefined) throw new UsageError('--control and --mesh both given: use one');
   const c = findControl({ control: opts.control, mesh: opts.mesh });
   if (c.note) process.stderr.write(`weft: ${c.note}\n`);
   return c.target;
