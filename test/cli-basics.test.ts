@@ -182,3 +182,11 @@ test('weft get lists the stored objects with the file they came from', async () 
   assert.match(services.stdout, /^Service\s+default\s+catalog\s+mesh\.yaml/m);
   assert.doesNotMatch(services.stdout, /Workload/);
 });
+
+test("weft tap reports the control plane's refusal as its error line, exit 1", async () => {
+  const url = (JSON.parse((await runCli(['status', '-o', 'json', '--mesh', 'alpha'], env, nowhere)).stdout) as { control: { url: string } }).control.url;
+  const r = await runCli(['tap', 'catalog', '--control', url], { ...env, WEFT_TOKEN: 'not-the-token' }, nowhere);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^weft: missing or wrong admin token$/m);
+  assert.doesNotMatch(r.stderr, /HTTP 401/, 'the error itself, not the raw answer');
+});
