@@ -65,6 +65,15 @@ registerVersion(program);
 registerControl(program);
 registerProxy(program);
 
+// A usage error points at the help of the command that was called wrongly.
+const helpHints = (c: Command, path: string): void => {
+  for (const sub of c.commands) {
+    sub.showHelpAfterError(`(run \`${path} ${sub.name()} --help\` for usage)`);
+    helpHints(sub, `${path} ${sub.name()}`);
+  }
+};
+helpHints(program, 'weft');
+
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`weft: ${errorMessage(e)}\n`);
   process.exit(e instanceof UsageError ? 2 : 1);
