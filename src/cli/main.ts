@@ -2,6 +2,10 @@
 // The weft command line: parses and wires only; each command lives in its own file.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { errorMessage, UsageError } from './common.js';
+import { formatUsageError } from './render/errors.js';
+import { registerGet } from './get.js';
+import { registerVersion } from './version.js';
 import { registerUp } from './up.js';
 import { registerDemo } from './demo.js';
 import { registerControl } from './control.js';
@@ -19,21 +23,6 @@ import { registerEdges } from './edges.js';
 import { registerTap } from './tap.js';
 import { registerTop } from './top.js';
 import { registerLearn } from './learn.js';
-import { registerGet } from './get.js';
-import { registerVersion } from './version.js';
-import { errorMessage, UsageError } from './common.js';
-import { formatUsageError } from './render/errors.js';
-
-// Exit codes (docs/cli.md): 0 ok, 1 the command failed, 2 it was called wrongly (unknown command or
-// option, bad or missing argument). A reader that stops early (`weft status | head -1`) is not a failure:
-// stdout's EPIPE ends the command quietly with 0.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-process.stderr.on('error', () => {
-  /* nowhere left to report it */
-});
 
 const program = new Command();
 program
@@ -50,6 +39,8 @@ registerDemo(program);
 registerValidate(program);
 registerApply(program);
 registerStatus(program);
+registerGet(program);
+registerVersion(program);
 registerProxyConfig(program);
 registerIdentity(program);
 registerCheck(program);
@@ -60,8 +51,6 @@ registerTop(program);
 registerTap(program);
 registerEdges(program);
 registerLearn(program);
-registerGet(program);
-registerVersion(program);
 registerControl(program);
 registerProxy(program);
 
@@ -73,6 +62,17 @@ const helpHints = (c: Command, path: string): void => {
   }
 };
 helpHints(program, 'weft');
+
+// Exit codes (docs/cli.md): 0 ok, 1 the command failed, 2 it was called wrongly (unknown command or
+// option, bad or missing argument). A reader that stops early (`weft status | head -1`) is not a failure:
+// stdout's EPIPE ends the command quietly with 0.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+process.stderr.on('error', () => {
+  /* nowhere left to report it */
+});
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`weft: ${errorMessage(e)}\n`);
