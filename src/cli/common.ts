@@ -1,6 +1,6 @@
 // Helpers shared by CLI commands: option parsing that fails with a clear message, output, control lookup.
 import { InvalidArgumentError, type Command } from 'commander';
-import { findControl, type ControlTarget } from '../control/discovery.js';
+import { findMesh, type ControlTarget } from '../control/discovery.js';
 import { ControlError } from '../control/client.js';
 
 export function intArg(name: string, min: number, max: number) {
@@ -31,7 +31,7 @@ export function withControl(cmd: Command): Command {
 /** The control plane to talk to; says on stderr which mesh it is when several run. */
 export function target(opts: ControlOpts): ControlTarget {
   if (opts.control !== undefined && opts.mesh !== undefined) throw new UsageError('--control and --mesh both given: use one');
-  const c = findControl({ control: opts.control, mesh: opts.mesh });
+  const c = findMesh({ control: opts.control, mesh: opts.mesh });
   if (c.note) process.stderr.write(`weft: ${c.note}\n`);
   return c.target;
 }

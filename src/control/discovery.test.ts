@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chooseMesh, findControl, listRunFiles, MeshChoiceError, writeRunFile, type RunFile } from './discovery.js';
+import { chooseMesh, findControl, findMesh, listRunFiles, MeshChoiceError, writeRunFile, type RunFile } from './discovery.js';
 
 // Real directories, so the choice's realpath comparisons see what a user's shell would.
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'weft-discovery-')));
@@ -100,7 +100,7 @@ test('--control, then --mesh, then WEFT_CONTROL; the token comes from the run fi
   assert.throws(() => chooseMesh(q({ cwd: root, control: shop.url, mesh: 'shop' }), live), /--control and --mesh both given/);
 });
 
-test('findControl reads run files under WEFT_HOME, skips those whose pid has exited, and uses the cwd', () => {
+test('findMesh reads run files under WEFT_HOME, skips those whose pid has exited, and uses the cwd', () => {
   const home = dir('home');
   const saved = { home: process.env.WEFT_HOME, control: process.env.WEFT_CONTROL, token: process.env.WEFT_TOKEN, cwd: process.cwd() };
   process.env.WEFT_HOME = home;
@@ -114,21 +114,22 @@ test('findControl reads run files under WEFT_HOME, skips those whose pid has exi
     assert.equal(listRunFiles().length, 1);
     assert.equal(listRunFiles(true).length, 2);
     process.chdir(root);
-    const one = findControl();
+    const one = findMesh();
     assert.equal(one.target.url, shop.url, 'the only live mesh, although the other run file is there');
     assert.equal(one.note, undefined);
-    assert.throws(() => findControl({ mesh: 'demo' }), /mesh demo is not running/);
+    assert.throws(() => findMesh({ mesh: 'demo' }), /mesh demo is not running/);
 
     writeRunFile(demo); // demo is back, with a live pid
     const away = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'weft-elsewhere-')));
     process.chdir(away);
-    assert.throws(() => findControl(), /2 meshes are running/);
+    assert.throws(() => findMesh(), /2 meshes are running/);
+    assert.equal(findControl(shop.url).token, shop.token, 'a --control URL finds its token in the run file');
     process.chdir(dir('demo', 'src'));
-    assert.equal(findControl().target.url, demo.url);
-    assert.equal(findControl().note, `mesh demo (${demo.stateDir})`);
+    assert.equal(findMesh().target.url, demo.url);
+    assert.equal(findMesh().note, `mesh demo (${demo.stateDir})`);
     process.env.WEFT_CONTROL = shop.url;
-    assert.equal(findControl().target.token, shop.token);
-    assert.equal(findControl({ mesh: 'demo' }).target.url, demo.url);
+    assert.equal(findMesh().target.token, shop.token);
+    assert.equal(findMesh({ mesh: 'demo' }).target.url, demo.url);
   } finally {
     process.chdir(saved.cwd);
     for (const [k, v] of [['WEFT_HOME', saved.home], ['WEFT_CONTROL', saved.control], ['WEFT_TOKEN', saved.token]] as const) {

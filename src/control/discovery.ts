@@ -180,9 +180,13 @@ export function chooseMesh(q: MeshQuery, live: RunFile[], all: RunFile[] = live)
 }
 
 /** chooseMesh with this process's environment, working directory and run files. */
-export function findControl(opts: string | { control?: string; mesh?: string } = {}): MeshChoice {
-  const o = typeof opts === 'string' ? { control: opts } : opts;
+export function findMesh(opts: { control?: string; mesh?: string } = {}): MeshChoice {
   const all = listRunFiles(true);
   const live = all.filter((r) => alive(r.pid));
-  return chooseMesh({ control: o.control, mesh: o.mesh, envControl: process.env.WEFT_CONTROL || undefined, envToken: process.env.WEFT_TOKEN || undefined, cwd: process.cwd() }, live, all);
+  return chooseMesh({ control: opts.control, mesh: opts.mesh, envControl: process.env.WEFT_CONTROL || undefined, envToken: process.env.WEFT_TOKEN || undefined, cwd: process.cwd() }, live, all);
+}
+
+/** The control plane to talk to (findMesh's target); `explicit` is a --control URL. Throws MeshChoiceError. */
+export function findControl(explicit?: string): ControlTarget {
+  return findMesh({ control: explicit }).target;
 }
