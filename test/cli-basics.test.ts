@@ -190,3 +190,20 @@ test("weft tap reports the control plane's refusal as its error line, exit 1", a
   assert.match(r.stderr, /^weft: missing or wrong admin token$/m);
   assert.doesNotMatch(r.stderr, /HTTP 401/, 'the error itself, not the raw answer');
 });
+
+// Needs the control plane's 404 for unknown tap targets (branch i12-control); before it, tap waits instead.
+test('weft tap of an unknown target: an error with a suggestion, exit 1, no waiting', async () => {
+  const c = spawn(process.execPath, [CLI, 'tap', 'catalg', '--mesh', 'alpha'], { cwd: nowhere, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  c.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', (n) => {
+      clearTimeout(t);
+      resolve(n);
+    });
+  });
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^weft: no workload or service named "catalg" \(did you mean "catalog"\?\)$/m);
+  assert.doesNotMatch(stderr, /waiting/);
+});
