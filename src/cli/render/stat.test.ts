@@ -13,11 +13,11 @@ const services: StatRow[] = [
     row('catalog-v2', 'default', 180, 0.9444, [7.92, 48.1, 203.5]),
   ]),
   row('checkout', 'shop', 240, 0.75, [12.5, 250, 1001.2], []),
-  row('web', 'default', 2400.4, 1, [0.812, 2.3, 9.999]),
+  row('web', 'default', 2400.4, 1, [0.812, 2.3, 9.999], [row('web', 'default', 2400.4, 1, [0.812, 2.3, 9.999])]),
   row('idle', 'default', 0, null, null),
 ];
 
-test('stat by service: a service with its backends indented under it, one without, an idle one', () => {
+test('stat by service: a split service with its backends indented under it, one with no backend rows, one sent only to itself, an idle one', () => {
   golden('stat-service-backends-table', renderStat(services, { by: 'service', window: '1m', output: 'table' }));
   golden('stat-service-backends-json', renderStat(services, { by: 'service', window: '1m', output: 'json' }));
 });

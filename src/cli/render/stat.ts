@@ -14,7 +14,10 @@ export function renderStat(rows: StatRow[], o: { by: 'service' | 'workload'; win
   const out = [[o.by.toUpperCase(), 'NAMESPACE', 'SUCCESS', 'RPS', 'P50', 'P95', 'P99', 'REQUESTS']];
   for (const r of rows) {
     out.push(cells(r, ''));
-    for (const b of r.backends ?? []) out.push(cells(b, '  '));
+    // A service whose requests all went to itself (no split) has nothing to break down.
+    const b = r.backends ?? [];
+    const self = b.length === 1 && b[0].name === r.name && b[0].namespace === r.namespace;
+    if (!self) for (const x of b) out.push(cells(x, '  '));
   }
   return table(out);
 }
