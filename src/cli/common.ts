@@ -59,7 +59,5 @@ export function out(text: string): void {
   if (text !== '') process.stdout.write(text);
 }
 
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
-}
+/** Aligned columns (kept here for commands that import it from common). */
+export { table } from './render/table.js';

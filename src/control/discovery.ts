@@ -105,7 +105,7 @@ function real(p: string): string {
 /** Whether `inner` is `outer` or below it. */
 function within(outer: string, inner: string): boolean {
   const rel = path.relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 function depth(p: string): number {
