@@ -1,19 +1,20 @@
 import type { Command } from 'commander';
+import { out, outputArg } from './common.js';
+import { renderValidate } from './render/validate.js';
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check config files offline: every error with file:line:column and field path')
+    .description('check config files offline: every error with file:line:column and field path (exit 1 if any)')
     .requiredOption('-f, --file <file...>', 'files to check')
-    .action(async (o: { file: string[] }) => {
+    .option('-o, --output <format>', 'table or json', outputArg, 'table')
+    .action(async (o: { file: string[]; output: 'json' | 'table' }) => {
       const { loadFiles, validateSet } = await import('../api/load.js');
       const { objects, errors } = await loadFiles(o.file);
       const all = errors.length > 0 ? errors : validateSet(objects);
-      if (all.length > 0) {
-        for (const e of all) process.stderr.write(`${String(e)}\n`);
-        process.stderr.write(`${all.length} error${all.length === 1 ? '' : 's'}; nothing is valid until all are fixed\n`);
-        process.exit(1);
-      }
-      process.stdout.write(`${o.file.join(', ')}: ${objects.length} object${objects.length === 1 ? '' : 's'} valid\n`);
+      const r = renderValidate({ files: o.file, objects: objects.length, errors: all.map(String) }, o.output);
+      out(r.stdout);
+      if (r.stderr) process.stderr.write(r.stderr);
+      if (all.length > 0) process.exitCode = 1;
     });
 }

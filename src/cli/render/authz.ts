@@ -1,0 +1,9 @@
+// `weft authz explain`: the trace of which policy decides a request, and the result.
+import { json, type Output } from './table.js';
+
+export interface ExplainView { allowed: boolean; status: number; lines: string[] }
+
+export function renderExplain(r: ExplainView, output: Output): string {
+  if (output === 'json') return json(r);
+  return (r.lines.length > 0 ? r.lines.join('\n') + '\n' : '') + `result: ${r.allowed ? 'ALLOWED' : `DENIED (${r.status})`}\n`;
+}
