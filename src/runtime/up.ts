@@ -478,14 +478,15 @@ export class LocalMesh {
 
   // ---- proxies ----
 
-  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: ProxyIpc) => void): ChildProcess {
+  /** `leaving`: true once the runtime is stopping this proxy (its "stream lost" on the way out is no problem). */
+  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: ProxyIpc) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
     const args = ['proxy', '--name', ref.name, '--kind', ref.kind, '--workload', ref.workload, '--namespace', ref.namespace, '--control', this.xdsUrl, '--host', this.host, ...extra];
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: proxyExecArgv() });
     guardIpc(child);
     proc.child = child;
     proc.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const file = this.logs.file(path.join(this.logDir, ref.name, 'proxy.log'));
-    this.logs.pipe(proc.name, child.stdout, { file, show: proxyLineShown });
+    this.logs.pipe(proc.name, child.stdout, { file, show: (l) => !leaving() && proxyLineShown(l) });
     this.logs.pipe(proc.name, child.stderr, { file });
     // The bootstrap credential travels over the IPC channel only: never argv, env or a file.
     safeSend(child, { type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain });
@@ -567,7 +568,7 @@ export class LocalMesh {
           r.ports = m.ports;
           this.reportSoon();
           if (m.type === 'ready') resolve();
-        });
+        }, () => this.stopping || r.removing);
         child.once('exit', (code, sig) => {
           r.proxy.lastExit = describeExit(code, sig);
           if (this.stopping || r.removing) return resolve();
