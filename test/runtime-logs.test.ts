@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestMesh, ECHO, CLI, freePort, httpCall, waitFor } from './helpers/mesh.js';
@@ -84,6 +85,20 @@ test('config problems stay visible on the terminal', async () => {
   await waitFor('the rejected edit on the terminal', () => /control\s+\| rejected change to .*mesh\.yaml/.test(mesh.output));
   writeFileSync(mesh.file, good);
   await waitFor('the reload on the terminal', () => /control\s+\| reloaded .*mesh\.yaml/.test(mesh.output));
+  // After a good start, a listener that cannot bind is a problem line (the NACK), not the end of the mesh.
+  const busy = await freePort();
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(busy, '127.0.0.1', r));
+  try {
+    writeFileSync(mesh.file, good.replace(`port: ${gw}`, `port: ${busy}`));
+    await waitFor('the NACK on the terminal', () => new RegExp(`gateway-edge \\| rejected config \\w+: listener http: cannot listen on 127\\.0\\.0\\.1:${busy}: EADDRINUSE`).test(mesh.output));
+    assert.equal(mesh.proc.exitCode, null, 'the mesh keeps running');
+    assert.equal((await httpCall(gw, '/still')).status, 200, 'the gateway keeps its last good listener');
+  } finally {
+    holder.close();
+    writeFileSync(mesh.file, good);
+  }
+  await mesh.waitAllSynced();
 });
 
 test('weft logs: a workload merges its replicas, a proxy, -f follows, unknown names are errors', async () => {
