@@ -161,6 +161,8 @@ export class LocalMesh {
     let timer: NodeJS.Timeout | undefined;
     let watching = true;
     const bindFailure = this.watchBindFailures(() => watching);
+    // Observed by the race below; a failure seen after the race settled must not be an unhandled rejection.
+    bindFailure.catch(() => {});
     try {
       await Promise.race([gwReady, bindFailure, new Promise<void>((r) => { timer = setTimeout(r, readyTimeout); })]);
     } finally {
@@ -424,6 +426,19 @@ export class LocalMesh {
     const changes = specChanges(old.workload, d.w);
     const why = changes.length > 0 ? `spec changed: ${changes.join(', ')}` : 'rollout restart';
     st.rolling = true;
+    if (d.w.spec.port !== 0 && old.appPort === d.w.spec.port) {
+      // A fixed app port cannot be held by two replicas at once: no surge, the old one goes first.
+      this.log(`${name}: replacing ${old.ref.name} (${why}; fixed port ${d.w.spec.port}, so it stops first)`);
+      return async () => {
+        await this.removeReplicas([old]);
+        if (this.stopping) return;
+        const fresh = this.startReplica(d, services);
+        if (!(await this.waitServing(fresh, this.o.progressDeadlineMs ?? 60_000)) && !this.stopping) {
+          st.stuck = stamp;
+          this.log(`${name}: ${fresh.ref.name} did not become ready; rollout paused (see \`weft logs ${fresh.ref.name}\`; a new edit retries)`);
+        }
+      };
+    }
     const fresh = this.startReplica(d, services);
     this.log(`${name}: replacing ${old.ref.name} with ${fresh.ref.name} (${why})`);
     return async () => {
