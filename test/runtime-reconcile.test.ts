@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TestMesh, ROOT, freePort, waitFor } from './helpers/mesh.js';
+import { spawn } from 'node:child_process';
+import { TestMesh, ROOT, CLI, freePort, waitFor } from './helpers/mesh.js';
 
 const APP = path.join(ROOT, 'test', 'fixtures', 'env-echo.mjs');
 
@@ -160,9 +161,19 @@ after(async () => {
 
 test('scaling by editing the watched file: 2 -> 3 -> 1, drained without a failed request', async () => {
   const good = readFileSync(mesh.file, 'utf8');
-  writeFileSync(mesh.file, good.replace('replicas: 2', 'replicas: 3'));
-  await waitFor('web scaled to 3', () => mesh.output.includes('web: scaled to 3'), 30_000);
-  assert.equal(replicasOf(await mesh.waitAllSynced(), 'web').length, 3);
+  // `weft logs -f` on the workload picks up the replica that does not exist yet.
+  const follow = spawn(process.execPath, [CLI, 'logs', 'web', '--app', '-f'], { cwd: mesh.dir, env: { ...process.env, ...mesh.env } });
+  let followed = '';
+  follow.stdout.on('data', (d) => (followed += d));
+  try {
+    await waitFor('weft logs -f to start', () => followed.includes('web-1 | web-1 listening'));
+    writeFileSync(mesh.file, good.replace('replicas: 2', 'replicas: 3'));
+    await waitFor('web scaled to 3', () => mesh.output.includes('web: scaled to 3'), 30_000);
+    assert.equal(replicasOf(await mesh.waitAllSynced(), 'web').length, 3);
+    await waitFor('the new replica\'s first line through weft logs -f', () => followed.includes('web-2 | web-2 listening'), 10_000);
+  } finally {
+    follow.kill();
+  }
   writeFileSync(mesh.file, good.replace('replicas: 2', 'replicas: 1'));
   await waitFor('web scaled down to 1', async () => replicasOf(await mesh.status(), 'web').length === 1 ? true : undefined, 30_000, 200);
   assert.match(mesh.output, /web: scaling 3 -> 1/);

@@ -133,7 +133,8 @@ export class Logs {
         const body = b.subarray(start, end);
         if (ts) fileParts.push(ts, body, NEWLINE);
         if (show === 'none') return;
-        if (show !== 'all' && !show(body.toString('utf8'))) return;
+        // A JSON line is a record (an access-log entry): never decoded, never shown unless verbose.
+        if (show !== 'all' && (body[0] === 0x7b || !show(body.toString('utf8')))) return;
         parts.push(prefix, body, NEWLINE);
       };
       while ((nl = b.indexOf(10, at)) !== -1) {
