@@ -159,7 +159,8 @@ scrape_configs:
 test('access logs: one JSON line per request with flags and identities; Telemetry turns them off', async () => {
   const rid = `rid-${Date.now()}`;
   await httpCall(gw, '/logged', { headers: { 'x-request-id': rid } });
-  const line = await waitFor('the access log line', () => mesh.output.split('\n').find((l) => l.includes(rid) && l.includes('"direction":"inbound"')));
+  // Access logs go to the proxies' log files, not the terminal of `weft up`.
+  const line = await waitFor('the access log line', () => mesh.logText().split('\n').find((l) => l.includes(rid) && l.includes('"direction":"inbound"')));
   const entry = JSON.parse(line.slice(line.indexOf('{')));
   assert.equal(entry.path, '/logged');
   assert.equal(entry.response_code, 200);
@@ -179,8 +180,8 @@ spec:
   await mesh.waitAllSynced();
   const rid2 = `rid2-${Date.now()}`;
   await httpCall(gw, '/quiet', { headers: { 'x-request-id': rid2 } });
-  await waitFor('the gateway line for the quiet request', () => mesh.output.includes(rid2));
-  assert.ok(!mesh.output.split('\n').some((l) => l.includes(rid2) && l.includes('"direction":"inbound"')), 'api no longer logs');
+  await waitFor('the gateway line for the quiet request', () => mesh.logText().includes(rid2));
+  assert.ok(!mesh.logText().split('\n').some((l) => l.includes(rid2) && l.includes('"direction":"inbound"')), 'api no longer logs');
 });
 
 test('tracing: one span per hop exported over OTLP/HTTP, linked parent to child across three hops', async () => {

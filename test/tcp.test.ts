@@ -64,8 +64,8 @@ test('redis-cli and redis-benchmark through two sidecars (mTLS) to a real redis-
   assert.equal(rps.length, 2, b.stdout);
   for (const [, n] of rps) assert.ok(n > 0);
   console.log(`redis-benchmark through the mesh: ${rps.map(([k, n]) => `${k} ${n} rps`).join(', ')}`);
-  // The connections are in the access log as TCP records, with identities on both sides.
-  await waitFor('a TCP access-log line', () => /"protocol":"TCP"/.test(mesh.output), 20_000, 200);
+  // The connections are in the access log (the proxies' log files) as TCP records, with identities on both sides.
+  await waitFor('a TCP access-log line', () => /"protocol":"TCP"/.test(mesh.logText()), 20_000, 200);
 });
 
 /** Sends `bytes`, half-closes, and reads the answer until the far side closes. */
@@ -102,8 +102,8 @@ spec:
   const r = await mesh.cli(['apply', '-f', policy]);
   assert.equal(r.code, 0, r.stderr);
   await waitFor('the DENY to take effect', async () => (await halfClose(counterPort, Buffer.from('x'))) === '', 20_000, 200);
-  // The refusal is logged by the server's sidecar; its line reaches `weft up` a moment after the client saw the close.
-  await waitFor('the denial in the log', () => /denied TCP connection from spiffe:\/\/tcp\.local\/ns\/default\/sa\/default: policy default\/no-client/.test(mesh.output), 10_000);
+  // The refusal is logged by the server's sidecar (in its log file: a per-connection decision, not a terminal line); it arrives a moment after the client saw the close.
+  await waitFor('the denial in the log', () => /denied TCP connection from spiffe:\/\/tcp\.local\/ns\/default\/sa\/default: policy default\/no-client/.test(mesh.logText()), 10_000);
   const d = await mesh.cli(['delete', '-f', policy]);
   assert.equal(d.code, 0, d.stderr);
   await waitFor('the tunnel to work again', async () => (await halfClose(counterPort, Buffer.from('abc'))) === 'counter-0 read 3\n', 20_000, 200);

@@ -61,11 +61,11 @@ test('WebSocket through the gateway and the sidecar (mTLS): messages both ways, 
   a.ws.send('close:4001');
   assert.deepEqual(await a.closed, { code: 4001, reason: 'asked to' });
 
-  // The client closes: the app sees the client's code (logged by the fixture, relayed by weft up).
+  // The client closes: the app sees the client's code (logged by the fixture into its log file).
   const b = await open(`ws://127.0.0.1:${gw}/ws`);
   b.ws.close(4002, 'bye');
   assert.equal((await b.closed).code, 4002);
-  await waitFor('the app to see the close code', () => mesh.output.includes('ws closed by peer with 4002'), 10_000);
+  await waitFor('the app to see the close code', () => mesh.logText().includes('ws closed by peer with 4002'), 10_000);
 });
 
 test('an app that refuses the upgrade keeps it HTTP; a request without Upgrade stays plain', async () => {

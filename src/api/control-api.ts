@@ -111,3 +111,9 @@ export type ObjectRow = { kind: string; metadata: { name: string; namespace?: st
 
 /** Error bodies: every non-2xx answer carries at least `error` (or `errors` for validation). */
 export interface ApiError { error: string; suggestion?: string }
+
+/** POST /v1/rollout/restart: replace every replica of a workload, one at a time. 404 (ApiError with suggestion) for an unknown workload. */
+export interface RolloutRestartRequest { workload: string; namespace?: string }
+export interface RolloutRestartResult { workload: string; namespace: string; restartedAt: string }
+/** GET /v1/rollouts: the last restart asked for each workload, keyed "namespace/name" (ISO time). */
+export interface Rollouts { restarts: Record<string, string> }

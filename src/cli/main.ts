@@ -23,6 +23,8 @@ import { registerEdges } from './edges.js';
 import { registerTap } from './tap.js';
 import { registerTop } from './top.js';
 import { registerLearn } from './learn.js';
+import { registerLogs } from './logs.js';
+import { registerRollout } from './rollout.js';
 
 const program = new Command();
 program
@@ -51,6 +53,8 @@ registerTop(program);
 registerTap(program);
 registerEdges(program);
 registerLearn(program);
+registerLogs(program);
+registerRollout(program);
 registerControl(program);
 registerProxy(program);
 

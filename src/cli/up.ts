@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LocalMesh, GatewayUrl } from '../runtime/up.js';
 import { fail } from './common.js';
@@ -8,30 +9,57 @@ export interface UpRun {
   urls: GatewayUrl[];
 }
 
-/** Validates the files, starts the local mesh and stops it cleanly on SIGINT/SIGTERM. */
-export async function startLocalMesh(files: string[], stateDir: string | undefined, onStop?: () => void): Promise<UpRun> {
+export interface StartOptions {
+  /** Stream every process's output to the terminal, as well as to the log files. */
+  verbose?: boolean;
+}
+
+/**
+ * Validates the files, starts the local mesh and stops it cleanly on SIGINT/SIGTERM (a second signal
+ * kills everything at once). A mesh that cannot start as configured is stopped and the process exits 1.
+ */
+export async function startLocalMesh(files: string[], stateDir: string | undefined, onStop?: () => void, so: StartOptions = {}): Promise<UpRun> {
   const { loadFiles, validateSet } = await import('../api/load.js');
-  const { LocalMesh } = await import('../runtime/up.js');
+  const { LocalMesh, MeshStartError } = await import('../runtime/up.js');
   const { objects, errors } = await loadFiles(files);
   const all = errors.length > 0 ? errors : validateSet(objects);
   if (all.length > 0) {
     for (const e of all) process.stderr.write(`${String(e)}\n`);
     fail(`${all.length} error${all.length === 1 ? '' : 's'} in ${files.join(', ')}; nothing started`);
   }
+  // `weft up | head` closing the pipe must not crash the mesh with EPIPE.
+  process.stdout.on('error', () => {});
   const dir = stateDir ?? path.join(path.dirname(path.resolve(files[0])), '.weft');
-  const mesh = new LocalMesh({ files: files.map((f) => path.resolve(f)), objects, stateDir: dir, controlRestartDelayMs: Number(process.env.WEFT_CONTROL_RESTART_DELAY_MS ?? 1000) });
+  const mesh = new LocalMesh({
+    files: files.map((f) => path.resolve(f)), objects, stateDir: dir, verbose: so.verbose,
+    controlRestartDelayMs: Number(process.env.WEFT_CONTROL_RESTART_DELAY_MS ?? 1000),
+    readyTimeoutMs: process.env.WEFT_READY_TIMEOUT_MS ? Number(process.env.WEFT_READY_TIMEOUT_MS) : undefined,
+  });
   let stopping = false;
   const stop = (sig: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // Second signal: no more waiting, but nothing left behind either.
+      process.stdout.write(`\n${sig} again: killing every process now\n`);
+      mesh.kill();
+      process.exit(130);
+    }
     stopping = true;
     process.stdout.write(`\n${sig}: stopping (again to force)\n`);
     onStop?.();
-    process.once(sig as NodeJS.Signals, () => process.exit(130));
-    mesh.stop().then(() => process.exit(0), (e) => { process.stderr.write(`weft: stop failed: ${(e as Error).message}\n`); process.exit(1); });
+    mesh.stop().then(() => process.exit(0), (e) => { process.stderr.write(`weft: stop failed: ${(e as Error).message}\n`); mesh.kill(); process.exit(1); });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  const urls = await mesh.start();
+  let urls: GatewayUrl[];
+  try {
+    urls = await mesh.start();
+  } catch (e) {
+    const known = e instanceof MeshStartError;
+    process.stderr.write(`weft: ${known ? 'cannot start the mesh: ' : ''}${(e as Error).message}\n`);
+    stopping = true;
+    await mesh.stop().catch(() => mesh.kill());
+    process.exit(1);
+  }
   return { mesh, urls };
 }
 
@@ -40,15 +68,25 @@ export function printUrls(urls: GatewayUrl[]): void {
   for (const u of urls) process.stdout.write(`weft: gateway ${u.name}/${u.listener} listening at ${u.url}\n`);
 }
 
+/** `-f` as given, else ./mesh.yaml (a clear error when there is none). */
+export function meshFiles(given: string[] | undefined): string[] {
+  if (given && given.length > 0) return given;
+  if (!existsSync('mesh.yaml')) fail(`no -f given and no mesh.yaml in ${process.cwd()}: pass -f FILE (e.g. \`weft up -f examples/shop/mesh.yaml\`)`);
+  return ['mesh.yaml'];
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
     .description('run a local mesh: control plane, every workload with its sidecar, and the ingress gateways')
-    .requiredOption('-f, --file <file...>', 'mesh config (multi-document YAML)')
+    .option('-f, --file <file...>', 'mesh config (multi-document YAML; default ./mesh.yaml)')
     .option('--state <dir>', 'state directory (default: .weft beside the first file)')
-    .action(async (o: { file: string[]; state?: string }) => {
-      const { urls } = await startLocalMesh(o.file, o.state);
+    .option('--verbose', 'stream every app and proxy line (access logs too) to the terminal; `weft logs` reads them otherwise')
+    .action(async (o: { file?: string[]; state?: string; verbose?: boolean }) => {
+      const { mesh, urls } = await startLocalMesh(meshFiles(o.file), o.state, undefined, { verbose: o.verbose });
       printUrls(urls);
-      process.stdout.write('weft: ready. `weft status` shows every proxy; Ctrl-C stops everything.\n');
+      const say = () => process.stdout.write('weft: ready. `weft status` shows every proxy, `weft logs NAME` any process\'s output; Ctrl-C stops everything.\n');
+      if (mesh.readyNow) say();
+      else void mesh.ready.then(say);
     });
 }

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { AnyResource } from '../api/types.js';
 import { keyOf } from '../api/types.js';
-import type { ControlStatus } from '../api/control-api.js';
+import type { ControlStatus, RolloutRestartRequest, RolloutRestartResult, Rollouts } from '../api/control-api.js';
+import { closest } from '../api/suggest.js';
 import { loadFiles, parseDocuments, validateSet, type ConfigError } from '../api/load.js';
 import { openFileStore } from './store/store.js';
 import { watchFiles } from './store/watch-files.js';
@@ -184,6 +185,8 @@ export async function runControl(o: ControlOptions): Promise<void> {
       proxies.set(ref.name, { name: ref.name, kind: ref.kind, workload: ref.workload, namespace: ref.namespace, version: null, configVersion: null, state: 'STALE', error: 'not connected' });
     }
     for (const c of push.conns.values()) {
+      // A proxy that disconnected and that nothing expects any more (a replica scaled away) is gone, not stale.
+      if (!c.connected && !proxies.has(c.ref.name)) continue;
       const s = push.stateOf(c);
       proxies.set(c.ref.name, {
         name: c.ref.name, kind: c.ref.kind, workload: c.ref.workload, namespace: c.ref.namespace,
@@ -224,6 +227,25 @@ export async function runControl(o: ControlOptions): Promise<void> {
     const ch = await store.apply(objects.map((l) => l.resource));
     const keys = objects.map((l) => keyOf(l.resource));
     return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision } };
+  };
+
+  // `weft rollout restart`: a restart time per workload in store state; the runtime replaces replicas
+  // started before it, one at a time.
+  const ROLLOUTS = 'rollout-restarts';
+  const rolloutRestart = async (body: unknown): Promise<{ status: number; body: unknown }> => {
+    const b = body as RolloutRestartRequest;
+    if (typeof b?.workload !== 'string' || (b.namespace !== undefined && typeof b.namespace !== 'string')) return { status: 400, body: { error: 'body must be {"workload": "<name>", "namespace"?: "<ns>"}' } };
+    const ws = store.list().map((s) => s.resource).filter((r) => r.kind === 'Workload');
+    const named = ws.filter((w) => w.metadata.name === b.workload);
+    const ns = b.namespace ?? (named.length === 1 ? named[0].metadata.namespace ?? 'default' : currentDefaultNs());
+    if (!named.some((w) => (w.metadata.namespace ?? 'default') === ns)) {
+      const suggestion = closest(b.workload, ws.map((w) => w.metadata.name));
+      return { status: 404, body: { error: `no Workload ${b.workload} in namespace ${ns}`, ...(suggestion ? { suggestion } : {}) } };
+    }
+    const restartedAt = new Date().toISOString();
+    await store.putState(ROLLOUTS, { ...(store.getState<Record<string, string>>(ROLLOUTS) ?? {}), [`${ns}/${b.workload}`]: restartedAt });
+    const res: RolloutRestartResult = { workload: b.workload, namespace: ns, restartedAt };
+    return { status: 200, body: res };
   };
 
   const xdsUrl = url(xdsPort).replace(/^http:/, 'https:');
@@ -274,6 +296,8 @@ export async function runControl(o: ControlOptions): Promise<void> {
       const changedNow = await registry.report(runtime, r);
       return { status: 200, body: { changed: changedNow } };
     },
+    rolloutRestart: (body) => rolloutRestart(body),
+    rollouts: (): Rollouts => ({ restarts: store.getState<Record<string, string>>(ROLLOUTS) ?? {} }),
     objects: (kind) => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...s.resource, source: s.source })) as (AnyResource & { source: string })[],
   }, secrets.adminToken, o.host, o.apiPort, log);
   apiPortBound = api.port;

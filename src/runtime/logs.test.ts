@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { Logs } from './logs.js';
+import { Logs, RotatingFile, controlLineShown, proxyLineShown } from './logs.js';
 
 function capture() {
   const writes: string[] = [];
@@ -49,5 +49,63 @@ describe('Logs', () => {
     const lines = writes.join('').split('\n').slice(0, -1);
     assert.equal(lines.length, 500);
     assert.equal(lines[499], 'gw       | {"n":499}');
+  });
+});
+
+describe('quiet terminal and log files', () => {
+  it('sends every line to the file with a timestamp, and only the lines `show` accepts to the terminal', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-logs-'));
+    const { writes, logs } = capture();
+    const file = logs.file(path.join(dir, 'gw', 'proxy.log'));
+    const s = new PassThrough();
+    logs.pipe('gw', s, { file, show: proxyLineShown });
+    s.end('{"path":"/a"}\napplied config abc\nrejected config abc: listener http: cannot listen on 127.0.0.1:80: EACCES; still serving (none)\n');
+    await ended(s);
+    assert.equal(writes.join(''), 'gw       | rejected config abc: listener http: cannot listen on 127.0.0.1:80: EACCES; still serving (none)\n');
+    const lines = readFileSync(path.join(dir, 'gw', 'proxy.log'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 3);
+    for (const l of lines) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
+    assert.ok(lines[0].endsWith(' {"path":"/a"}'));
+  });
+
+  it('verbose shows everything', async () => {
+    const writes: string[] = [];
+    const out = new Writable({ write(c, _e, cb) { writes.push(c.toString()); cb(); } });
+    const logs = new Logs(out, false, { verbose: true });
+    const s = new PassThrough();
+    logs.pipe('app', s, { show: 'none' });
+    s.end('hello\n');
+    await ended(s);
+    assert.equal(writes.join(''), 'app      | hello\n');
+  });
+
+  it('rotates a file past its limit, keeping one old file', async () => {
+    const { mkdtempSync, readFileSync, statSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'weft-rot-'));
+    const f = new RotatingFile(path.join(dir, 'x.log'), 100);
+    for (let i = 0; i < 25; i++) f.write(Buffer.from(`line ${String(i).padStart(3, '0')}\n`)); // 9 bytes each
+    f.close();
+    assert.ok(statSync(path.join(dir, 'x.log')).size <= 100);
+    assert.ok(statSync(path.join(dir, 'x.log.1')).size <= 100);
+    assert.match(readFileSync(path.join(dir, 'x.log'), 'utf8'), /line 024\n$/);
+    assert.ok(readFileSync(path.join(dir, 'x.log.1'), 'utf8').startsWith('line 011'));
+  });
+
+  it('tells routine lines from problems', () => {
+    assert.equal(proxyLineShown('{"direction":"inbound"}'), false);
+    assert.equal(proxyLineShown('applied config 0123abcd'), false);
+    assert.equal(proxyLineShown('connected to control plane https://127.0.0.1:1'), false);
+    assert.equal(proxyLineShown('control plane stream lost (closed); serving last good config x'), true);
+    assert.equal(proxyLineShown('ERROR certificate expired at 2026-01-01T00:00:00.000Z; failing closed'), true);
+    assert.equal(controlLineShown('reloaded /x/mesh.yaml'), true);
+    assert.equal(controlLineShown('rejected change to /x/mesh.yaml (nothing applied):'), true);
+    assert.equal(controlLineShown('mesh.yaml:3:5: replicas must be >= 0'), true);
+    assert.equal(controlLineShown('proxy web-0 connected (serving nothing yet)'), false);
+    assert.equal(controlLineShown('control plane 0.1.0 api=http://127.0.0.1:1 xds=https://127.0.0.1:2 state=.weft'), false);
   });
 });

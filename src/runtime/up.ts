@@ -1,24 +1,29 @@
 // Local mode: runs the control plane, an ingress gateway proxy per Gateway, and every Workload replica as
-// an app process beside its own sidecar proxy, all on one machine. Stops in order: gateways stop
-// accepting and finish in-flight requests, apps stop, then sidecars, then the control plane.
+// an app process beside its own sidecar proxy, all on one machine. The Workloads that run follow the
+// control plane's objects (files it watches, `weft apply`, `weft rollout restart`): scaling and rolling
+// replacement live in reconcile(). Stops in order: gateways stop accepting and finish in-flight requests,
+// apps stop, then sidecars, then the control plane.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
-import type { Gateway, Workload, Service } from '../api/types.js';
+import type { Gateway, Workload, Service, AnyResource } from '../api/types.js';
 import type { Loaded } from '../api/load.js';
+import type { ControlStatus, ProcessReport, Rollouts } from '../api/control-api.js';
 import { loadOrCreateSecrets, mintProxyToken } from '../control/secrets.js';
 import { call } from '../control/client.js';
-import type { ControlTarget } from '../control/discovery.js';
+import { removeRunFile, type ControlTarget } from '../control/discovery.js';
 import type { ProxyRef, RegisteredEndpoint } from '../control/translate/index.js';
 import { gatewayProxyName, meshOf } from '../control/translate/index.js';
 import type { ProxyIpc } from '../proxy/main.js';
-import { Logs } from './logs.js';
+import { Logs, controlLineShown, proxyLineShown, type RotatingFile } from './logs.js';
 import { proxyExecArgv } from '../proxy/flags.js';
 import { reservePort, type PortReservation } from './ports.js';
 import { portProtocol } from '../api/protocol.js';
+import { backoff, describeExit, guardIpc, isRunning, safeSend, signal, stopGroup, stopProxy, type Proc } from './procs.js';
+import { nextIndex, scaleDownVictims, specChanges, templateOf } from './desired.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const RUNTIME_ID = 'local';
@@ -28,10 +33,18 @@ export interface UpOptions {
   objects: Loaded[];
   stateDir: string;
   logs?: Logs;
+  /** Stream every line of every process to the terminal (the files get them either way). */
+  verbose?: boolean;
   /** Wait before restarting a control plane that died (it keeps its ports). */
   controlRestartDelayMs?: number;
   /** Bind address for control plane and proxies' local listeners. */
   host?: string;
+  /** How long start() waits for every app to be ready and every proxy SYNCED before saying what is not. Default 30 s. */
+  readyTimeoutMs?: number;
+  /** How often the runtime compares the control plane's Workloads with what runs. Default 500 ms. */
+  reconcileEveryMs?: number;
+  /** How long a replacement replica has to become ready before a rollout pauses. Default 60 s. */
+  progressDeadlineMs?: number;
 }
 
 export interface GatewayUrl {
@@ -40,25 +53,48 @@ export interface GatewayUrl {
   url: string;
 }
 
-interface Proc {
-  name: string;
-  child?: ChildProcess;
-  exited?: Promise<void>;
-  restarts: number;
-}
+/** A mesh that cannot start as configured (a Gateway port in use): `weft up` stops what it started and exits non-zero. */
+export class MeshStartError extends Error {}
 
 interface Replica {
   ref: ProxyRef;
+  /** namespace/name of its Workload. */
+  key: string;
+  index: number;
   workload: Workload;
+  /** templateOf(workload) and the rollout-restart time it was started under. */
+  template: string;
+  restartAt: string | undefined;
+  baseDir: string;
+  services: Service[];
   appPort: number;
   /** Holds appPort (when the runtime chose it) until the app is first started: src/runtime/ports.ts says why. */
   appPortHold?: PortReservation;
   proxy: Proc;
   app: Proc;
+  appLog: RotatingFile;
   ports?: Extract<ProxyIpc, { type: 'ready' }>['ports'];
   ready: boolean;
+  /** Out of rotation and on its way out: no restarts, reported not ready. */
+  removing: boolean;
   probeTimer?: NodeJS.Timeout;
 }
+
+interface Desired {
+  key: string;
+  w: Workload;
+  template: string;
+  restartAt: string | undefined;
+  baseDir: string;
+}
+
+interface WorkloadState {
+  rolling: boolean;
+  /** A rollout whose replacement never became ready: not retried until the template changes. */
+  stuck?: string;
+}
+
+type WorkloadRow = Workload & { source?: string };
 
 export class LocalMesh {
   private readonly logs: Logs;
@@ -75,12 +111,23 @@ export class LocalMesh {
   private stopping = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  private loop: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly wstate = new Map<string, WorkloadState>();
   private readonly secrets;
+  private readonly logDir: string;
+  private defaultNs = 'default';
+  private isReady = false;
+  private markReady!: () => void;
+  /** Resolves when every app is ready and every proxy SYNCED for the first time. */
+  readonly ready: Promise<void> = new Promise((resolve) => { this.markReady = resolve; });
 
   constructor(private readonly o: UpOptions) {
-    this.logs = o.logs ?? new Logs();
+    this.logs = o.logs ?? new Logs(process.stdout, process.stdout.isTTY === true && !process.env.NO_COLOR, { verbose: o.verbose });
     this.host = o.host ?? '127.0.0.1';
     mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+    this.logDir = path.join(o.stateDir, 'logs');
     this.secrets = loadOrCreateSecrets(o.stateDir);
   }
 
@@ -94,7 +141,9 @@ export class LocalMesh {
 
   async start(): Promise<GatewayUrl[]> {
     const objects = this.o.objects.map((l) => l.resource);
-    const mesh = meshOf(objects);
+    this.defaultNs = meshOf(objects).defaultNamespace;
+    const readyTimeout = this.o.readyTimeoutMs ?? 30_000;
+    const deadline = Date.now() + readyTimeout;
     await this.startControl();
     // A fresh start replaces whatever an earlier run of this mesh left registered.
     await this.report().catch(() => {});
@@ -102,38 +151,119 @@ export class LocalMesh {
     this.heartbeat.unref();
 
     const gws = objects.filter((o): o is Gateway => o.kind === 'Gateway');
-    const gwReady = gws.map((g) => this.startGateway(g));
+    const gwReady = Promise.all(gws.map((g) => this.startGateway(g))).then((l) => l.flat());
 
-    const workloads = objects.filter((o): o is Workload => o.kind === 'Workload');
-    const starts: Promise<void>[] = [];
-    for (const w of workloads) {
-      for (let i = 0; i < w.spec.replicas; i++) starts.push(this.startReplica(w, i, objects.filter((o): o is Service => o.kind === 'Service'), mesh.defaultNamespace, fileDirOf(this.o.objects, w)));
+    // Workloads start from the control plane's view (the files it loaded, and anything applied earlier).
+    await this.reconcile().catch((e) => this.log(`cannot read Workloads from the control plane: ${(e as Error).message}`));
+    this.loop = setInterval(() => void this.reconcile().catch(() => {}), this.o.reconcileEveryMs ?? 500);
+    this.loop.unref();
+
+    let timer: NodeJS.Timeout | undefined;
+    let watching = true;
+    const bindFailure = this.watchBindFailures(() => watching);
+    // Observed by the race below; a failure seen after the race settled must not be an unhandled rejection.
+    bindFailure.catch(() => {});
+    try {
+      await Promise.race([gwReady, bindFailure, new Promise<void>((r) => { timer = setTimeout(r, readyTimeout); })]);
+    } finally {
+      watching = false;
+      clearTimeout(timer);
     }
-    await Promise.all(starts);
-    const urls = (await Promise.all(gwReady)).flat();
-    await this.settle(30_000);
+    await this.settle(deadline, readyTimeout);
     this.writeRuntimeFile();
-    return urls;
+    return this.gateways.flatMap((g) => g.listeners);
   }
 
-  /** Waits until every app is ready and every proxy runs the config that includes that (bounded). */
-  private async settle(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.replicas.some((r) => !r.ready)) {
+  /** Rejects with a MeshStartError when a gateway's config is NACKed because a listener cannot bind. */
+  private async watchBindFailures(active: () => boolean): Promise<never> {
+    const gwNames = new Set(this.gateways.map((g) => g.ref.name));
+    while (active()) {
+      const st = await call<ControlStatus>(this.target!, 'GET', '/v1/status', undefined, 3000).catch(() => undefined);
+      for (const p of st?.proxies ?? []) {
+        if (!gwNames.has(p.name) || p.state !== 'NACKED' || !p.error) continue;
+        const m = /listener (\S+): cannot listen on (.+):(\d+): (\S+)/.exec(p.error);
+        if (m === null) continue;
+        const why = m[4] === 'EADDRINUSE' ? 'is already in use by another process' : m[4] === 'EACCES' ? 'needs privileges this user does not have' : `cannot be bound (${m[4]})`;
+        throw new MeshStartError(`Gateway ${p.workload} listener ${m[1]}: port ${m[3]} on ${m[2]} ${why}; change the listener's port or stop what uses it`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return new Promise<never>(() => {});
+  }
+
+  /** Waits (bounded) until the mesh is ready; when it is not, says what is not and keeps watching. */
+  private async settle(deadline: number, timeoutMs: number): Promise<void> {
+    for (;;) {
+      const problems = await this.notReady();
+      if (problems.length === 0) return this.announceReady();
       if (Date.now() > deadline) {
-        this.log(`not ready after ${timeoutMs / 1000} s: ${this.replicas.filter((r) => !r.ready).map((r) => r.ref.name).join(', ')} (see their logs)`);
+        this.log(`not ready after ${Math.round(timeoutMs / 1000)} s:`);
+        for (const p of problems) this.log(`  ${p}`);
+        const watch = async () => {
+          while (!this.stopping && (await this.notReady()).length > 0) await new Promise((r) => setTimeout(r, 500));
+          if (!this.stopping) this.announceReady();
+        };
+        void watch();
         return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private announceReady(): void {
+    if (this.isReady) return;
+    this.isReady = true;
+    this.markReady();
+  }
+
+  get readyNow(): boolean {
+    return this.isReady;
+  }
+
+  /** What keeps the mesh from being ready, one line each: apps not ready (and why), proxies not SYNCED. */
+  private async notReady(): Promise<string[]> {
+    const out: string[] = [];
+    for (const r of this.replicas) {
+      if (r.removing || r.ready) continue;
+      const a = r.app;
+      const probe = r.workload.spec.readinessProbe;
+      let why: string;
+      if (a.error) why = `${a.error}${a.restarts > 0 ? ` (tried ${a.restarts + 1} times)` : ''}`;
+      else if (!isRunning(r.proxy) && r.proxy.lastExit) why = `its sidecar exited (${r.proxy.lastExit}), restarted ${r.proxy.restarts} times`;
+      else if (a.child === undefined) why = 'waiting for its sidecar';
+      else if (!isRunning(a) && a.lastExit) why = `app exited with ${a.lastExit}, restarted ${a.restarts} times`;
+      else if (a.lastExit && a.restarts > 0) why = `app restarted ${a.restarts} times (last exit: ${a.lastExit}) and is not answering its probe yet`;
+      else why = probe ? `app not answering its readiness probe (GET ${probe.httpGet.path} on port ${r.appPort})` : `app not accepting connections on port ${r.appPort}`;
+      out.push(`${r.ref.name}: ${why}; see \`weft logs ${r.ref.name}\``);
+    }
+    const st = await call<ControlStatus>(this.target!, 'GET', '/v1/status', undefined, 3000).catch(() => undefined);
+    if (st === undefined) return [...out, 'control plane: not answering'];
+    const mine = this.proxyNames();
+    for (const p of st.proxies) {
+      if (!mine.has(p.name) || p.state === 'SYNCED') continue;
+      out.push(`${p.name}: proxy ${p.state}${p.error ? ` (${p.error})` : ''}; see \`weft logs ${p.name}\``);
+    }
+    for (const n of mine) if (!st.proxies.some((p) => p.name === n)) out.push(`${n}: proxy not connected to the control plane yet`);
+    return out;
+  }
+
+  private proxyNames(): Set<string> {
+    return new Set([...this.replicas.map((r) => r.ref.name), ...this.gateways.map((g) => g.ref.name)]);
+  }
+
+  /** Until every proxy of this runtime runs the newest config (bounded: a NACKing proxy must not hold a rollout forever). */
+  private async waitSynced(timeoutMs = 15_000, need?: string): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !this.stopping) {
+      const st = await call<ControlStatus>(this.target!, 'GET', '/v1/status', undefined, 3000).catch(() => undefined);
+      if (st) {
+        const mine = this.proxyNames();
+        const rows = st.proxies.filter((p) => mine.has(p.name));
+        if (rows.every((p) => p.state === 'SYNCED') && (need === undefined || rows.some((p) => p.name === need))) return true;
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    await this.report().catch(() => {});
-    type St = { proxies: { state: string }[] };
-    while (Date.now() < deadline) {
-      const st = await call<St>(this.target!, 'GET', '/v1/status').catch(() => undefined);
-      if (st && st.proxies.every((p) => p.state === 'SYNCED')) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    this.log('not every proxy is SYNCED yet: see `weft status`');
+    return false;
   }
 
   // ---- control plane ----
@@ -142,9 +272,11 @@ export class LocalMesh {
     const args = ['control', '--state', this.o.stateDir, '--host', this.host, '--api-port', String(this.controlPorts.api), '--xds-port', String(this.controlPorts.xds)];
     for (const f of this.o.files) args.push('-f', f);
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    guardIpc(child);
     this.control.child = child;
-    this.logs.pipe('control', child.stdout);
-    this.logs.pipe('control', child.stderr);
+    const file = this.logs.file(path.join(this.logDir, 'control.log'));
+    this.logs.pipe('control', child.stdout, { file, show: controlLineShown });
+    this.logs.pipe('control', child.stderr, { file });
     const listening = new Promise<void>((resolve, reject) => {
       child.on('message', (m) => {
         const msg = m as { type?: string; api: string; xds: string; apiPort: number; xdsPort: number; bundle: string[]; trustDomain: string };
@@ -157,13 +289,13 @@ export class LocalMesh {
           resolve();
         }
       });
-      child.once('exit', (code) => reject(new Error(`control plane exited with code ${code} before it was ready`)));
+      child.once('exit', (code) => reject(new Error(`control plane exited with code ${code} before it was ready (see ${path.join(this.logDir, 'control.log')})`)));
     });
     this.control.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code, sig) => {
       if (this.stopping) return;
       const delay = this.o.controlRestartDelayMs ?? 1000;
-      this.log(`control plane exited (${signal ?? code}); proxies keep serving their last config; restarting in ${delay} ms`);
+      this.log(`control plane exited (${sig ?? code}); proxies keep serving their last config; restarting in ${delay} ms`);
       setTimeout(() => {
         if (this.stopping) return;
         this.control.restarts++;
@@ -181,15 +313,26 @@ export class LocalMesh {
       if (r.ports?.inbound === undefined) continue;
       out.push({
         proxy: r.ref.name, workload: r.ref.workload, namespace: r.ref.namespace, serviceAccount: r.workload.spec.serviceAccount,
-        address: this.host, port: r.ports.inbound, ready: r.ready && !this.stopping, labels: r.workload.metadata.labels ?? {}, appPort: r.appPort,
+        address: this.host, port: r.ports.inbound, ready: r.ready && !r.removing && !this.stopping, labels: r.workload.metadata.labels ?? {}, appPort: r.appPort,
       });
     }
     return out;
   }
 
+  private processes(): ProcessReport[] {
+    const row = (proxy: string, role: 'app' | 'proxy', p: Proc, ready?: boolean): ProcessReport => ({
+      proxy, role, pid: isRunning(p) ? p.child!.pid! : null, running: isRunning(p), ...(ready !== undefined ? { ready } : {}), restarts: p.restarts,
+      ...(p.lastExit ? { lastExit: p.lastExit } : {}), ...(p.error ? { error: p.error } : {}),
+    });
+    return [
+      ...this.replicas.flatMap((r) => [row(r.ref.name, 'app', r.app, r.ready), row(r.ref.name, 'proxy', r.proxy)]),
+      ...this.gateways.map((g) => row(g.ref.name, 'proxy', g.proc)),
+    ];
+  }
+
   private async report(): Promise<void> {
     if (this.target === undefined) return;
-    await call(this.target, 'PUT', `/v1/registry/${RUNTIME_ID}`, { endpoints: this.endpoints(), proxies: this.replicas.map((r) => r.ref) }, 3000);
+    await call(this.target, 'PUT', `/v1/registry/${RUNTIME_ID}`, { endpoints: this.endpoints(), proxies: this.replicas.map((r) => r.ref), processes: this.processes() }, 3000);
   }
 
   private reportSoon(): void {
@@ -200,21 +343,172 @@ export class LocalMesh {
     }, 5);
   }
 
+  // ---- reconcile: the control plane's Workloads vs what runs ----
+
+  private async reconcile(): Promise<void> {
+    if (this.ticking || this.stopping || this.target === undefined) return;
+    this.ticking = true;
+    try {
+      const [objects, rollouts] = await Promise.all([
+        call<(AnyResource & { source?: string })[]>(this.target, 'GET', '/v1/objects', undefined, 3000),
+        call<Rollouts>(this.target, 'GET', '/v1/rollouts', undefined, 3000).catch((): Rollouts => ({ restarts: {} })),
+      ]);
+      if (this.stopping) return;
+      const services = objects.filter((o): o is Service => o.kind === 'Service');
+      const desired = new Map<string, Desired>();
+      for (const w of objects.filter((o): o is WorkloadRow => o.kind === 'Workload')) {
+        const key = `${w.metadata.namespace ?? this.defaultNs}/${w.metadata.name}`;
+        desired.set(key, { key, w, template: templateOf(w), restartAt: rollouts.restarts?.[key], baseDir: this.baseDirOf(w) });
+      }
+      for (const key of new Set(this.replicas.map((r) => r.key))) {
+        if (desired.has(key) || this.busy.has(key)) continue;
+        const gone = this.replicas.filter((r) => r.key === key && !r.removing);
+        if (gone.length === 0) continue;
+        this.log(`${nameOf(key)}: deleted; stopping ${gone.map((r) => r.ref.name).join(', ')}`);
+        this.run(key, async () => {
+          await this.removeReplicas(gone);
+          this.wstate.delete(key);
+        });
+      }
+      for (const d of desired.values()) {
+        if (this.busy.has(d.key)) continue;
+        const step = this.plan(d, services);
+        if (step) this.run(d.key, step);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** One change at a time per workload; the next pass sees the result and plans the next step. */
+  private run(key: string, step: () => Promise<void>): void {
+    const p = step().catch((e) => this.log(`${nameOf(key)}: ${(e as Error).message}`)).finally(() => {
+      this.busy.delete(key);
+      this.writeRuntimeFile();
+    });
+    this.busy.set(key, p);
+  }
+
+  private plan(d: Desired, services: Service[]): (() => Promise<void>) | undefined {
+    const name = d.w.metadata.name;
+    const st = this.wstate.get(d.key) ?? { rolling: false };
+    this.wstate.set(d.key, st);
+    const group = this.replicas.filter((r) => r.key === d.key && !r.removing);
+    const outdated = (r: Replica) => r.template !== d.template || r.restartAt !== d.restartAt;
+    const want = d.w.spec.replicas;
+    const stamp = `${d.template}@${d.restartAt ?? ''}`;
+    if (group.length > want) {
+      const victims = scaleDownVictims(group.map((r) => ({ name: r.ref.name, index: r.index, outdated: outdated(r), ready: r.ready })), want);
+      this.log(`${name}: scaling ${group.length} -> ${want}`);
+      const rs = group.filter((r) => victims.some((v) => v.name === r.ref.name));
+      return () => this.removeReplicas(rs);
+    }
+    if (group.length < want) {
+      const initial = group.length === 0 && !this.isReady && this.loop === undefined;
+      if (!initial) this.log(`${name}: scaling ${group.length} -> ${want}`);
+      const fresh: Replica[] = [];
+      for (let i = group.length; i < want; i++) fresh.push(this.startReplica(d, services));
+      if (initial) return undefined;
+      return async () => {
+        const ok = await Promise.all(fresh.map((r) => this.waitServing(r)));
+        if (ok.every(Boolean)) this.log(`${name}: scaled to ${want}`);
+        else this.log(`${name}: ${fresh.filter((_, i) => !ok[i]).map((r) => r.ref.name).join(', ')} not ready yet; see \`weft logs ${name}\``);
+      };
+    }
+    const old = group.filter(outdated).sort((a, b) => a.index - b.index)[0];
+    if (old === undefined) {
+      if (st.rolling) this.log(`${name}: rollout complete`);
+      st.rolling = false;
+      st.stuck = undefined;
+      return undefined;
+    }
+    if (st.stuck === stamp) return undefined;
+    const changes = specChanges(old.workload, d.w);
+    const why = changes.length > 0 ? `spec changed: ${changes.join(', ')}` : 'rollout restart';
+    st.rolling = true;
+    if (d.w.spec.port !== 0 && old.appPort === d.w.spec.port) {
+      // A fixed app port cannot be held by two replicas at once: no surge, the old one goes first.
+      this.log(`${name}: replacing ${old.ref.name} (${why}; fixed port ${d.w.spec.port}, so it stops first)`);
+      return async () => {
+        await this.removeReplicas([old]);
+        if (this.stopping) return;
+        const fresh = this.startReplica(d, services);
+        if (!(await this.waitServing(fresh, this.o.progressDeadlineMs ?? 60_000)) && !this.stopping) {
+          st.stuck = stamp;
+          this.log(`${name}: ${fresh.ref.name} did not become ready; rollout paused (see \`weft logs ${fresh.ref.name}\`; a new edit retries)`);
+        }
+      };
+    }
+    const fresh = this.startReplica(d, services);
+    this.log(`${name}: replacing ${old.ref.name} with ${fresh.ref.name} (${why})`);
+    return async () => {
+      if (await this.waitServing(fresh, this.o.progressDeadlineMs ?? 60_000)) {
+        await this.removeReplicas([old]);
+        return;
+      }
+      if (this.stopping) return;
+      st.stuck = stamp;
+      this.log(`${name}: ${fresh.ref.name} did not become ready; rollout paused, ${old.ref.name} keeps serving (see \`weft logs ${fresh.ref.name}\`; a new edit retries)`);
+      await this.removeReplicas([fresh]);
+    };
+  }
+
+  /** Until `r`'s app is ready and every proxy runs a config that includes it. */
+  private async waitServing(r: Replica, timeoutMs = 60_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!r.ready) {
+      if (this.stopping || Date.now() > deadline) return false;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await this.report().catch(() => {});
+    return this.waitSynced(Math.max(1000, deadline - Date.now()), r.ref.name);
+  }
+
+  /** Out of rotation first (every proxy SYNCED on a config without them), then the app, then the sidecar. */
+  private async removeReplicas(rs: Replica[]): Promise<void> {
+    if (rs.length === 0) return;
+    for (const r of rs) {
+      r.removing = true;
+      clearTimeout(r.probeTimer);
+    }
+    await this.report().catch(() => {});
+    await this.waitSynced();
+    await Promise.all(rs.map((r) => stopGroup(r.app, 10_000)));
+    await Promise.all(rs.map((r) => stopProxy(r.proxy)));
+    for (const r of rs) {
+      r.appPortHold?.release();
+      r.appPortHold = undefined;
+      const i = this.replicas.indexOf(r);
+      if (i !== -1) this.replicas.splice(i, 1);
+      this.logs.line(r.ref.name, 'stopped', r.appLog);
+    }
+    await this.report().catch(() => {});
+  }
+
+  private baseDirOf(w: WorkloadRow): string {
+    if (w.source?.startsWith('file:')) return path.dirname(w.source.slice('file:'.length));
+    const l = this.o.objects.find((o) => o.resource.kind === 'Workload' && o.resource.metadata.name === w.metadata.name);
+    return l ? path.dirname(path.resolve(l.source.file)) : this.o.files[0] ? path.dirname(this.o.files[0]) : process.cwd();
+  }
+
   // ---- proxies ----
 
-  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: ProxyIpc) => void): ChildProcess {
+  /** `leaving`: true once the runtime is stopping this proxy (its "stream lost" on the way out is no problem). */
+  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: ProxyIpc) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
     const args = ['proxy', '--name', ref.name, '--kind', ref.kind, '--workload', ref.workload, '--namespace', ref.namespace, '--control', this.xdsUrl, '--host', this.host, ...extra];
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: proxyExecArgv() });
+    guardIpc(child);
     proc.child = child;
     proc.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    this.logs.pipe(proc.name, child.stdout);
-    this.logs.pipe(proc.name, child.stderr);
+    const file = this.logs.file(path.join(this.logDir, ref.name, 'proxy.log'));
+    this.logs.pipe(proc.name, child.stdout, { file, show: (l) => !leaving() && proxyLineShown(l) });
+    this.logs.pipe(proc.name, child.stderr, { file });
     // The bootstrap credential travels over the IPC channel only: never argv, env or a file.
-    child.send({ type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain });
+    safeSend(child, { type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain });
     child.on('message', (m) => {
       // Each config-stream connection spends one credential: mint a fresh one on request.
       if ((m as { type?: string })?.type === 'token-request') {
-        if (child.connected) child.send({ type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) });
+        safeSend(child, { type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) });
         return;
       }
       onIpc(m as ProxyIpc);
@@ -236,10 +530,12 @@ export class LocalMesh {
             if (m.type === 'ready') resolve(entry.listeners);
           }
         });
-        child.once('exit', (code, signal) => {
+        child.once('exit', (code, sig) => {
+          entry.proc.lastExit = describeExit(code, sig);
           if (this.stopping) return resolve(entry.listeners);
           entry.proc.restarts++;
-          this.log(`${ref.name} exited (${signal ?? code}); restarting`);
+          this.reportSoon();
+          this.log(`${ref.name} exited (${entry.proc.lastExit}); restarting`);
           setTimeout(run, backoff(entry.proc.restarts)).unref();
         });
       };
@@ -247,18 +543,38 @@ export class LocalMesh {
     });
   }
 
-  private async startReplica(w: Workload, i: number, services: Service[], defaultNs: string, baseDir: string): Promise<void> {
-    const ns = w.metadata.namespace ?? defaultNs;
-    const name = `${w.metadata.name}-${i}`;
-    const hold = w.spec.port !== 0 ? undefined : await reservePort(this.host);
-    const appPort = hold?.port ?? w.spec.port;
+  /** Starts a replica of `d` at the lowest free index: its sidecar now, its app once the sidecar is ready. */
+  private startReplica(d: Desired, services: Service[]): Replica {
+    const w = d.w;
+    const ns = w.metadata.namespace ?? this.defaultNs;
+    const index = nextIndex(w.metadata.name, this.replicas.filter((r) => r.key === d.key).map((r) => r.ref.name));
+    const name = `${w.metadata.name}-${index}`;
     const r: Replica = {
-      ref: { name, kind: 'sidecar', workload: w.metadata.name, namespace: ns, serviceAccount: w.spec.serviceAccount }, workload: w, appPort, appPortHold: hold,
-      proxy: { name: `${name}/proxy`, restarts: 0 }, app: { name, restarts: 0 }, ready: false,
+      ref: { name, kind: 'sidecar', workload: w.metadata.name, namespace: ns, serviceAccount: w.spec.serviceAccount }, key: d.key, index, workload: w,
+      template: d.template, restartAt: d.restartAt, baseDir: d.baseDir, services, appPort: w.spec.port,
+      proxy: { name: `${name}/proxy`, restarts: 0 }, app: { name, restarts: 0, group: true }, ready: false, removing: false,
+      appLog: this.logs.file(path.join(this.logDir, name, 'app.log')),
     };
     this.replicas.push(r);
     this.logs.register(r.proxy.name);
-    const proxyReady = new Promise<void>((resolve) => {
+    void this.runReplica(r).catch((e) => {
+      r.app.error = (e as Error).message;
+      this.logs.line(r.app.name, `cannot start: ${r.app.error}`, r.appLog);
+    });
+    return r;
+  }
+
+  private async runReplica(r: Replica): Promise<void> {
+    if (r.appPort === 0) {
+      r.appPortHold = await reservePort(this.host);
+      r.appPort = r.appPortHold.port;
+    }
+    if (this.stopping || r.removing) {
+      r.appPortHold?.release();
+      return;
+    }
+    const appPort = r.appPort;
+    await new Promise<void>((resolve) => {
       const run = (ports?: Replica['ports']) => {
         const extra = ['--app-port', String(appPort)];
         // A restarted sidecar takes back its ports so the app's HTTP_PROXY and peers' endpoints stay valid.
@@ -267,21 +583,22 @@ export class LocalMesh {
           r.ports = m.ports;
           this.reportSoon();
           if (m.type === 'ready') resolve();
-        });
-        child.once('exit', (code, signal) => {
-          if (this.stopping) return;
+        }, () => this.stopping || r.removing);
+        child.once('exit', (code, sig) => {
+          r.proxy.lastExit = describeExit(code, sig);
+          if (this.stopping || r.removing) return resolve();
           r.proxy.restarts++;
-          this.log(`${r.proxy.name} exited (${signal ?? code}); restarting`);
+          this.reportSoon();
+          this.log(`${r.proxy.name} exited (${r.proxy.lastExit}); restarting`);
           setTimeout(() => run(r.ports), backoff(r.proxy.restarts)).unref();
         });
       };
       run();
     });
-    await proxyReady;
-    this.startApp(r, services, baseDir);
+    this.startApp(r);
   }
 
-  private appEnv(r: Replica, services: Service[]): NodeJS.ProcessEnv {
+  private appEnv(r: Replica): NodeJS.ProcessEnv {
     const p = r.ports!;
     const proxyUrl = `http://${this.host}:${p.outbound}`;
     const env: NodeJS.ProcessEnv = {
@@ -293,7 +610,7 @@ export class LocalMesh {
       WEFT_WORKLOAD: r.ref.workload, WEFT_REPLICA: r.ref.name, WEFT_NAMESPACE: r.ref.namespace,
     };
     // One local port per Service port for clients that ignore HTTP_PROXY (Node's fetch does): <SERVICE>_URL.
-    for (const s of services) {
+    for (const s of r.services) {
       if ((s.metadata.namespace ?? 'default') !== r.ref.namespace) continue;
       const base = envName(s.metadata.name);
       s.spec.ports.forEach((sp, idx) => {
@@ -308,33 +625,47 @@ export class LocalMesh {
     return env;
   }
 
-  private startApp(r: Replica, services: Service[], baseDir: string): void {
+  private startApp(r: Replica): void {
     // The app binds its port itself: let go of it right before (closing the socket frees it at once).
     r.appPortHold?.release();
     r.appPortHold = undefined;
-    if (this.stopping) return;
+    if (this.stopping || r.removing || r.ports === undefined) return;
     const spec = r.workload.spec;
-    const cwd = spec.cwd ? path.resolve(baseDir, spec.cwd) : baseDir;
+    const cwd = spec.cwd ? path.resolve(r.baseDir, spec.cwd) : r.baseDir;
     // Its own process group, so stopping reaches anything the app started too.
-    const child = spawn(spec.command, spec.args, { cwd, env: this.appEnv(r, services), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(spec.command, spec.args, { cwd, env: this.appEnv(r), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     r.app.child = child;
-    r.app.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    this.logs.pipe(r.app.name, child.stdout);
-    this.logs.pipe(r.app.name, child.stderr);
-    child.once('error', (e) => this.logs.line(r.app.name, `cannot start ${spec.command}: ${e.message}`));
-    this.probe(r);
-    child.once('exit', (code, signal) => {
+    let gone = false;
+    let resolveExited!: () => void;
+    r.app.exited = new Promise((resolve) => { resolveExited = resolve; });
+    this.logs.pipe(r.app.name, child.stdout, { file: r.appLog, show: 'none' });
+    this.logs.pipe(r.app.name, child.stderr, { file: r.appLog, show: 'none' });
+    const onGone = (exit: string | undefined, error: string | undefined) => {
+      if (gone) return;
+      gone = true;
+      resolveExited();
       clearTimeout(r.probeTimer);
-      if (r.ready) {
-        r.ready = false;
-        this.reportSoon();
-      }
-      if (this.stopping) return;
+      if (r.ready) r.ready = false;
+      if (exit) r.app.lastExit = exit;
+      const firstError = error !== undefined && error !== r.app.error;
+      r.app.error = error;
+      this.reportSoon();
+      if (this.stopping || r.removing) return;
       r.app.restarts++;
       const delay = backoff(r.app.restarts);
-      this.logs.line(r.app.name, `exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-      setTimeout(() => this.startApp(r, services, baseDir), delay).unref();
+      // A command that cannot start says so once, not on every retry.
+      if (error === undefined) this.logs.line(r.app.name, `exited (${exit}); restarting in ${delay} ms`, r.appLog);
+      else if (firstError) this.logs.line(r.app.name, `${error}; retrying with backoff (see \`weft logs ${r.app.name}\`)`, r.appLog);
+      setTimeout(() => this.startApp(r), delay).unref();
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) onGone(undefined, `cannot start ${spec.command}: ${e.code === 'ENOENT' ? 'command not found' : e.code === 'EACCES' ? 'permission denied' : e.message}${e.code === 'ENOENT' && spec.cwd ? ` (or no directory ${cwd})` : ''}`);
     });
+    child.once('exit', (code, sig) => onGone(describeExit(code, sig), undefined));
+    if (child.pid !== undefined) {
+      r.app.error = undefined;
+      this.probe(r);
+    }
   }
 
   private probe(r: Replica): void {
@@ -342,11 +673,12 @@ export class LocalMesh {
     const period = (rp?.periodSeconds ?? 1) * 1000;
     let fast = 0;
     const tick = () => {
-      if (this.stopping) return;
+      if (this.stopping || r.removing) return;
       const done = (ok: boolean) => {
+        if (r.removing) return;
         if (ok !== r.ready) {
           r.ready = ok;
-          this.logs.line(r.proxy.name, ok ? 'app is ready' : 'app is not ready');
+          if (this.isReady || !ok) this.logs.line(r.ref.name, ok ? 'app is ready' : 'app is not ready', r.appLog);
           this.reportSoon();
         }
         // Probe quickly until the first success so a fresh replica joins fast, then at the period.
@@ -372,12 +704,17 @@ export class LocalMesh {
 
   /** What runs where, for people and for tests that check nothing is left behind. */
   private writeRuntimeFile(): void {
+    if (this.stopping) return;
     const procs = [
       { name: 'control', pid: this.control.child?.pid },
       ...this.gateways.map((g) => ({ name: g.proc.name, pid: g.proc.child?.pid, listeners: g.listeners, ports: g.ports })),
       ...this.replicas.flatMap((r) => [{ name: r.proxy.name, pid: r.proxy.child?.pid, ports: r.ports }, { name: r.app.name, pid: r.app.child?.pid, appPort: r.appPort }]),
     ];
-    writeFileSync(path.join(this.o.stateDir, 'runtime.json'), JSON.stringify({ pid: process.pid, control: this.target?.url, processes: procs }, null, 2), { mode: 0o600 });
+    try {
+      writeFileSync(path.join(this.o.stateDir, 'runtime.json'), JSON.stringify({ pid: process.pid, control: this.target?.url, processes: procs }, null, 2), { mode: 0o600 });
+    } catch {
+      /* the state dir went away: nothing to record */
+    }
   }
 
   // ---- stop ----
@@ -386,6 +723,7 @@ export class LocalMesh {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.heartbeat);
+    clearInterval(this.loop);
     clearTimeout(this.reportTimer);
     for (const r of this.replicas) {
       clearTimeout(r.probeTimer);
@@ -401,61 +739,33 @@ export class LocalMesh {
     this.log('stopping sidecars');
     await Promise.all(this.replicas.map((r) => stopProxy(r.proxy)));
     this.log('stopping control plane');
-    await stopGroup(this.control, 10_000, false);
+    await stopGroup(this.control, 10_000);
+    this.logs.closeFiles();
     this.log('stopped');
+  }
+
+  /**
+   * A forced stop (a second signal): SIGKILL every app's process group and every proxy and the control
+   * plane, synchronously, and remove the control plane's run file it can no longer remove itself.
+   */
+  kill(): void {
+    this.stopping = true;
+    for (const r of this.replicas) {
+      signal(r.app, 'SIGKILL');
+      signal(r.proxy, 'SIGKILL');
+    }
+    for (const g of this.gateways) signal(g.proc, 'SIGKILL');
+    const controlPid = this.control.child?.pid;
+    signal(this.control, 'SIGKILL');
+    if (controlPid !== undefined) removeRunFile(path.resolve(this.o.stateDir), controlPid);
+    this.logs.closeFiles();
   }
 }
 
-function backoff(restarts: number): number {
-  return Math.min(30_000, 250 * 2 ** Math.min(restarts, 7));
+function nameOf(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
 }
 
 function envName(s: string): string {
   return s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
-
-function fileDirOf(objects: Loaded[], w: Workload): string {
-  const l = objects.find((o) => o.resource === w);
-  return l ? path.dirname(path.resolve(l.source.file)) : process.cwd();
-}
-
-function isRunning(p: Proc): boolean {
-  return p.child !== undefined && p.child.exitCode === null && p.child.signalCode === null;
-}
-
-async function stopProxy(p: Proc): Promise<void> {
-  if (!isRunning(p)) return;
-  if (p.child!.connected) p.child!.send({ type: 'drain' });
-  else p.child!.kill('SIGTERM');
-  await waitOrKill(p, 15_000, false);
-}
-
-async function stopGroup(p: Proc, graceMs: number, group = true): Promise<void> {
-  if (!isRunning(p)) return;
-  const pid = p.child!.pid!;
-  try {
-    if (group) process.kill(-pid, 'SIGTERM');
-    else p.child!.kill('SIGTERM');
-  } catch {
-    p.child!.kill('SIGTERM');
-  }
-  await waitOrKill(p, graceMs, group);
-}
-
-async function waitOrKill(p: Proc, graceMs: number, group: boolean): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
-    p.exited!.then(() => false),
-    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), graceMs); }),
-  ]);
-  clearTimeout(timer);
-  if (timedOut) {
-    try {
-      if (group) process.kill(-p.child!.pid!, 'SIGKILL');
-      else p.child!.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-    await p.exited;
-  }
 }

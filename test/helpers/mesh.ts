@@ -66,8 +66,8 @@ export class TestMesh {
   }
 
   /** `command` runs the CLI: this Node on the compiled CLI unless a test starts it another way (bin/weft). */
-  async start(extraEnv: NodeJS.ProcessEnv = {}, command: string[] = [process.execPath, CLI]): Promise<void> {
-    this.proc = spawn(command[0], [...command.slice(1), 'up', '-f', this.file], {
+  async start(extraEnv: NodeJS.ProcessEnv = {}, command: string[] = [process.execPath, CLI], upArgs: string[] = []): Promise<void> {
+    this.proc = spawn(command[0], [...command.slice(1), 'up', '-f', this.file, ...upArgs], {
       cwd: this.dir, env: { ...process.env, WEFT_HOME: this.home, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d) => (this.output += d));
@@ -119,6 +119,22 @@ export class TestMesh {
       } catch { /* raced with exit */ }
     }
     return out;
+  }
+
+  /** Every line `weft up` wrote to its log files (<stateDir>/logs/**), for tests that look for an app's or proxy's line. */
+  logText(): string {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      let names: string[] = [];
+      try { names = readdirSync(d); } catch { return; }
+      for (const n of names.sort()) {
+        const p = path.join(d, n);
+        if (n.endsWith('.log') || n.endsWith('.log.1')) out.push(readFileSync(p, 'utf8'));
+        else walk(p);
+      }
+    };
+    walk(path.join(this.dir, '.weft', 'logs'));
+    return out.join('');
   }
 
   exists(p: string): boolean {

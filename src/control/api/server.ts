@@ -22,6 +22,9 @@ export interface ApiHandlers {
   delete(text: string, file: string): Promise<{ status: number; body: unknown }>;
   report(runtime: string, body: unknown): Promise<{ status: number; body: unknown }>;
   objects(kind: string | undefined): unknown;
+  /** POST /v1/rollout/restart and GET /v1/rollouts (the runtime watches the latter). */
+  rolloutRestart(body: unknown): Promise<{ status: number; body: unknown }>;
+  rollouts(): unknown;
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -83,6 +86,11 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
         const r = await (parts[1] === 'apply' ? h.apply(text, file ?? '<api>') : h.delete(text, file ?? '<api>'));
         return send(r.status, r.body);
       }
+      if (req.method === 'POST' && parts[1] === 'rollout' && parts[2] === 'restart') {
+        const r = await h.rolloutRestart(JSON.parse(body));
+        return send(r.status, r.body);
+      }
+      if (req.method === 'GET' && parts[1] === 'rollouts') return send(200, h.rollouts());
       if (req.method === 'PUT' && parts[1] === 'registry' && parts[2]) {
         const r = await h.report(decodeURIComponent(parts[2]), JSON.parse(body));
         return send(r.status, r.body);
