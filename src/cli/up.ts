@@ -12,6 +12,8 @@ export interface UpRun {
 export interface StartOptions {
   /** Stream every process's output to the terminal, as well as to the log files. */
   verbose?: boolean;
+  /** Where the mesh's lines go (default stdout); `weft demo` passes its live view's stream. */
+  out?: NodeJS.WritableStream;
 }
 
 /**
@@ -30,8 +32,11 @@ export async function startLocalMesh(files: string[], stateDir: string | undefin
   // `weft up | head` closing the pipe must not crash the mesh with EPIPE.
   process.stdout.on('error', () => {});
   const dir = stateDir ?? path.join(path.dirname(path.resolve(files[0])), '.weft');
+  const out = so.out ?? process.stdout;
+  const { Logs } = await import('../runtime/logs.js');
+  const logs = so.out === undefined ? undefined : new Logs(so.out, process.stdout.isTTY === true && !process.env.NO_COLOR, { verbose: so.verbose });
   const mesh = new LocalMesh({
-    files: files.map((f) => path.resolve(f)), objects, stateDir: dir, verbose: so.verbose,
+    files: files.map((f) => path.resolve(f)), objects, stateDir: dir, verbose: so.verbose, logs,
     controlRestartDelayMs: Number(process.env.WEFT_CONTROL_RESTART_DELAY_MS ?? 1000),
     readyTimeoutMs: process.env.WEFT_READY_TIMEOUT_MS ? Number(process.env.WEFT_READY_TIMEOUT_MS) : undefined,
   });
@@ -39,12 +44,12 @@ export async function startLocalMesh(files: string[], stateDir: string | undefin
   const stop = (sig: string) => {
     if (stopping) {
       // Second signal: no more waiting, but nothing left behind either.
-      process.stdout.write(`\n${sig} again: killing every process now\n`);
+      out.write(`\n${sig} again: killing every process now\n`);
       mesh.kill();
       process.exit(130);
     }
     stopping = true;
-    process.stdout.write(`\n${sig}: stopping (again to force)\n`);
+    out.write(`\n${sig}: stopping (again to force)\n`);
     onStop?.();
     mesh.stop().then(() => process.exit(0), (e) => { process.stderr.write(`weft: stop failed: ${(e as Error).message}\n`); mesh.kill(); process.exit(1); });
   };
@@ -63,9 +68,9 @@ export async function startLocalMesh(files: string[], stateDir: string | undefin
   return { mesh, urls };
 }
 
-export function printUrls(urls: GatewayUrl[]): void {
-  if (urls.length === 0) process.stdout.write('weft: no Gateway in the config: nothing is exposed outside the mesh\n');
-  for (const u of urls) process.stdout.write(`weft: gateway ${u.name}/${u.listener} listening at ${u.url}\n`);
+export function printUrls(urls: GatewayUrl[], out: NodeJS.WritableStream = process.stdout): void {
+  if (urls.length === 0) out.write('weft: no Gateway in the config: nothing is exposed outside the mesh\n');
+  for (const u of urls) out.write(`weft: gateway ${u.name}/${u.listener} listening at ${u.url}\n`);
 }
 
 /** `-f` as given, else ./mesh.yaml (a clear error when there is none). */
