@@ -109,5 +109,8 @@ export interface SourceConflict { errors: string[] }
 /** GET /v1/objects[?kind=K]: every stored object with where it came from. */
 export type ObjectRow = { kind: string; metadata: { name: string; namespace?: string }; spec?: unknown; source: string };
 
+/** The largest request body the control API reads (apply/delete text, reports); larger ones get 413. */
+export const CONTROL_API_MAX_BODY = 4 * 1024 * 1024;
+
 /** Error bodies: every non-2xx answer carries at least `error` (or `errors` for validation). */
 export interface ApiError { error: string; suggestion?: string }
