@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AnyResource } from '../api/types.js';
 import { keyOf } from '../api/types.js';
-import type { ApplyResult, ControlStatus, DeleteResult, ObjectRow, SourceConflict } from '../api/control-api.js';
+import type { ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, SourceConflict } from '../api/control-api.js';
 import { allErrors, loadFiles, parseDocuments, type ConfigError } from '../api/load.js';
 import { danglingReferences } from '../api/references.js';
 import { openFileStore } from './store/store.js';
@@ -22,7 +22,16 @@ import { parseGoDuration } from '../api/checks.js';
 import { explainRequest, type ExplainQuery } from './explain.js';
 import { MetricsAggregator } from './metrics/aggregator.js';
 import { relayTap } from './metrics/tap.js';
+import { TrafficNames, inTarget } from './metrics/targets.js';
 import { generateKeyAndCsr } from '../proxy/identity/index.js';
+
+/** A tap event's `service`: the Service the caller named (catalog for a request a route sent to catalog-v2). */
+function calledAs(names: TrafficNames, ev: Record<string, unknown>): Record<string, unknown> {
+  const dest = ev.destinationService;
+  if (typeof dest !== 'string') return { service: null };
+  const ns = typeof ev.destinationNamespace === 'string' ? ev.destinationNamespace : '';
+  return { service: names.calledService(typeof ev.route === 'string' ? ev.route : undefined, dest, ns).name };
+}
 
 /** The control plane's own identity: proxies check its certificate carries exactly this. */
 export const CONTROL_NAMESPACE = 'weft-system';
@@ -298,13 +307,31 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 200, body: { bundle: ca.trustBundle().length } };
     },
     bundle: () => ca.trustBundle(),
-    stat: (by, windowMs) => metrics.stat(by, windowMs),
+    stat: (by, windowMs, backends) => {
+      const names = new TrafficNames(state().objects, currentDefaultNs());
+      return metrics.stat(by, windowMs, { calledService: (r, s, n) => names.calledService(r, s, n), backends });
+    },
     edges: (windowMs) => metrics.edges(windowMs),
     prometheusSd: () => scrapeTargets().map((t) => ({
       targets: [t.admin],
       labels: { weft_proxy: t.proxy, weft_workload: t.ref.workload, weft_namespace: t.ref.namespace, weft_kind: t.ref.kind, __metrics_path__: '/metrics' },
     })),
-    tap: (res, q) => relayTap(res, q, scrapeTargets()),
+    tap: (res, q) => {
+      // By the name callers use: a workload, a Service, or a Service whose routes split to backends.
+      const names = new TrafficNames(state().objects, currentDefaultNs());
+      const name = q.get('target');
+      if (name === null || name === '') return relayTap(res, q, scrapeTargets(), { enrich: (ev) => calledAs(names, ev) });
+      const t = names.target(name);
+      if (t === undefined) {
+        const suggestion = names.suggest(name);
+        const body: ApiError = { error: `no workload or service named "${name}"`, ...(suggestion !== undefined ? { suggestion } : {}) };
+        const text = JSON.stringify(body, null, 2) + '\n';
+        res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+      relayTap(res, q, scrapeTargets(), { accept: (ev, from) => inTarget(t, ev, from.ref?.workload), enrich: (ev) => calledAs(names, ev) });
+    },
     explain: (body) => explainRequest(state().objects, body as ExplainQuery),
     check: () => {
       const workloadOf = new Map(registry.expectedProxies().map((p) => [p.name, p.workload]));

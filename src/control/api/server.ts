@@ -13,7 +13,8 @@ export interface ApiHandlers {
   caImport(body: unknown): Promise<{ status: number; body: unknown }>;
   bundle(): string[];
   check(): unknown;
-  stat(by: 'service' | 'workload', windowMs: number): Promise<unknown>;
+  /** `backends`: by service, each row lists the backend Services its requests went to. */
+  stat(by: 'service' | 'workload', windowMs: number, backends?: boolean): Promise<unknown>;
   edges(windowMs: number): Promise<unknown>;
   prometheusSd(): unknown;
   /** Streams merged tap events from every proxy to `res` (NDJSON) until it closes. */
@@ -58,7 +59,7 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       if (req.method === 'GET' && parts[1] === 'stat') {
         const by = url.searchParams.get('by') ?? 'service';
         if (by !== 'service' && by !== 'workload') return send(400, { error: `by must be "service" or "workload", got "${by}"` });
-        return send(200, await h.stat(by, windowOf(url.searchParams)));
+        return send(200, await h.stat(by, windowOf(url.searchParams), url.searchParams.get('backends') === '1'));
       }
       if (req.method === 'GET' && parts[1] === 'edges') return send(200, await h.edges(windowOf(url.searchParams)));
       if (req.method === 'GET' && parts[1] === 'prometheus' && parts[2] === 'sd') return send(200, h.prometheusSd());
