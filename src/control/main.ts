@@ -1,7 +1,6 @@
 // `weft control`: the control plane. Watches config (files and the API), the endpoint registry, and
 // pushes every proxy its own snapshot. Its state lives in the store; losing this process loses nothing.
 import path from 'node:path';
-import type { AnyResource } from '../api/types.js';
 import { keyOf } from '../api/types.js';
 import type { ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, SourceConflict } from '../api/control-api.js';
 import { allErrors, loadFiles, parseDocuments, type ConfigError } from '../api/load.js';
@@ -59,7 +58,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   // Files given with -f are a source: their objects follow the files; a bad edit is reported and ignored.
   // The watched file wins for every object it defines: `weft apply` and `weft delete` of those are refused
   // (409), and an object applied through the API that a file starts defining is taken over by the file.
-  // Where each file-defined object is (file:line), from the last good load of its file.
+  // definedAt: where each file-defined object is (file:line), from the last good load of its file.
   const watched = new Set(o.files.map((f) => path.resolve(f)));
   const definedAt = new Map<string, { file: string; line: number }>();
   const syncFile = async (file: string): Promise<ConfigError[]> => {
