@@ -38,6 +38,14 @@ test('a split Service as tap target covers its backends and the workloads behind
   assert.ok(!inTarget(t, { direction: 'inbound', destinationWorkload: 'reviews' }, 'reviews'));
 });
 
+test('a Gateway as tap target: the requests its proxy sends into the mesh', () => {
+  const withGw = new TrafficNames([...objects, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'ingress', namespace: 'default' }, spec: { gatewayClassName: 'weft', listeners: [] } } as AnyResource]);
+  const t = withGw.target('ingress')!;
+  assert.ok(inTarget(t, { direction: 'gateway', destinationService: 'web' }, 'ingress'));
+  assert.ok(!inTarget(t, { direction: 'outbound', destinationService: 'catalog-v1' }, 'web'));
+  assert.equal(withGw.suggest('ingres'), 'ingress');
+});
+
 test('a workload or plain Service as tap target; an unknown name is undefined with a suggestion', () => {
   assert.deepEqual([...names.target('catalog-v1')!.services], ['catalog-v1']);
   const w = names.target('web')!;

@@ -2,7 +2,7 @@
 // of the Service callers call (catalog), while proxies record the backend a request went to (catalog-v1,
 // after an HTTPRoute split it). Pure: built from the stored objects, asked per event or sample.
 import { closest } from '../../api/suggest.js';
-import type { AnyResource, HTTPRoute, Service, Workload } from '../../api/types.js';
+import type { AnyResource, Gateway, HTTPRoute, Service, Workload } from '../../api/types.js';
 
 /** What a tap target covers: requests to any of these Services or Workloads, or sent from these Workloads. */
 export interface TargetSet {
@@ -16,12 +16,14 @@ export class TrafficNames {
   private readonly routes = new Map<string, HTTPRoute>();
   private readonly services: Service[] = [];
   private readonly workloads: Workload[] = [];
+  private readonly gateways: Gateway[] = [];
 
   constructor(objects: readonly AnyResource[], private readonly defaultNamespace = 'default') {
     for (const r of objects) {
       if (r.kind === 'HTTPRoute') this.routes.set(`${this.ns(r)}/${r.metadata.name}`, r);
       if (r.kind === 'Service') this.services.push(r);
       if (r.kind === 'Workload') this.workloads.push(r);
+      if (r.kind === 'Gateway') this.gateways.push(r);
     }
   }
 
@@ -42,10 +44,13 @@ export class TrafficNames {
     return { name: parent.name, namespace: parent.namespace ?? this.ns(r) };
   }
 
-  /** What `name` covers as a tap target, or undefined when no Workload or Service has that name. */
+  /**
+   * What `name` covers as a tap target, or undefined when no Workload, Service or Gateway has that name.
+   * A Gateway counts as the workload of its proxy: the requests it sends into the mesh.
+   */
   target(name: string): TargetSet | undefined {
     const svc = this.services.filter((s) => s.metadata.name === name);
-    const wl = this.workloads.filter((w) => w.metadata.name === name);
+    const wl = [...this.workloads, ...this.gateways].filter((w) => w.metadata.name === name);
     if (svc.length === 0 && wl.length === 0) return undefined;
     const services = new Set<string>();
     const workloads = new Set(wl.map((w) => w.metadata.name));
@@ -73,7 +78,7 @@ export class TrafficNames {
 
   /** The closest Workload or Service name to a misspelt one. */
   suggest(name: string): string | undefined {
-    return closest(name, new Set([...this.services, ...this.workloads].map((r) => r.metadata.name)));
+    return closest(name, new Set([...this.services, ...this.workloads, ...this.gateways].map((r) => r.metadata.name)));
   }
 }
 
@@ -81,6 +86,6 @@ export class TrafficNames {
 export function inTarget(t: TargetSet, ev: { destinationService?: string | null; destinationWorkload?: string | null; direction?: string }, proxyWorkload: string | undefined): boolean {
   if (ev.destinationService != null && t.services.has(ev.destinationService)) return true;
   if (ev.destinationWorkload != null && t.workloads.has(ev.destinationWorkload)) return true;
-  // Requests the target's own replicas send out.
-  return ev.direction === 'outbound' && proxyWorkload !== undefined && t.workloads.has(proxyWorkload);
+  // Requests the target's own replicas (or a Gateway) send out.
+  return (ev.direction === 'outbound' || ev.direction === 'gateway') && proxyWorkload !== undefined && t.workloads.has(proxyWorkload);
 }
