@@ -57,6 +57,8 @@ test('a policy whose selector matches no Workload, and a Service that selects no
     ['warning', 'AuthorizationPolicy default/deny applies to nothing: its selector {app: catalgo} matches no Workload in namespace default'],
     ['warning', 'Service default/reviews selects no Workload: no Workload in namespace default has the labels {app: reviews}'],
   ]);
+  // Replicas a runtime registered count too, Workload object or not.
+  assert.deepEqual(danglingReferences([...base, svc('reviews', { app: 'reviews' })], 'default', [{ namespace: 'default', labels: { app: 'reviews' } }]), []);
   // The same selector in the root namespace looks across namespaces; a match anywhere is enough.
   assert.deepEqual(danglingReferences([...base, authz('mesh-wide', { app: 'catalog' }, 'weft-system')]), []);
   // Another namespace's workloads do not count for a namespaced policy.

@@ -38,8 +38,14 @@ function showSelector(sel: Record<string, string>): string {
   return `{${Object.entries(sel).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
 }
 
+/** Replicas a runtime registered without a Workload object (their labels count for selectors). */
+export interface LabelledEndpoint {
+  namespace: string;
+  labels: Record<string, string>;
+}
+
 /** Every dangling reference in `objects` (the whole config), in the order of the objects given. */
-export function danglingReferences(objects: readonly AnyResource[], defaultNamespace = 'default'): DanglingRef[] {
+export function danglingReferences(objects: readonly AnyResource[], defaultNamespace = 'default', endpoints: readonly LabelledEndpoint[] = []): DanglingRef[] {
   const out: DanglingRef[] = [];
   const services = new Map<string, Service>();
   const gateways = new Map<string, Gateway>();
@@ -56,7 +62,8 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
     if (r.kind === 'HTTPRoute') routeRefs(r, ns, services, gateways, (d) => add(r, d));
     if (r.kind === 'Service') {
       const sel = r.spec.selector ?? {};
-      if (Object.keys(sel).length > 0 && !workloads.some((w) => nsOf(w, defaultNamespace) === ns && selects(sel, w.metadata.labels))) {
+      const registered = endpoints.some((e) => e.namespace === ns && selects(sel, e.labels));
+      if (Object.keys(sel).length > 0 && !registered && !workloads.some((w) => nsOf(w, defaultNamespace) === ns && selects(sel, w.metadata.labels))) {
         add(r, {
           missing: 'workload', severity: 'warning',
           message: `${label(r, defaultNamespace)} selects no Workload: no Workload in namespace ${ns} has the labels ${showSelector(sel)}`,
@@ -69,7 +76,8 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
       if (sel === undefined || Object.keys(sel).length === 0) continue; // namespace- or mesh-wide: applies to whatever is there
       // A policy in the root namespace applies across namespaces; elsewhere, to its own namespace only.
       const inScope = (w: Workload) => ns === ROOT_NAMESPACE || nsOf(w, defaultNamespace) === ns;
-      if (!workloads.some((w) => inScope(w) && selects(sel, w.metadata.labels))) {
+      const registered = endpoints.some((e) => (ns === ROOT_NAMESPACE || e.namespace === ns) && selects(sel, e.labels));
+      if (!registered && !workloads.some((w) => inScope(w) && selects(sel, w.metadata.labels))) {
         add(r, {
           missing: 'workload', severity: 'warning',
           message: `${label(r, defaultNamespace)} applies to nothing: its selector ${showSelector(sel)} matches no Workload${ns === ROOT_NAMESPACE ? '' : ` in namespace ${ns}`}`,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Snapshot } from '../api/snapshot.js';
 import type { ProxyConn } from './push/server.js';
 import type { AnyResource } from '../api/types.js';
-import { danglingReferences, type DanglingRef } from '../api/references.js';
+import { danglingReferences, type DanglingRef, type LabelledEndpoint } from '../api/references.js';
 
 import type { CheckStatus, CheckResult, ControlStatus, ProcessReport } from '../api/control-api.js';
 export type { CheckStatus, CheckResult };
@@ -18,6 +18,8 @@ export interface CheckContext {
   now: number;
   /** Every stored config object, and the namespace of objects that name none. */
   objects: readonly AnyResource[];
+  /** Replicas runtimes registered (their labels count for selectors, Workload object or not). */
+  endpoints?: readonly LabelledEndpoint[];
   defaultNamespace: string;
   /** Every proxy the control plane expects or has seen, with its sync state (what `weft status` shows). */
   proxyStates: readonly ControlStatus['proxies'][number][];
@@ -106,11 +108,11 @@ export const CHECKS: Check[] = [
   },
   {
     category: 'config', check: 'routes point at Services, ports and Gateways that exist',
-    run: ({ objects, defaultNamespace }) => findings(danglingReferences(objects, defaultNamespace).filter((d) => d.severity === 'error'), 'FAIL', 'every route reference resolves'),
+    run: ({ objects, defaultNamespace, endpoints }) => findings(danglingReferences(objects, defaultNamespace, endpoints).filter((d) => d.severity === 'error'), 'FAIL', 'every route reference resolves'),
   },
   {
     category: 'config', check: 'policies and Services select a Workload',
-    run: ({ objects, defaultNamespace }) => findings(danglingReferences(objects, defaultNamespace).filter((d) => d.severity === 'warning'), 'WARN', 'every selector matches a Workload'),
+    run: ({ objects, defaultNamespace, endpoints }) => findings(danglingReferences(objects, defaultNamespace, endpoints).filter((d) => d.severity === 'warning'), 'WARN', 'every selector matches a Workload'),
   },
   {
     category: 'workloads', check: 'every app is running and ready',

@@ -273,7 +273,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   // references) or just deleted (references to them). Allowed, so objects may come in any order; warned.
   const referenceWarnings = (keys: string[], deleted: boolean): string[] => {
     const all = store.list().map((s) => s.resource);
-    const found = danglingReferences(all, currentDefaultNs());
+    const found = danglingReferences(all, currentDefaultNs(), registry.endpoints());
     const names = new Set(keys.map((k) => { const [kind, ns, name] = k.split('/'); return `${kind} ${ns ? `${ns}/` : ''}${name}`; }));
     const mine = deleted ? found.filter((d) => d.target !== undefined && names.has(d.target)) : found.filter((d) => keys.includes(d.key));
     return mine.map((d) => `${d.message} (${d.hint})`);
@@ -337,7 +337,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       const processes = registry.processes().map((p) => (workloadOf.has(p.proxy) ? { ...p, workload: workloadOf.get(p.proxy)! } : p));
       return runChecks({
         controlVersion: VERSION, bundle: ca.trustBundle(), proxies: [...push.conns.values()], snapshotOf: (c) => snapshotFor(c.ref), now: Date.now(),
-        objects: state().objects, defaultNamespace: currentDefaultNs(), proxyStates: status().proxies, processes, restartedAt: restarts.observe(registry.processes(), Date.now()),
+        objects: state().objects, endpoints: registry.endpoints(), defaultNamespace: currentDefaultNs(), proxyStates: status().proxies, processes, restartedAt: restarts.observe(registry.processes(), Date.now()),
       });
     },
     proxyConfig: (name) => {
