@@ -445,6 +445,10 @@ describe('unclosed flow collections', () => {
       ['mesh.yaml:5:10 invalid YAML: this "[" is never closed']);
   });
 
+  it('points at the inner bracket when an outer one is closed by mistake', () => {
+    assert.deepEqual(errorsOf('a: {b: [1, 2}\n').map((e) => e.split(' (hint')[0]), ['mesh.yaml:1:8 invalid YAML: this "[" is never closed']);
+  });
+
   it('names the document it is in and still reads the others', () => {
     const text = lines(
       'apiVersion: v1', 'kind: Service', 'metadata: {name: good}', 'spec: {selector: {app: g}, ports: [{port: 80}]}',

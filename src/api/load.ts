@@ -114,7 +114,8 @@ function parseText(text: string, file: string): { objects: Parsed[]; errors: Con
       // several times over. The one mistake is the opening bracket: report that, once.
       unclosed ??= unclosedFlowCollections(body);
       const [from, , to] = doc.range;
-      const open = unclosed.find((o) => o >= from && o < Math.max(to, from + 1));
+      // The innermost one: in `{a: [1, 2}` the `}` closes the map, and the `[` is the mistake.
+      const open = unclosed.filter((o) => o >= from && o < Math.max(to, from + 1)).at(-1);
       if (open !== undefined) {
         const p = lines.linePos(open);
         const ch = body[open];
@@ -195,7 +196,7 @@ function parseDocument(doc: Document, lines: LineCounter, file: string): Parsed 
   };
 }
 
-/** Offsets of every `{` or `[` that starts a flow collection the text never closes, outermost first. */
+/** Offsets of every `{` or `[` that starts a flow collection the text never closes, outer before inner. */
 function unclosedFlowCollections(text: string): number[] {
   const out: number[] = [];
   const walk = (n: unknown): void => {
@@ -204,8 +205,10 @@ function unclosedFlowCollections(text: string): number[] {
       for (const x of n) walk(x);
       return;
     }
-    const t = n as { type?: string; start?: { offset?: number }; end?: { type?: string }[] };
-    if (t.type === 'flow-collection' && typeof t.start?.offset === 'number' && !(t.end ?? []).some((e) => e.type === 'flow-map-end' || e.type === 'flow-seq-end')) {
+    const t = n as { type?: string; start?: { offset?: number; type?: string }; end?: { type?: string }[] };
+    // Closed only by its own kind of bracket: in `[1, 2}` the `}` does not close the `[`.
+    const closer = t.start?.type === 'flow-map-start' ? 'flow-map-end' : 'flow-seq-end';
+    if (t.type === 'flow-collection' && typeof t.start?.offset === 'number' && !(t.end ?? []).some((e) => e.type === closer)) {
       out.push(t.start.offset);
     }
     for (const v of Object.values(n)) if (typeof v === 'object') walk(v);
