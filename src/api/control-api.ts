@@ -95,12 +95,16 @@ export interface CheckResult { category: string; check: string; status: CheckSta
 export interface TapEvent {
   proxy: string; time: string; direction: string; method: string; path: string; authority: string; status: number; flags: string;
   latencyMs: number; source: string | null; destination: string | null; destinationService: string | null; destinationWorkload: string | null; tls: boolean;
+  /** "<namespace>/<name>" of the HTTPRoute that matched, or "default". */
+  route?: string | null;
+  /** The Service the caller named (catalog), when a route sent the request to a backend (catalog-v2). */
+  service?: string | null;
 }
 
 /** POST /v1/apply */
 export interface ApplyResult { applied: string[]; unchanged: string[]; revision: number; warnings?: string[] }
 /** POST /v1/delete */
-export interface DeleteResult { deleted: string[]; notFound: string[]; revision: number }
+export interface DeleteResult { deleted: string[]; notFound: string[]; revision: number; /** References the deletion left pointing at nothing. */ warnings?: string[] }
 /** 400 from apply/delete: every problem, each "file:line:col: message". */
 export interface ApplyErrors { errors: string[] }
 /** 409 from apply/delete when an object belongs to another source (a watched file owns what it defines). */
@@ -108,6 +112,9 @@ export interface SourceConflict { errors: string[] }
 
 /** GET /v1/objects[?kind=K]: every stored object with where it came from. */
 export type ObjectRow = { kind: string; metadata: { name: string; namespace?: string }; spec?: unknown; source: string };
+
+/** The largest request body the control API reads (apply/delete text, reports); larger ones get 413. */
+export const CONTROL_API_MAX_BODY = 4 * 1024 * 1024;
 
 /** Error bodies: every non-2xx answer carries at least `error` (or `errors` for validation). */
 export interface ApiError { error: string; suggestion?: string }

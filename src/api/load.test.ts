@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { ConfigError, ConfigErrors, loadAndValidate, loadFiles, parseDocuments, validateSet, type Loaded } from './load.js';
+import { allErrors, ConfigError, ConfigErrors, loadAndValidate, loadFiles, parseDocuments, validateSet, type Loaded } from './load.js';
 import type { HTTPRoute, Mesh, Workload } from './types.js';
 
 const lines = (...l: string[]) => `${l.join('\n')}\n`;
@@ -278,7 +278,8 @@ describe('parseDocuments', () => {
     const flow = lines('apiVersion: v1', 'kind: Service', 'metadata: {name: a', 'spec: {}');
     const f = only(parseDocuments(flow, 'f.yaml').errors);
     assert.equal(f.code, 'yaml');
-    assert.equal(f.line, 4, String(f));
+    // The line of the { that is never closed, not the line where the parser gives up.
+    assert.equal(f.line, 3, String(f));
   });
 
   it('names the supported kinds for an unknown apiVersion/kind', () => {
@@ -400,10 +401,63 @@ describe('loadFiles / loadAndValidate', () => {
     });
   });
 
+  it('reports per-object and cross-object errors in one pass', async () => {
+    const f = path.join(dir, 'both.yaml');
+    await writeFile(f, lines(
+      'apiVersion: weft.dev/v1alpha1', 'kind: Mesh', 'metadata: {name: a}',
+      '---',
+      'apiVersion: v1', 'kind: Service', 'metadata: {name: u}', 'spec: {selector: {app: u}, ports: [{port: 0}]}',
+      '---',
+      'apiVersion: weft.dev/v1alpha1', 'kind: Mesh', 'metadata: {name: b}',
+    ));
+    await assert.rejects(loadAndValidate([f]), (e: unknown) => {
+      assert.ok(e instanceof ConfigErrors);
+      assert.deepEqual(e.errors.map(String), [
+        `${f}:8:43 spec.ports[0].port: must be >= 1`,
+        `${f}:11:7 kind: only one Mesh is allowed (hint: the Mesh a is defined at ${f}:1:1)`,
+      ]);
+      return true;
+    });
+    // The same through parseDocuments + allErrors (what `weft apply` and a watched file's reload use).
+    const text = readFileSync(f, 'utf8');
+    const { objects, errors } = parseDocuments(text, 'both.yaml');
+    assert.deepEqual(allErrors(objects, errors).map((x) => `${x.line}:${x.code}`), ['8:range', '11:duplicate']);
+  });
+
   it('reports a file that cannot be read', async () => {
     const missing = path.join(dir, 'nope.yaml');
     const r = await loadFiles([missing]);
     assert.deepEqual(r.errors.map(String), [`${missing}:1:1 cannot read: no such file`]);
+  });
+});
+
+describe('unclosed flow collections', () => {
+  it('reports one error at the line and column of the { that is never closed', () => {
+    assert.deepEqual(errorsOf(lines(
+      'apiVersion: v1', 'kind: Service', 'metadata:', '  name: a', 'spec:', '  selector: { app: a', '  ports: [{ port: 80 }]',
+    )), ['mesh.yaml:6:13 invalid YAML: this "{" is never closed (hint: close it with "}" on the same line, or write the mapping as indented block lines instead)']);
+  });
+
+  it('the same for [, for a brace whose next line is indented deeper, and at the end of the text', () => {
+    assert.deepEqual(errorsOf(lines('apiVersion: v1', 'kind: Service', 'metadata: {name: a', '  labels: x', 'spec: 1')).map((e) => e.split(' (hint')[0]),
+      ['mesh.yaml:3:11 invalid YAML: this "{" is never closed']);
+    assert.deepEqual(errorsOf(lines('apiVersion: v1', 'kind: Service', 'metadata: {name: a}', 'spec:', '  ports: [{ port: 80 }')).map((e) => e.split(' (hint')[0]),
+      ['mesh.yaml:5:10 invalid YAML: this "[" is never closed']);
+  });
+
+  it('points at the inner bracket when an outer one is closed by mistake', () => {
+    assert.deepEqual(errorsOf('a: {b: [1, 2}\n').map((e) => e.split(' (hint')[0]), ['mesh.yaml:1:8 invalid YAML: this "[" is never closed']);
+  });
+
+  it('names the document it is in and still reads the others', () => {
+    const text = lines(
+      'apiVersion: v1', 'kind: Service', 'metadata: {name: good}', 'spec: {selector: {app: g}, ports: [{port: 80}]}',
+      '---',
+      'apiVersion: v1', 'kind: Service', 'metadata:', '  name: a', 'spec:', '  selector: { app: a',
+    );
+    const r = parseDocuments(text, 'two.yaml');
+    assert.deepEqual(r.errors.map((e) => `${e.file}:${e.line}:${e.column}`), ['two.yaml:11:13']);
+    assert.deepEqual(r.objects.map((o) => o.resource.metadata.name), ['good']);
   });
 });
 

@@ -3,7 +3,7 @@
 // error at all (see loadAndValidate).
 
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, Parser, type Document } from 'yaml';
 import { checkObject } from './checks.js';
 import { ConfigError, ConfigErrors, formatPath, sortErrors, type PathSeg } from './errors.js';
 import { API_ALIASES, KINDS } from './schemas.js';
@@ -72,10 +72,19 @@ export async function loadFiles(paths: string[], options: ParseOptions = {}): Pr
 /** Loads files and checks them as one set; throws ConfigErrors listing everything wrong, or returns every object. */
 export async function loadAndValidate(paths: string[], options: ParseOptions = {}): Promise<Loaded[]> {
   const { objects, errors } = await loadFiles(paths, options);
-  if (errors.length > 0) throw new ConfigErrors(errors);
-  const setErrors = validateSet(objects);
-  if (setErrors.length > 0) throw new ConfigErrors(setErrors);
+  const all = allErrors(objects, errors);
+  if (all.length > 0) throw new ConfigErrors(all);
   return objects;
+}
+
+/**
+ * Every problem of one input in one pass: the per-object errors, and the cross-object checks (validateSet)
+ * over the objects that passed their own checks. An object with errors of its own is left out of the
+ * cross-object checks, so one mistake is not reported twice. `context`: objects already stored.
+ */
+export function allErrors(objects: Loaded[], perObject: ConfigError[], context: readonly AnyResource[] = []): ConfigError[] {
+  const set = validateSet(objects, context);
+  return perObject.length === 0 ? set : sortErrors([...perObject, ...set]);
 }
 
 // --- internals ---------------------------------------------------------------------------------------
@@ -94,10 +103,30 @@ function applyNamespaceDefaults(objects: Parsed[], fallback: string | undefined)
 
 function parseText(text: string, file: string): { objects: Parsed[]; errors: ConfigError[] } {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text.startsWith('\uFEFF') ? text.slice(1) : text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const docs = parseAllDocuments(body, { lineCounter: lines, prettyErrors: false, merge: true });
   const objects: Parsed[] = [];
   const errors: ConfigError[] = [];
+  let unclosed: number[] | undefined;
   for (const doc of Array.isArray(docs) ? docs : []) {
+    if (doc.errors.length > 0) {
+      // An unclosed { or [ makes the parser complain where it gives up (a line or more later), often
+      // several times over. The one mistake is the opening bracket: report that, once.
+      unclosed ??= unclosedFlowCollections(body);
+      const [from, , to] = doc.range;
+      // The innermost one: in `{a: [1, 2}` the `}` closes the map, and the `[` is the mistake.
+      const open = unclosed.filter((o) => o >= from && o < Math.max(to, from + 1)).at(-1);
+      if (open !== undefined) {
+        const p = lines.linePos(open);
+        const ch = body[open];
+        errors.push(new ConfigError({
+          file, line: p.line, column: p.col, path: '', code: 'yaml',
+          message: `invalid YAML: this "${ch}" is never closed`,
+          hint: `close it with "${ch === '{' ? '}' : ']'}" on the same line, or write the ${ch === '{' ? 'mapping' : 'list'} as indented block lines instead`,
+        }));
+        continue;
+      }
+    }
     const r = parseDocument(doc, lines, file);
     if ('issues' in r) errors.push(...r.issues);
     else objects.push(r);
@@ -165,6 +194,27 @@ function parseDocument(doc: Document, lines: LineCounter, file: string): Parsed 
     },
     needsNamespace,
   };
+}
+
+/** Offsets of every `{` or `[` that starts a flow collection the text never closes, outer before inner. */
+function unclosedFlowCollections(text: string): number[] {
+  const out: number[] = [];
+  const walk = (n: unknown): void => {
+    if (typeof n !== 'object' || n === null) return;
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+      return;
+    }
+    const t = n as { type?: string; start?: { offset?: number; type?: string }; end?: { type?: string }[] };
+    // Closed only by its own kind of bracket: in `[1, 2}` the `}` does not close the `[`.
+    const closer = t.start?.type === 'flow-map-start' ? 'flow-map-end' : 'flow-seq-end';
+    if (t.type === 'flow-collection' && typeof t.start?.offset === 'number' && !(t.end ?? []).some((e) => e.type === closer)) {
+      out.push(t.start.offset);
+    }
+    for (const v of Object.values(n)) if (typeof v === 'object') walk(v);
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  return out;
 }
 
 /** Which kind a document is, from apiVersion and kind; unknown pairs list what is supported. */

@@ -21,10 +21,10 @@ export interface StartOptions {
  * kills everything at once). A mesh that cannot start as configured is stopped and the process exits 1.
  */
 export async function startLocalMesh(files: string[], stateDir: string | undefined, onStop?: () => void, so: StartOptions = {}): Promise<UpRun> {
-  const { loadFiles, validateSet } = await import('../api/load.js');
+  const { loadFiles, allErrors } = await import('../api/load.js');
   const { LocalMesh, MeshStartError } = await import('../runtime/up.js');
   const { objects, errors } = await loadFiles(files);
-  const all = errors.length > 0 ? errors : validateSet(objects);
+  const all = allErrors(objects, errors);
   if (all.length > 0) {
     for (const e of all) process.stderr.write(`${String(e)}\n`);
     fail(`${all.length} error${all.length === 1 ? '' : 's'} in ${files.join(', ')}; nothing started`);

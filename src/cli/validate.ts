@@ -9,9 +9,9 @@ export function registerValidate(program: Command): void {
     .requiredOption('-f, --file <file...>', 'files to check')
     .option('-o, --output <format>', 'table or json', outputArg, 'table')
     .action(async (o: { file: string[]; output: 'json' | 'table' }) => {
-      const { loadFiles, validateSet } = await import('../api/load.js');
+      const { loadFiles, allErrors } = await import('../api/load.js');
       const { objects, errors } = await loadFiles(o.file);
-      const all = errors.length > 0 ? errors : validateSet(objects);
+      const all = allErrors(objects, errors);
       const r = renderValidate({ files: o.file, objects: objects.length, errors: all.map(String) }, o.output);
       out(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);

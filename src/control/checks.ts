@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../api/snapshot.js';
 import type { ProxyConn } from './push/server.js';
+import type { AnyResource } from '../api/types.js';
+import { danglingReferences, type DanglingRef, type LabelledEndpoint } from '../api/references.js';
 
-import type { CheckStatus, CheckResult } from '../api/control-api.js';
+import type { CheckStatus, CheckResult, ControlStatus, ProcessReport } from '../api/control-api.js';
 export type { CheckStatus, CheckResult };
 
 export interface CheckContext {
@@ -14,6 +16,39 @@ export interface CheckContext {
   /** The snapshot each proxy should run now. */
   snapshotOf: (c: ProxyConn) => Snapshot;
   now: number;
+  /** Every stored config object, and the namespace of objects that name none. */
+  objects: readonly AnyResource[];
+  /** Replicas runtimes registered (their labels count for selectors, Workload object or not). */
+  endpoints?: readonly LabelledEndpoint[];
+  defaultNamespace: string;
+  /** Every proxy the control plane expects or has seen, with its sync state (what `weft status` shows). */
+  proxyStates: readonly ControlStatus['proxies'][number][];
+  /** What runtimes report about the processes they supervise, with the workload each belongs to. */
+  processes: readonly (ProcessReport & { workload?: string })[];
+  /** When each process ("proxy/role") was last seen restarting (see RestartTracker). */
+  restartedAt: ReadonlyMap<string, number>;
+}
+
+/** How recent a restart must be for `weft check` to warn about it. */
+export const RECENT_RESTART_MS = 10 * 60_000;
+
+/**
+ * Remembers when each process's restart count last went up, so a restart an hour ago is history and one a
+ * minute ago is a warning. Runtimes report counts, not times; the control plane notes when a count grows.
+ */
+export class RestartTracker {
+  private readonly seen = new Map<string, { restarts: number; at: number }>();
+
+  observe(processes: readonly ProcessReport[], now: number): ReadonlyMap<string, number> {
+    for (const p of processes) {
+      const key = `${p.proxy}/${p.role}`;
+      const prev = this.seen.get(key);
+      if (prev === undefined) this.seen.set(key, { restarts: p.restarts, at: p.restarts > 0 ? now : 0 });
+      else if (p.restarts > prev.restarts) this.seen.set(key, { restarts: p.restarts, at: now });
+      else if (p.restarts < prev.restarts) this.seen.set(key, { restarts: p.restarts, at: prev.at }); // the runtime restarted
+    }
+    return new Map([...this.seen].filter(([, v]) => v.at > 0).map(([k, v]) => [k, v.at]));
+  }
 }
 
 interface Check {
@@ -24,15 +59,88 @@ interface Check {
 
 const names = (cs: ProxyConn[]) => cs.map((c) => c.ref.name).join(', ');
 
+/** How a gateway reports a listener it could not bind (src/proxy/proxy.ts): "listener http: cannot listen on 127.0.0.1:8080: EADDRINUSE". */
+const LISTEN_FAILURE = /listener ([^:]+): cannot listen on (\S+): (\S+)/;
+
+function describe(p: ProcessReport): string {
+  const parts = [p.error ?? (!p.running ? 'not running' : 'failing its readiness probe')];
+  if (p.restarts > 0) parts.push(`${p.restarts} restart${p.restarts === 1 ? '' : 's'}`);
+  if (p.lastExit !== undefined) parts.push(`last exit: ${p.lastExit}`);
+  return `(${parts.join(', ')})`;
+}
+
+function findings(found: DanglingRef[], status: CheckStatus, ok: string): Omit<CheckResult, 'category' | 'check'> {
+  if (found.length === 0) return { status: 'PASS', message: ok };
+  const hints = [...new Set(found.map((d) => d.hint))];
+  return { status, message: found.map((d) => d.message).join('; '), hint: hints.join('; ') };
+}
+
 export const CHECKS: Check[] = [
   {
     category: 'control plane', check: 'every proxy is connected and SYNCED',
-    run: ({ proxies }) => {
-      const down = proxies.filter((c) => !c.connected);
-      const nacked = proxies.filter((c) => c.nacked !== undefined && c.nacked.version === c.sent);
-      if (nacked.length > 0) return { status: 'FAIL', message: `rejected config: ${names(nacked)}`, hint: 'see `weft status` for the error, fix the config and apply again' };
-      if (down.length > 0) return { status: 'WARN', message: `disconnected: ${names(down)}`, hint: 'they serve their last good config; check their logs' };
-      return { status: 'PASS', message: `${proxies.length} proxies connected` };
+    run: ({ proxyStates }) => {
+      const nacked = proxyStates.filter((p) => p.state === 'NACKED');
+      const stale = proxyStates.filter((p) => p.state === 'STALE');
+      if (nacked.length > 0) {
+        return { status: 'FAIL', message: `rejected config: ${nacked.map((p) => `${p.name} (${p.error ?? 'no reason given'})`).join('; ')}`, hint: 'they keep serving their last good config; fix what the error names and apply again' };
+      }
+      if (stale.length > 0) {
+        return { status: 'WARN', message: `not in sync: ${stale.map((p) => `${p.name} (${p.error ?? 'STALE'})`).join('; ')}`, hint: 'a STALE proxy serves its last good config; if it stays STALE, check that it runs (`weft status`) and its log' };
+      }
+      return { status: 'PASS', message: `${proxyStates.length} prox${proxyStates.length === 1 ? 'y' : 'ies'} SYNCED` };
+    },
+  },
+  {
+    category: 'control plane', check: 'every gateway listener is bound',
+    run: ({ proxyStates }) => {
+      const failed: { proxy: string; listener: string; addr: string; code: string }[] = [];
+      for (const p of proxyStates) {
+        const m = p.error === undefined ? null : LISTEN_FAILURE.exec(p.error);
+        if (p.state === 'NACKED' && m !== null) failed.push({ proxy: p.name, listener: m[1], addr: m[2], code: m[3] });
+      }
+      if (failed.length === 0) return { status: 'PASS', message: 'no listener failed to bind' };
+      const codes = new Set(failed.map((f) => f.code));
+      const hint = codes.has('EADDRINUSE')
+        ? 'another process (perhaps another mesh) holds the port: stop it, or give the Gateway listener another port'
+        : codes.has('EACCES') ? 'ports below 1024 need privileges: use a port from 1024 up' : 'check the Gateway\'s addresses and listener ports';
+      return { status: 'FAIL', message: failed.map((f) => `${f.proxy}: listener ${f.listener} cannot bind ${f.addr} (${f.code})`).join('; '), hint };
+    },
+  },
+  {
+    category: 'config', check: 'routes point at Services, ports and Gateways that exist',
+    run: ({ objects, defaultNamespace, endpoints }) => findings(danglingReferences(objects, defaultNamespace, endpoints).filter((d) => d.severity === 'error'), 'FAIL', 'every route reference resolves'),
+  },
+  {
+    category: 'config', check: 'policies and Services select a Workload',
+    run: ({ objects, defaultNamespace, endpoints }) => findings(danglingReferences(objects, defaultNamespace, endpoints).filter((d) => d.severity === 'warning'), 'WARN', 'every selector matches a Workload'),
+  },
+  {
+    category: 'workloads', check: 'every app is running and ready',
+    run: ({ processes }) => {
+      const apps = processes.filter((p) => p.role === 'app');
+      const bad = apps.filter((p) => !p.running || p.ready === false);
+      if (bad.length > 0) {
+        return {
+          status: 'FAIL',
+          message: `not ready: ${bad.map((p) => `${p.workload !== undefined ? `${p.workload} (${p.proxy})` : p.proxy} ${describe(p)}`).join('; ')}`,
+          hint: 'requests to it fail or go to other replicas; read its output (`weft logs <workload> --app`, or the `weft up` log) for why it exits or fails its readiness probe',
+        };
+      }
+      return { status: 'PASS', message: apps.length === 0 ? 'no runtime reported any app' : `${apps.length} app${apps.length === 1 ? '' : 's'} running and ready` };
+    },
+  },
+  {
+    category: 'workloads', check: 'no process restarted recently',
+    run: ({ processes, restartedAt, now }) => {
+      const recent = processes.filter((p) => p.restarts > 0 && now - (restartedAt.get(`${p.proxy}/${p.role}`) ?? 0) < RECENT_RESTART_MS);
+      if (recent.length > 0) {
+        return {
+          status: 'WARN',
+          message: `restarted in the last ${RECENT_RESTART_MS / 60_000} minutes: ${recent.map((p) => `${p.proxy} ${p.role} ${p.restarts}×${p.lastExit !== undefined ? ` (last exit: ${p.lastExit})` : ''}`).join('; ')}`,
+          hint: 'a process that keeps exiting is restarted with back-off; its output says why it exits',
+        };
+      }
+      return { status: 'PASS', message: 'no recent restarts' };
     },
   },
   {

@@ -1,5 +1,6 @@
 // A small client for the control plane API, shared by the CLI and the local runtime.
 import { request } from 'undici';
+import { CONTROL_API_MAX_BODY } from '../api/control-api.js';
 import type { ControlTarget } from './discovery.js';
 
 export class ControlError extends Error {
@@ -8,29 +9,39 @@ export class ControlError extends Error {
   }
 }
 
+const MiB = 1024 * 1024;
+const mib = (n: number) => `${(n / MiB).toFixed(1).replace(/\.0$/, '')} MiB`;
+
 export async function call<T = unknown>(t: ControlTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const size = text === undefined ? 0 : Buffer.byteLength(text);
+  // Said before sending: the control plane would read the first 4 MiB only to refuse the rest.
+  if (size > CONTROL_API_MAX_BODY) {
+    throw new ControlError(413, undefined, `request body of ${mib(size)} is over the control API's limit of ${mib(CONTROL_API_MAX_BODY)}: split the input into smaller files`);
+  }
   let res;
   try {
     res = await request(`${t.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${t.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${t.token}`, ...(text !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: text,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
   } catch (e) {
     throw new ControlError(0, undefined, `cannot reach control plane at ${t.url}: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
-  const text = await res.body.text();
-  let parsed: unknown = text;
+  const answer = await res.body.text();
+  let parsed: unknown = answer;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(answer);
   } catch {
     /* not JSON */
   }
   if (res.statusCode >= 400) {
     const err = (parsed as { error?: string })?.error;
-    throw new ControlError(res.statusCode, parsed, err ?? `control plane answered HTTP ${res.statusCode}`);
+    const msg = err ?? (res.statusCode === 413 ? `request body over the control API's limit of ${mib(CONTROL_API_MAX_BODY)}` : `control plane answered HTTP ${res.statusCode}`);
+    throw new ControlError(res.statusCode, parsed, msg);
   }
   return parsed as T;
 }

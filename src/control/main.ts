@@ -1,11 +1,11 @@
 // `weft control`: the control plane. Watches config (files and the API), the endpoint registry, and
 // pushes every proxy its own snapshot. Its state lives in the store; losing this process loses nothing.
 import path from 'node:path';
-import type { AnyResource } from '../api/types.js';
 import { keyOf } from '../api/types.js';
-import type { ControlStatus, RolloutRestartRequest, RolloutRestartResult, Rollouts } from '../api/control-api.js';
+import type { ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, RolloutRestartRequest, RolloutRestartResult, Rollouts, SourceConflict } from '../api/control-api.js';
 import { closest } from '../api/suggest.js';
-import { loadFiles, parseDocuments, validateSet, type ConfigError } from '../api/load.js';
+import { allErrors, loadFiles, parseDocuments, type ConfigError } from '../api/load.js';
+import { danglingReferences } from '../api/references.js';
 import { openFileStore } from './store/store.js';
 import { watchFiles } from './store/watch-files.js';
 import { Registry, type RuntimeReport } from './registry/index.js';
@@ -17,12 +17,21 @@ import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
 import { CertificateAuthority } from './ca/index.js';
 import { spiffeId } from './translate/index.js';
-import { runChecks } from './checks.js';
+import { runChecks, RestartTracker } from './checks.js';
 import { parseGoDuration } from '../api/checks.js';
 import { explainRequest, type ExplainQuery } from './explain.js';
 import { MetricsAggregator } from './metrics/aggregator.js';
 import { relayTap } from './metrics/tap.js';
+import { TrafficNames, inTarget } from './metrics/targets.js';
 import { generateKeyAndCsr } from '../proxy/identity/index.js';
+
+/** A tap event's `service`: the Service the caller named (catalog for a request a route sent to catalog-v2). */
+function calledAs(names: TrafficNames, ev: Record<string, unknown>): Record<string, unknown> {
+  const dest = ev.destinationService;
+  if (typeof dest !== 'string') return { service: null };
+  const ns = typeof ev.destinationNamespace === 'string' ? ev.destinationNamespace : '';
+  return { service: names.calledService(typeof ev.route === 'string' ? ev.route : undefined, dest, ns).name };
+}
 
 /** The control plane's own identity: proxies check its certificate carries exactly this. */
 export const CONTROL_NAMESPACE = 'weft-system';
@@ -48,12 +57,32 @@ export async function runControl(o: ControlOptions): Promise<void> {
   // Objects that name no namespace get the Mesh's default, even when their file has no Mesh in it.
   const currentDefaultNs = () => meshOf(store.list().map((s) => s.resource)).defaultNamespace;
   // Files given with -f are a source: their objects follow the files; a bad edit is reported and ignored.
+  // The watched file wins for every object it defines: `weft apply` and `weft delete` of those are refused
+  // (409), and an object applied through the API that a file starts defining is taken over by the file.
+  // definedAt: where each file-defined object is (file:line), from the last good load of its file.
+  const watched = new Set(o.files.map((f) => path.resolve(f)));
+  const definedAt = new Map<string, { file: string; line: number }>();
   const syncFile = async (file: string): Promise<ConfigError[]> => {
     const { objects, errors } = await loadFiles([file], { defaultNamespace: currentDefaultNs() });
-    const all = errors.length > 0 ? errors : validateSet(objects, store.list().map((s) => s.resource));
+    const all = allErrors(objects, errors, store.list().map((s) => s.resource));
     if (all.length > 0) return all;
-    await store.replaceSource(`file:${path.resolve(file)}`, objects.map((l) => l.resource));
+    const source = `file:${path.resolve(file)}`;
+    for (const l of objects) {
+      const cur = store.get(keyOf(l.resource));
+      if (cur !== undefined && cur.source !== source) {
+        const r = l.resource;
+        log(`${r.kind} ${r.metadata.namespace ? `${r.metadata.namespace}/` : ''}${r.metadata.name} was ${cur.source === 'api' ? 'applied through the API' : `defined in ${cur.source.replace(/^file:/, '')}`}; ${file} now defines it, so the file owns it from now on`);
+      }
+    }
+    await store.replaceSource(source, objects.map((l) => l.resource));
+    for (const [k, at] of definedAt) if (at.file === path.resolve(file)) definedAt.delete(k);
+    for (const l of objects) definedAt.set(keyOf(l.resource), { file: path.resolve(file), line: l.source.line });
     return [];
+  };
+  /** "file:/abs/mesh.yaml:12" for an object a file defines (line from its last good load), else the stored source. */
+  const sourceOf = (key: string, stored: string): string => {
+    const at = definedAt.get(key);
+    return at !== undefined && stored === `file:${at.file}` ? `${stored}:${at.line}` : stored;
   };
   for (const f of o.files) {
     const errs = await syncFile(f);
@@ -120,6 +149,10 @@ export async function runControl(o: ControlOptions): Promise<void> {
   };
   store.watch(changed);
   registry.onChange(changed);
+  // When each process last restarted, noted as runtimes report growing restart counts (for `weft check`).
+  const restarts = new RestartTracker();
+  restarts.observe(registry.processes(), Date.now());
+  registry.onChange(() => void restarts.observe(registry.processes(), Date.now()));
 
   const xdsPort = await push.listen(o.xdsPort, o.host);
   const scrapeTargets = () => push.connected().filter((c) => c.admin !== undefined).map((c) => ({ proxy: c.ref.name, admin: c.admin!, ref: c.ref }));
@@ -215,18 +248,38 @@ export async function runControl(o: ControlOptions): Promise<void> {
     };
   };
 
-  const applyText = async (text: string, file: string, del: boolean) => {
+  const applyText = async (text: string, file: string, del: boolean): Promise<{ status: number; body: ApplyResult | DeleteResult | SourceConflict | { errors: string[] } }> => {
     const { objects, errors } = parseDocuments(text, file, { defaultNamespace: currentDefaultNs() });
-    const errs = errors.length > 0 ? errors : validateSet(objects, del ? [] : store.list().map((s) => s.resource));
+    const errs = del ? errors : allErrors(objects, errors, store.list().map((s) => s.resource));
     if (errs.length > 0) return { status: 400, body: { errors: errs.map(String) } };
+    // What a watched file defines is the file's: changing it here would be undone by the file's next save.
+    const conflicts: string[] = [];
+    for (const l of objects) {
+      const cur = store.get(keyOf(l.resource));
+      if (cur === undefined || !cur.source.startsWith('file:') || !watched.has(cur.source.slice('file:'.length))) continue;
+      const r = l.resource;
+      const at = sourceOf(cur.key, cur.source).slice('file:'.length);
+      conflicts.push(`${r.kind} ${r.metadata.namespace ? `${r.metadata.namespace}/` : ''}${r.metadata.name} is defined in ${at}; edit that file instead (weft ${del ? 'delete' : 'apply'} cannot change what a watched file defines)`);
+    }
+    if (conflicts.length > 0) return { status: 409, body: { errors: conflicts } };
+    const keys = objects.map((l) => keyOf(l.resource));
     if (del) {
-      const keys = objects.map((l) => keyOf(l.resource));
       const ch = await store.delete(keys);
-      return { status: 200, body: { deleted: ch.deleted, notFound: keys.filter((k) => !ch.deleted.includes(k)), revision: ch.revision } };
+      const warnings = referenceWarnings(keys, true);
+      return { status: 200, body: { deleted: ch.deleted, notFound: keys.filter((k) => !ch.deleted.includes(k)), revision: ch.revision, ...(warnings.length > 0 ? { warnings } : {}) } };
     }
     const ch = await store.apply(objects.map((l) => l.resource));
-    const keys = objects.map((l) => keyOf(l.resource));
-    return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision } };
+    const warnings = referenceWarnings(keys, false);
+    return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision, ...(warnings.length > 0 ? { warnings } : {}) } };
+  };
+  // Dangling references in the config as it is now that involve the objects just applied (their own
+  // references) or just deleted (references to them). Allowed, so objects may come in any order; warned.
+  const referenceWarnings = (keys: string[], deleted: boolean): string[] => {
+    const all = store.list().map((s) => s.resource);
+    const found = danglingReferences(all, currentDefaultNs(), registry.endpoints());
+    const names = new Set(keys.map((k) => { const [kind, ns, name] = k.split('/'); return `${kind} ${ns ? `${ns}/` : ''}${name}`; }));
+    const mine = deleted ? found.filter((d) => d.target !== undefined && names.has(d.target)) : found.filter((d) => keys.includes(d.key));
+    return mine.map((d) => `${d.message} (${d.hint})`);
   };
 
   // `weft rollout restart`: a restart time per workload in store state; the runtime replaces replicas
@@ -275,15 +328,40 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 200, body: { bundle: ca.trustBundle().length } };
     },
     bundle: () => ca.trustBundle(),
-    stat: (by, windowMs) => metrics.stat(by, windowMs),
+    stat: (by, windowMs, backends) => {
+      const names = new TrafficNames(state().objects, currentDefaultNs());
+      return metrics.stat(by, windowMs, { calledService: (r, s, n) => names.calledService(r, s, n), backends });
+    },
     edges: (windowMs) => metrics.edges(windowMs),
     prometheusSd: () => scrapeTargets().map((t) => ({
       targets: [t.admin],
       labels: { weft_proxy: t.proxy, weft_workload: t.ref.workload, weft_namespace: t.ref.namespace, weft_kind: t.ref.kind, __metrics_path__: '/metrics' },
     })),
-    tap: (res, q) => relayTap(res, q, scrapeTargets()),
+    tap: (res, q) => {
+      // By the name callers use: a workload, a Service, or a Service whose routes split to backends.
+      const names = new TrafficNames(state().objects, currentDefaultNs());
+      const name = q.get('target');
+      if (name === null || name === '') return relayTap(res, q, scrapeTargets(), { enrich: (ev) => calledAs(names, ev) });
+      const t = names.target(name);
+      if (t === undefined) {
+        const suggestion = names.suggest(name);
+        const body: ApiError = { error: `no workload or service named "${name}"`, ...(suggestion !== undefined ? { suggestion } : {}) };
+        const text = JSON.stringify(body, null, 2) + '\n';
+        res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+      relayTap(res, q, scrapeTargets(), { accept: (ev, from) => inTarget(t, ev, from.ref?.workload), enrich: (ev) => calledAs(names, ev) });
+    },
     explain: (body) => explainRequest(state().objects, body as ExplainQuery),
-    check: () => runChecks({ controlVersion: VERSION, bundle: ca.trustBundle(), proxies: [...push.conns.values()], snapshotOf: (c) => snapshotFor(c.ref), now: Date.now() }),
+    check: () => {
+      const workloadOf = new Map(registry.expectedProxies().map((p) => [p.name, p.workload]));
+      const processes = registry.processes().map((p) => (workloadOf.has(p.proxy) ? { ...p, workload: workloadOf.get(p.proxy)! } : p));
+      return runChecks({
+        controlVersion: VERSION, bundle: ca.trustBundle(), proxies: [...push.conns.values()], snapshotOf: (c) => snapshotFor(c.ref), now: Date.now(),
+        objects: state().objects, endpoints: registry.endpoints(), defaultNamespace: currentDefaultNs(), proxyStates: status().proxies, processes, restartedAt: restarts.observe(registry.processes(), Date.now()),
+      });
+    },
     proxyConfig: (name) => {
       const c = push.conns.get(name);
       return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running ?? null };
@@ -298,7 +376,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     },
     rolloutRestart: (body) => rolloutRestart(body),
     rollouts: (): Rollouts => ({ restarts: store.getState<Record<string, string>>(ROLLOUTS) ?? {} }),
-    objects: (kind) => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...s.resource, source: s.source })) as (AnyResource & { source: string })[],
+    objects: (kind): ObjectRow[] => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...s.resource, source: sourceOf(s.key, s.source) })),
   }, secrets.adminToken, o.host, o.apiPort, log);
   apiPortBound = api.port;
 

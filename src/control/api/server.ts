@@ -3,6 +3,7 @@
 import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { CONTROL_API_MAX_BODY as MAX_BODY } from '../../api/control-api.js';
 
 export interface ApiHandlers {
   status(): unknown;
@@ -12,7 +13,8 @@ export interface ApiHandlers {
   caImport(body: unknown): Promise<{ status: number; body: unknown }>;
   bundle(): string[];
   check(): unknown;
-  stat(by: 'service' | 'workload', windowMs: number): Promise<unknown>;
+  /** `backends`: by service, each row lists the backend Services its requests went to. */
+  stat(by: 'service' | 'workload', windowMs: number, backends?: boolean): Promise<unknown>;
   edges(windowMs: number): Promise<unknown>;
   prometheusSd(): unknown;
   /** Streams merged tap events from every proxy to `res` (NDJSON) until it closes. */
@@ -27,7 +29,8 @@ export interface ApiHandlers {
   rollouts(): unknown;
 }
 
-const MAX_BODY = 4 * 1024 * 1024;
+/** A request body over MAX_BODY: answered 413 with the limit, never by cutting the connection. */
+class BodyTooLarge extends Error {}
 
 export async function startApi(h: ApiHandlers, token: string, host: string, port: number, log: (m: string) => void) {
   const want = Buffer.from(`Bearer ${token}`);
@@ -59,7 +62,7 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       if (req.method === 'GET' && parts[1] === 'stat') {
         const by = url.searchParams.get('by') ?? 'service';
         if (by !== 'service' && by !== 'workload') return send(400, { error: `by must be "service" or "workload", got "${by}"` });
-        return send(200, await h.stat(by, windowOf(url.searchParams)));
+        return send(200, await h.stat(by, windowOf(url.searchParams), url.searchParams.get('backends') === '1'));
       }
       if (req.method === 'GET' && parts[1] === 'edges') return send(200, await h.edges(windowOf(url.searchParams)));
       if (req.method === 'GET' && parts[1] === 'prometheus' && parts[2] === 'sd') return send(200, h.prometheusSd());
@@ -97,6 +100,13 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       }
       send(404, { error: `no such endpoint ${req.method} ${url.pathname}` });
     } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        // Answer first, then close: the client may still be sending; cut it off only if it keeps on.
+        res.setHeader('connection', 'close');
+        send(413, { error: `request body over the control API's limit of ${MAX_BODY / 1024 / 1024} MiB` });
+        if (!req.complete) setTimeout(() => req.socket.destroy(), 5000).unref();
+        return;
+      }
       log(`api error on ${req.method} ${req.url}: ${(e as Error).message}`);
       send(e instanceof SyntaxError ? 400 : 500, { error: (e as Error).message });
     }
@@ -123,8 +133,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => {
       n += c.length;
       if (n > MAX_BODY) {
-        reject(new Error(`request body over ${MAX_BODY} bytes`));
-        req.destroy();
+        // Keep reading and dropping the rest, so the 413 reaches the client instead of a reset.
+        chunks.length = 0;
+        reject(new BodyTooLarge());
         return;
       }
       chunks.push(c);

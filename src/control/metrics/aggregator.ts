@@ -9,6 +9,8 @@ export type { StatRow, EdgeRow };
 export interface ScrapeTarget {
   proxy: string;
   admin: string;
+  /** The proxy's identity, when known (its workload: whose requests its outbound events are). */
+  ref?: { workload: string };
 }
 
 interface Tick {
@@ -78,33 +80,13 @@ export class MetricsAggregator {
     return { seconds, deltas };
   }
 
-  async stat(by: 'service' | 'workload', windowMs: number): Promise<StatRow[]> {
+  /**
+   * By service, rows are the Service callers named (see StatOptions.calledService), aggregated over the
+   * backends requests went to; with `backends`, each row lists those backends.
+   */
+  async stat(by: 'service' | 'workload', windowMs: number, opts: StatOptions = {}): Promise<StatRow[]> {
     const { seconds, deltas } = await this.window(windowMs);
-    const pick = (l: Record<string, string>) => by === 'workload'
-      ? (l.direction === 'inbound' ? `${l.destination_workload}\u0000${l.destination_namespace}` : undefined)
-      : (l.direction !== 'inbound' && l.destination_service && l.destination_service !== 'unknown' ? `${l.destination_service}\u0000${l.destination_namespace}` : undefined);
-    const groups = new Map<string, { total: number; failed: number; buckets: Map<number, number> }>();
-    for (const s of deltas) {
-      const key = pick(s.labels);
-      if (key === undefined) continue;
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = { total: 0, failed: 0, buckets: new Map() }));
-      if (s.name === 'weft_requests_total') {
-        g.total += s.value;
-        if (Number(s.labels.response_code) >= 500) g.failed += s.value;
-      } else {
-        const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
-        g.buckets.set(le, (g.buckets.get(le) ?? 0) + s.value);
-      }
-    }
-    return [...groups.entries()].map(([key, g]) => {
-      const [name, namespace] = key.split('\u0000');
-      const q = (p: number) => quantile([...g.buckets.entries()].sort((a, b) => a[0] - b[0]), p);
-      return {
-        name, namespace, requests: g.total, rps: seconds > 0 ? g.total / seconds : 0,
-        successRate: g.total > 0 ? (g.total - g.failed) / g.total : null, p50: q(0.5), p95: q(0.95), p99: q(0.99),
-      };
-    }).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    return statRows(deltas, seconds, by, opts);
   }
 
   /** Who calls whom, seen from the receiving side (verified identities), since the window began. */
@@ -121,6 +103,72 @@ export class MetricsAggregator {
     }
     return [...rows.values()].sort((a, b) => a.destination.localeCompare(b.destination) || a.source.localeCompare(b.source));
   }
+}
+
+export interface StatOptions {
+  /**
+   * The Service a caller named, from a sample's labels (route, destination_service, destination_namespace).
+   * Default: the destination service itself.
+   */
+  calledService?: (route: string | undefined, destService: string, destNamespace: string) => { name: string; namespace: string };
+  /** By service: give each row its backends (one row per destination Service its requests went to). */
+  backends?: boolean;
+}
+
+interface Group { total: number; failed: number; buckets: Map<number, number> }
+
+function addSample(groups: Map<string, Group>, key: string, s: Sample): void {
+  let g = groups.get(key);
+  if (g === undefined) groups.set(key, (g = { total: 0, failed: 0, buckets: new Map() }));
+  if (s.name === 'weft_requests_total') {
+    g.total += s.value;
+    if (Number(s.labels.response_code) >= 500) g.failed += s.value;
+  } else {
+    const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+    g.buckets.set(le, (g.buckets.get(le) ?? 0) + s.value);
+  }
+}
+
+function toRow(key: string, g: Group, seconds: number): StatRow {
+  const [name, namespace] = key.split('\u0000');
+  const q = (p: number) => quantile([...g.buckets.entries()].sort((a, b) => a[0] - b[0]), p);
+  return {
+    name, namespace, requests: g.total, rps: seconds > 0 ? g.total / seconds : 0,
+    successRate: g.total > 0 ? (g.total - g.failed) / g.total : null, p50: q(0.5), p95: q(0.95), p99: q(0.99),
+  };
+}
+
+const byName = (a: StatRow, b: StatRow) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+
+/**
+ * Rows from per-series increases over `seconds`. By workload: what each workload received (inbound). By
+ * service: what callers sent (outbound and gateway), grouped by the Service they named.
+ */
+export function statRows(deltas: readonly Sample[], seconds: number, by: 'service' | 'workload', opts: StatOptions = {}): StatRow[] {
+  const groups = new Map<string, Group>();
+  const backends = new Map<string, Map<string, Group>>();
+  for (const s of deltas) {
+    const l = s.labels;
+    if (by === 'workload') {
+      if (l.direction === 'inbound') addSample(groups, `${l.destination_workload}\u0000${l.destination_namespace}`, s);
+      continue;
+    }
+    if (l.direction === 'inbound' || !l.destination_service || l.destination_service === 'unknown') continue;
+    const called = opts.calledService?.(l.route, l.destination_service, l.destination_namespace) ?? { name: l.destination_service, namespace: l.destination_namespace };
+    const key = `${called.name}\u0000${called.namespace}`;
+    addSample(groups, key, s);
+    if (opts.backends === true) {
+      let b = backends.get(key);
+      if (b === undefined) backends.set(key, (b = new Map()));
+      addSample(b, `${l.destination_service}\u0000${l.destination_namespace}`, s);
+    }
+  }
+  return [...groups.entries()].map(([key, g]) => {
+    const row = toRow(key, g, seconds);
+    const b = backends.get(key);
+    if (b !== undefined) row.backends = [...b.entries()].map(([k, bg]) => toRow(k, bg, seconds)).sort(byName);
+    return row;
+  }).sort(byName);
 }
 
 function seriesKey(s: Sample): string {

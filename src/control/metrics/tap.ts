@@ -2,14 +2,26 @@
 import http from 'node:http';
 import type { ScrapeTarget } from './aggregator.js';
 
-export function relayTap(res: http.ServerResponse, q: URLSearchParams, targets: ScrapeTarget[]): void {
+export interface RelayOptions {
+  /**
+   * Filters events here instead of at the proxies (a target that covers several services and workloads,
+   * which one proxy-side name cannot express). Without it, `target` is passed on to every proxy.
+   */
+  accept?: (ev: Record<string, unknown>, from: ScrapeTarget) => boolean;
+  /** Fields to add to each event sent on (e.g. `service`, the name the caller used). */
+  enrich?: (ev: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export function relayTap(res: http.ServerResponse, q: URLSearchParams, targets: ScrapeTarget[], opts: RelayOptions = {}): void {
   const query = new URLSearchParams();
   for (const k of ['path', 'method', 'target']) {
     const v = q.get(k);
-    if (v !== null) query.set(k, v);
+    if (v !== null && !(k === 'target' && opts.accept !== undefined)) query.set(k, v);
   }
   let left = Number(q.get('max') ?? 'Infinity');
   if (!(left > 0)) left = Infinity;
+  // Headers go out now, before any event: the client can tell "connected, waiting for requests" apart
+  // from "cannot connect".
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   res.flushHeaders();
   const upstream: http.ClientRequest[] = [];
@@ -30,8 +42,14 @@ export function relayTap(res: http.ServerResponse, q: URLSearchParams, targets: 
           const line = buf.slice(0, nl + 1);
           buf = buf.slice(nl + 1);
           if (left <= 0) return;
-          const ev = JSON.parse(line) as Record<string, unknown>;
-          res.write(JSON.stringify({ proxy: t.proxy, ...ev }) + '\n');
+          let ev: Record<string, unknown>;
+          try {
+            ev = JSON.parse(line) as Record<string, unknown>;
+          } catch {
+            continue; // a proxy's garbled line must not end everyone's tap
+          }
+          if (opts.accept !== undefined && !opts.accept(ev, t)) continue;
+          res.write(JSON.stringify({ proxy: t.proxy, ...ev, ...(opts.enrich?.(ev) ?? {}) }) + '\n');
           if (--left <= 0) done();
         }
       });
