@@ -87,9 +87,9 @@ spec:
 `;
   const mesh = new TestMesh(head(gw) + broken + crash);
   // No -f: ./mesh.yaml in the working directory.
-  const u = up(mesh.dir, [], { WEFT_HOME: mesh.home, WEFT_READY_TIMEOUT_MS: '3000' });
+  const u = up(mesh.dir, [], { WEFT_HOME: mesh.home, WEFT_READY_TIMEOUT_MS: '10000' }); // long enough for the crashing app to have exited once, even on a busy machine
   try {
-    await waitFor('the not-ready report', () => /not ready after 3 s:[\s\S]*crash-0: app exited with code 3/.test(u.out()), 30_000);
+    await waitFor('the not-ready report', () => /not ready after 10 s:[\s\S]*crash-0: app exited with code 3/.test(u.out()), 30_000);
     const out = u.out();
     assert.match(out, /broken-0: cannot start \/nonexistent\/weft-test-command: command not found.*see `weft logs broken-0`/);
     assert.match(out, /crash-0: app exited with code 3, restarted \d+ times; see `weft logs crash-0`/);
