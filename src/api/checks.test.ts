@@ -16,6 +16,24 @@ const errs = (text: string) => parseDocuments(text, 'r.yaml').errors.map(String)
 const msgs = (text: string) => parseDocuments(text, 'r.yaml').errors.map((e) => `${e.path}: ${e.message}`);
 
 describe('HTTPRoute rules', () => {
+  it('takes Gateway API timeouts and checks backendRequest against request (GEP-1742)', () => {
+    const t = (x: string) => msgs(route('  parentRefs: [{name: gw}]', '  rules:', `  - timeouts: ${x}`));
+    assert.deepEqual(t('{request: 10s, backendRequest: 2s}'), []);
+    assert.deepEqual(t('{request: 1m30s}'), []);
+    assert.deepEqual(t('{request: 0s, backendRequest: 5s}'), [], '"0s" request: no overall limit, any backendRequest');
+    assert.deepEqual(t('{request: 1s, backendRequest: 2s}'), ['spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "2s"']);
+    assert.deepEqual(t('{request: 1s, backendRequest: 0s}'), ['spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "0s"']);
+    assert.deepEqual(t('{request: 1.5s}'), ['spec.rules[0].timeouts.request: must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)']);
+    assert.deepEqual(t('{request: 100000s}'), ['spec.rules[0].timeouts.request: must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)']);
+    assert.deepEqual(t('{idle: 1s}').map((m) => m.split(':')[0]), ['spec.rules[0].timeouts.idle']);
+  });
+
+  it('places a timeout error at its file:line:column', () => {
+    assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts:', '      request: 1s', '      backendRequest: 5s')), [
+      'r.yaml:9:23 spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "5s" (hint: backendRequest limits one attempt; request limits the whole exchange, retries included)',
+    ]);
+  });
+
   it('rejects RequestRedirect and URLRewrite in one rule', () => {
     assert.deepEqual(msgs(route(
       '  parentRefs: [{name: gw}]',
@@ -153,7 +171,6 @@ describe('HTTPRoute rules', () => {
 
   it('says which Gateway API features weft does not implement', () => {
     assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts: {request: 10s}', '    filters: [{type: RequestMirror}]')), [
-      'r.yaml:7:5 spec.rules[0].timeouts: HTTPRoute timeouts are not implemented by weft yet',
       'r.yaml:8:22 spec.rules[0].filters[0].type: the RequestMirror filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect)',
     ]);
   });

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { PathSeg } from './errors.js';
 import type { Issue } from './source.js';
 import { HTTP_METHODS, ROOT_NAMESPACE } from './schemas.js';
+import { parseGatewayDuration } from './traffic.js';
 import type {
   AnyResource, AuthorizationPolicy, AuthzCondition, AuthzOperation, AuthzSource, BackendRef, Gateway, HTTPRoute, HTTPRouteFilter,
   HTTPRouteMatch, HTTPRouteRule, HeaderModifier, Mesh, PathModifier, PeerAuthentication, Service, Telemetry,
@@ -136,6 +137,17 @@ function checkParentRefs(r: HTTPRoute, out: Issue[]): void {
 
 function checkRule(rule: HTTPRouteRule, at: PathSeg[], out: Issue[]): void {
   rule.matches.forEach((m, j) => checkMatch(m, [...at, 'matches', j], out));
+  // GEP-1742: one attempt cannot outlast the whole request ("0s" request = no overall limit).
+  const t = rule.timeouts;
+  const req = t?.request === undefined ? undefined : parseGatewayDuration(t.request);
+  const backend = t?.backendRequest === undefined ? undefined : parseGatewayDuration(t.backendRequest);
+  if (req !== undefined && backend !== undefined && req !== 0 && (backend > req || backend === 0)) {
+    out.push({
+      path: [...at, 'timeouts', 'backendRequest'], code: 'range',
+      message: `must not be longer than timeouts.request (${t!.request}), got ${JSON.stringify(t!.backendRequest)}`,
+      hint: 'backendRequest limits one attempt; request limits the whole exchange, retries included',
+    });
+  }
   const filters = rule.filters ?? [];
   checkFilters(filters, [...at, 'filters'], rule.matches, out);
   const backends = rule.backendRefs ?? [];
@@ -298,6 +310,11 @@ export const CERTIFICATE_LIFETIME_MIN_MS = 60_000;
 export const CERTIFICATE_LIFETIME_MAX_MS = 90 * 24 * 3_600_000;
 
 function checkMesh(m: Mesh, out: Issue[]): void {
+  const ct = m.spec.traffic?.connectTimeout;
+  const ctMs = ct === undefined ? undefined : parseGatewayDuration(ct);
+  if (ctMs !== undefined && (ctMs < 1 || ctMs > 300_000)) {
+    out.push({ path: ['spec', 'traffic', 'connectTimeout'], code: 'range', message: `must be between 1ms and 5m (got ${JSON.stringify(ct)})` });
+  }
   const l = m.spec.listeners;
   for (const [field, min, max, range] of [['requestHeadersTimeout', 100, 3_600_000, '100ms and 1h'], ['idleTimeout', 1000, 86_400_000, '1s and 24h']] as const) {
     const v = l?.[field];

@@ -9,6 +9,7 @@
 // "unknown field" or a bare list of allowed values.
 
 import { GATEWAY_API, WEFT_API } from './types.js';
+import { GATEWAY_DURATION } from './traffic.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -136,6 +137,11 @@ function object(kind: string, apiVersion: string, meta: Schema, spec: Schema, sp
   };
 }
 
+const GATEWAY_DURATION_SCHEMA: Schema = {
+  type: 'string', maxLength: 32, pattern: GATEWAY_DURATION.source,
+  patternMessage: 'must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)',
+};
+
 // --- Mesh --------------------------------------------------------------------------------------------
 
 const MESH_SPEC: Schema = {
@@ -170,6 +176,12 @@ const MESH_SPEC: Schema = {
       default: { escapedSlashes: 'REJECT' },
       additionalProperties: false,
       properties: { escapedSlashes: { type: 'string', enum: ['REJECT', 'KEEP', 'UNESCAPE'], default: 'REJECT' } },
+    },
+    // Mesh-wide traffic defaults (src/api/traffic.ts says why these values; docs/traffic.md).
+    traffic: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { responseTimeout: GATEWAY_DURATION_SCHEMA, connectTimeout: GATEWAY_DURATION_SCHEMA },
     },
     // Every proxy listener's protections (defaults in src/api/limits.ts; docs/config-reference.md).
     listeners: {
@@ -471,9 +483,14 @@ const ROUTE_RULE: Schema = {
     },
     filters: FILTERS,
     backendRefs: { type: 'array', maxItems: 16, items: BACKEND_REF },
+    // GEP-1742. Checked further in checks.ts (backendRequest <= request).
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { request: GATEWAY_DURATION_SCHEMA, backendRequest: GATEWAY_DURATION_SCHEMA },
+    },
   },
   'x-unsupported': {
-    timeouts: 'HTTPRoute timeouts are not implemented by weft yet',
     retry: 'HTTPRoute retry is not implemented by weft yet',
     sessionPersistence: 'session persistence is not implemented by weft',
   },

@@ -5,6 +5,7 @@
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
+import type { RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -22,6 +23,7 @@ export interface Snapshot {
   telemetry: ResolvedTelemetry;
   /** What every listener of this proxy enforces (Mesh spec.listeners with defaults). */
   limits?: ListenerLimitsSnap;
+  traffic?: TrafficSnap;
 }
 
 export interface SecuritySnap {
@@ -92,6 +94,8 @@ export interface RouteEntry {
   match: HTTPRouteMatch;
   filters: HTTPRouteFilter[];
   backends: BackendSnap[];
+  /** Resolved: the rule's own timeouts, or the mesh default. Absent in snapshots from before timeouts (none). */
+  timeouts?: RouteTimeoutsSnap;
 }
 
 export interface BackendSnap {

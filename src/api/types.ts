@@ -35,6 +35,8 @@ export interface MeshSpec {
     /** Namespace for objects that name none. Default "default". */
     namespace: string;
   };
+  /** Mesh-wide traffic defaults (src/api/traffic.ts): the wait for a response head, and connecting to an endpoint. */
+  traffic?: { responseTimeout?: string; connectTimeout?: string };
   /** Protections of every proxy listener (defaults: src/api/limits.ts). */
   listeners?: {
     requestHeadersTimeout?: string;
@@ -158,6 +160,8 @@ export interface HTTPRouteRule {
   matches: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: BackendRef[];
+  /** Gateway API durations ("10s", "500ms"; "0s" = none). */
+  timeouts?: { request?: string; backendRequest?: string };
 }
 export interface HTTPRouteSpec {
   parentRefs: ParentRef[];

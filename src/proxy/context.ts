@@ -1,6 +1,7 @@
 // The per-request context every layer reads and writes. One object per request, created by the engine
 // (src/proxy/engine/request.ts); layers fill in what they decided (route, backend, endpoint) for the
 // layers below them.
+import type { RouteTimeoutsSnap } from '../api/traffic.js';
 import type { EndpointSnap } from '../api/snapshot.js';
 import type { ServerConn } from './engine/server.js';
 
@@ -57,6 +58,8 @@ export interface Ctx {
   /** Name of the chosen backend cluster ("svc.ns:port"). */
   cluster?: string;
   endpoint?: EndpointSnap;
+  /** The matched rule's timeouts (set by the route layer; forward enforces them). */
+  timeouts?: RouteTimeoutsSnap;
   /** Applied to the upstream response headers before they are sent downstream. */
   onResponseHeaders?: (headers: HeaderMap) => void;
   /** The proxy's own error code when it answered the request itself (set by rescue). */

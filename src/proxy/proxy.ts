@@ -25,6 +25,7 @@ import { Tap } from './observe/tap.js';
 import { watchConnections, type ConnectionSink, type RecordSink, type RequestRecord } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
 import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../api/traffic.js';
 
 export interface ProxyOptions {
   name: string;
@@ -212,6 +213,8 @@ export class Proxy {
 
     // Listener protections from the Mesh apply to requests parsed from now on.
     const limits = snap.limits ?? DEFAULT_LISTENER_LIMITS;
+    const connectTimeoutMs = snap.traffic?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.pools.setConnectTimeout(connectTimeoutMs);
     for (const l of [this.outbound, this.inbound, ...this.gatewayListeners.values(), ...this.upstreamListeners.values()]) l?.setLimits(limits);
     this.inboundTls?.setLimits(limits);
 
@@ -226,7 +229,7 @@ export class Proxy {
         const balancer = cfg.balancers.get(u.cluster);
         t.handler = balancer === undefined ? (s) => s.destroy() : tcpOutbound({
           cluster: u.cluster, service: u.service, namespace: u.namespace, balancer,
-          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs: 5000,
+          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs,
         });
         continue;
       }

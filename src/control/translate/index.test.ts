@@ -123,3 +123,28 @@ test('listener limits: weft\'s defaults, and what the Mesh sets', () => {
   const mesh: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { trustDomain: 'cluster.local', defaults: { namespace: 'default' }, listeners: { requestHeadersTimeout: '2s', idleTimeout: '1m30s', maxConnections: 50, maxRequestHeadersKb: 16, maxRequestHeaders: 20, maxRequestLineBytes: 1024 } } };
   assert.deepEqual(translate({ ...state, objects: [...state.objects, mesh] }, web).limits, { headerTimeoutMs: 2000, idleTimeoutMs: 90_000, maxConnections: 50, maxHeadBytes: 16_384, maxHeaders: 20, maxRequestLine: 1024 });
 });
+
+test("route timeouts: a rule's own replace the mesh default; rules without get the default wait for the response head", () => {
+  const timed: AnyResource = {
+    ...split, metadata: { ...split.metadata, name: 'timed' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/slow' } }], timeouts: { request: '30s', backendRequest: '10s' }, backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/off' } }], timeouts: { request: '0s' }, backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+    ] },
+  } as AnyResource;
+  const st: MeshState = { ...state, objects: [...state.objects.filter((o) => o !== split), timed] };
+  const routes = translate(st, web).services.find((x) => x.name === 'catalog')!.ports[0].routes;
+  assert.deepEqual(routes.map((r) => r.timeouts), [
+    { requestMs: 30_000, backendRequestMs: 10_000, responseHeadersMs: 0 },
+    { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 0 },
+    { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 15_000 },
+  ]);
+  // The implicit route of a service with no HTTPRoute gets the default too; a Mesh changes it and the connect timeout.
+  assert.deepEqual(translate(st, web).services.find((x) => x.name === 'web')!.ports[0].routes[0].timeouts, { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 15_000 });
+  assert.deepEqual(translate(st, web).traffic, { connectTimeoutMs: 5000 });
+  const mesh: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { trustDomain: 'cluster.local', defaults: { namespace: 'default' }, traffic: { responseTimeout: '0s', connectTimeout: '250ms' } } } as AnyResource;
+  const withMesh = translate({ ...st, objects: [...st.objects, mesh] }, web);
+  assert.deepEqual(withMesh.services.find((x) => x.name === 'web')!.ports[0].routes[0].timeouts, { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 0 });
+  assert.deepEqual(withMesh.traffic, { connectTimeoutMs: 250 });
+});

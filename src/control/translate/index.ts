@@ -3,7 +3,7 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, Mesh, MtlsMode, PeerAuthentication, Service, Workload,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, HTTPRouteRule, Mesh, MtlsMode, PeerAuthentication, Service, Workload,
 } from '../../api/types.js';
 import type {
   AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
@@ -18,6 +18,7 @@ import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, NO_TIMEOUTS, parseGatewayDuration, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 export type { ProxyRef, RegisteredEndpoint };
 
@@ -148,6 +149,13 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     return { cluster, ref: label, weight: ref.weight ?? 1, filters: ref.filters ?? [] };
   };
 
+  const meshSpec = (ofKind(state.objects, 'Mesh')[0] as Mesh | undefined)?.spec;
+  const meshDefault: RouteTimeoutsSnap = { ...NO_TIMEOUTS, responseHeadersMs: durationOr(meshSpec?.traffic?.responseTimeout, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS) };
+  // A rule with `timeouts` replaces the mesh default: its request/backendRequest (each "0s" = none) are all.
+  const timeoutsOf = (rule: HTTPRouteRule): RouteTimeoutsSnap => rule.timeouts === undefined ? meshDefault : {
+    requestMs: durationOr(rule.timeouts.request, 0), backendRequestMs: durationOr(rule.timeouts.backendRequest, 0), responseHeadersMs: 0,
+  };
+
   const entriesOf = (r: HTTPRoute): RouteEntry[] => {
     const out: RouteEntry[] = [];
     const rns = ns(r);
@@ -158,7 +166,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
-          match: m, filters: rule.filters ?? [], backends,
+          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule),
         });
       });
     });
@@ -180,7 +188,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const consumer = attached.filter((r) => ns(r) !== sns && ns(r) === proxy.namespace);
         const producer = attached.filter((r) => ns(r) === sns);
         const chosen = consumer.length > 0 ? consumer : producer;
-        const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port)];
+        const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port, meshDefault)];
         const tcp = portProtocol(p) === 'tcp';
         return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), ...(tcp ? { protocol: 'tcp' as const } : {}), routes: tcp ? [] : entries, cluster: own };
       });
@@ -217,6 +225,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
     telemetry: resolveTelemetry(state.objects, proxy.namespace, labels),
     limits: resolveListenerLimits(meshObj?.spec),
+    traffic: { connectTimeoutMs: durationOr(meshObj?.spec.traffic?.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS) },
     security: {
       trustDomain: mesh.trustDomain,
       identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),
@@ -229,12 +238,17 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   return { version: versionOf(body), ...body };
 }
 
-function defaultEntry(cluster: string, svc: Service, port: number): RouteEntry {
+function defaultEntry(cluster: string, svc: Service, port: number, timeouts: RouteTimeoutsSnap): RouteEntry {
   return {
     route: 'default', rule: 0, order: { created: '', match: 0 },
     match: { path: { type: 'PathPrefix', value: '/' } }, filters: [],
     backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
+    timeouts,
   };
+}
+
+function durationOr(text: string | undefined, dflt: number): number {
+  return text === undefined ? dflt : parseGatewayDuration(text) ?? dflt;
 }
 
 /** Hostnames both the listener and the route accept (Gateway API hostname intersection). */

@@ -111,6 +111,10 @@ export class UpstreamPool {
     private readonly opts: PoolOptions,
   ) {}
 
+  set connectTimeoutMs(ms: number) {
+    this.opts.connectTimeoutMs = ms;
+  }
+
   acquire(a: Acquirer): void {
     if (this.closing) {
       a.connected(Object.assign(new Error(`pool for ${this.name} is closed`), { code: 'ECONNREFUSED' }), null);

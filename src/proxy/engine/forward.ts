@@ -15,6 +15,7 @@ import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
 import type { BodySink, ServerConn } from './server.js';
 import type { Pools } from './pools.js';
 import { tunnel } from './tunnel.js';
+import type { RouteTimeoutsSnap } from '../../api/traffic.js';
 
 // Responses are parsed one at a time, synchronously: one parser serves every exchange in the process.
 const parser = new HeadParser({ maxHeadBytes: 64 * 1024, maxHeaders: 200 });
@@ -35,6 +36,8 @@ export function forwardTo(pool: UpstreamPool): Service<Ctx> {
 function send(ctx: Ctx, pool: UpstreamPool): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const ex = new Exchange(ctx, pool, resolve, reject);
+    const t = ctx.timeouts;
+    if (t !== undefined) ex.startTimer(t);
     pool.acquire(ex);
   });
 }
@@ -63,6 +66,10 @@ class Exchange implements Acquirer, UpUser, BodySink {
   private gotBytes = false;
   private settled = false;
   private pausedUp = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** The running timer ends at the response head (the mesh default), not at the end of the response. */
+  private headOnly = false;
+  private timerMs = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -73,9 +80,48 @@ class Exchange implements Acquirer, UpUser, BodySink {
     this.conn = ctx.conn;
   }
 
+  /**
+   * Gateway API timeouts: `request` counts from the request's arrival and `backendRequest` from now, both
+   * to the end of the response; the mesh default (responseHeadersMs) only until the response head.
+   */
+  startTimer(t: RouteTimeoutsSnap): void {
+    let ms = t.backendRequestMs;
+    if (t.requestMs > 0) {
+      const left = t.requestMs - Number((process.hrtime.bigint() - this.ctx.start) / 1_000_000n);
+      ms = ms > 0 ? Math.min(ms, left) : left;
+    }
+    if (ms === 0 && t.responseHeadersMs > 0) {
+      ms = t.responseHeadersMs;
+      this.headOnly = true;
+    }
+    if (ms === 0) return;
+    this.timerMs = ms;
+    this.timer = setTimeout(onExchangeTimeout, Math.max(1, ms), this);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  timedOut(): void {
+    this.timer = null;
+    if (this.settled) return;
+    const up = this.up;
+    this.up = null;
+    up?.discard();
+    const what = this.headOnly || this.state === R_WAIT ? 'no response head' : 'the response did not finish';
+    this.state = R_DONE;
+    // With part of the response out, rescue cuts the client's connection; it still records the timeout.
+    this.settle(new ProxyError('upstream-timeout', `endpoint ${this.pool.name}: ${what} within ${this.timerMs} ms`));
+  }
+
   private settle(err?: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.timer !== null) this.stopTimer();
     const c = this.conn;
     if (c.exchange === this) c.exchange = null;
     if (err === undefined) this.resolve();
@@ -189,6 +235,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
     const ctx = this.ctx;
     const conn = this.conn;
     ctx.upstreamHeaders = process.hrtime.bigint();
+    if (this.headOnly && this.timer !== null) this.stopTimer();
     // How the body is delimited (RFC 9112 section 6.3).
     if (conn.isHead || status === 204 || status === 304) this.mode = M_NONE;
     else if (parser.chunked) this.mode = M_CHUNKED;
@@ -394,6 +441,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
     const ctx = this.ctx;
     const conn = this.conn;
     ctx.upstreamHeaders = process.hrtime.bigint();
+    // A tunnel lives as long as its two ends want: no request timeout applies past the 101.
+    this.stopTimer();
     const proto = parser.upgrade !== -1 ? parser.value(buf, parser.upgrade) : ctx.upgrade!;
     const head = `HTTP/1.1 101 Switching Protocols\r\n${this.endToEndLines(buf)}connection: upgrade\r\nupgrade: ${proto}\r\n\r\n`;
     const up = this.up!;
@@ -406,6 +455,10 @@ class Exchange implements Acquirer, UpUser, BodySink {
     tunnel(conn.sock, upSock);
     this.settle();
   }
+}
+
+function onExchangeTimeout(ex: Exchange): void {
+  ex.timedOut();
 }
 
 /** The idle timeout a Keep-Alive response header announces (timeout=N seconds), less a second of margin. */
