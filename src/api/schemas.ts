@@ -9,7 +9,7 @@
 // "unknown field" or a bare list of allowed values.
 
 import { GATEWAY_API, WEFT_API } from './types.js';
-import { GATEWAY_DURATION } from './traffic.js';
+import { GATEWAY_DURATION, RETRY_ON } from './traffic.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -22,6 +22,7 @@ export const KINDS = [
   { apiVersion: WEFT_API, kind: 'PeerAuthentication', namespaced: true },
   { apiVersion: WEFT_API, kind: 'AuthorizationPolicy', namespaced: true },
   { apiVersion: WEFT_API, kind: 'Telemetry', namespaced: true },
+  { apiVersion: WEFT_API, kind: 'TrafficPolicy', namespaced: true },
 ] as const;
 
 /** Other apiVersions a kind is read as, besides its KINDS entry: Istio's, so Istio manifests load unchanged. */
@@ -483,6 +484,20 @@ const ROUTE_RULE: Schema = {
     },
     filters: FILTERS,
     backendRefs: { type: 'array', maxItems: 16, items: BACKEND_REF },
+    // GEP-1731, with weft's extensions (retryOn, nonIdempotent, maxBackoff); docs/traffic.md.
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        attempts: { type: 'integer', minimum: 0, maximum: 10, default: 2 },
+        backoff: GATEWAY_DURATION_SCHEMA,
+        maxBackoff: GATEWAY_DURATION_SCHEMA,
+        codes: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 400, maximum: 599 } },
+        retryOn: { type: 'array', maxItems: 4, items: { type: 'string', enum: [...RETRY_ON] } },
+        nonIdempotent: { type: 'boolean', default: false },
+      },
+      'x-unsupported': { grpcStatuses: 'retrying on gRPC statuses needs HTTP/2, which weft does not carry yet' },
+    },
     // GEP-1742. Checked further in checks.ts (backendRequest <= request).
     timeouts: {
       type: 'object',
@@ -491,7 +506,6 @@ const ROUTE_RULE: Schema = {
     },
   },
   'x-unsupported': {
-    retry: 'HTTPRoute retry is not implemented by weft yet',
     sessionPersistence: 'session persistence is not implemented by weft',
   },
 };
@@ -716,6 +730,31 @@ const TELEMETRY_SPEC: Schema = {
   },
 };
 
+// --- TrafficPolicy (weft's policy for traffic to one Service: its retry budget, later balancing) ----------
+
+const TRAFFIC_POLICY_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['targetRef'],
+  properties: {
+    targetRef: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'name'],
+      properties: { group: { type: 'string', enum: ['', 'core'] }, kind: { type: 'string', enum: ['Service'] }, name: OBJECT_NAME },
+    },
+    retryBudget: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        retryRatio: { type: 'number', minimum: 0, maximum: 10 },
+        minRetriesPerSecond: { type: 'integer', minimum: 0, maximum: 100000 },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 100000 },
+      },
+    },
+  },
+};
+
 // --- per kind ----------------------------------------------------------------------------------------
 
 export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
@@ -727,4 +766,5 @@ export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
   PeerAuthentication: object('PeerAuthentication', WEFT_API, metadata(DNS_SUBDOMAIN, true), PEER_AUTHENTICATION_SPEC, false),
   AuthorizationPolicy: object('AuthorizationPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), AUTHORIZATION_POLICY_SPEC, false),
   Telemetry: object('Telemetry', WEFT_API, metadata(DNS_SUBDOMAIN, true), TELEMETRY_SPEC, false),
+  TrafficPolicy: object('TrafficPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), TRAFFIC_POLICY_SPEC, true),
 };

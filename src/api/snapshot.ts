@@ -5,7 +5,7 @@
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
-import type { RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
+import type { RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -96,6 +96,8 @@ export interface RouteEntry {
   backends: BackendSnap[];
   /** Resolved: the rule's own timeouts, or the mesh default. Absent in snapshots from before timeouts (none). */
   timeouts?: RouteTimeoutsSnap;
+  /** The rule's retry policy; absent: no retries. */
+  retry?: RetrySnap;
 }
 
 export interface BackendSnap {
@@ -118,6 +120,8 @@ export interface ClusterSnap {
   /** SPIFFE IDs allowed to serve this service: a server presenting any other identity is refused. */
   identities: string[];
   endpoints: EndpointSnap[];
+  /** From a TrafficPolicy targeting the Service, else the defaults (src/api/traffic.ts). */
+  retryBudget?: RetryBudgetSnap;
 }
 
 export interface EndpointSnap {

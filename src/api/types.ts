@@ -162,6 +162,8 @@ export interface HTTPRouteRule {
   backendRefs?: BackendRef[];
   /** Gateway API durations ("10s", "500ms"; "0s" = none). */
   timeouts?: { request?: string; backendRequest?: string };
+  /** GEP-1731 (attempts, backoff, codes) and weft's extensions. */
+  retry?: HTTPRouteRetry;
 }
 export interface HTTPRouteSpec {
   parentRefs: ParentRef[];
@@ -170,7 +172,29 @@ export interface HTTPRouteSpec {
 }
 export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy;
+
+export interface HTTPRouteRetry {
+  /** Retries after the first try. Default 2. */
+  attempts: number;
+  /** Base of the exponential backoff (full jitter). Default 25ms. */
+  backoff?: string;
+  /** Cap of one backoff. Default 10 x backoff. */
+  maxBackoff?: string;
+  /** Response statuses that are retried. */
+  codes?: number[];
+  /** Failure classes that are retried (weft). Default: connect-failure, reset, gateway-error (with `codes`: connect-failure, reset). */
+  retryOn?: ('connect-failure' | 'reset' | 'gateway-error' | '5xx')[];
+  /** Retry POST, PATCH and other non-idempotent methods on more than connect failures. Default false. */
+  nonIdempotent: boolean;
+}
+
+/** weft.dev/v1alpha1 TrafficPolicy: how proxies send traffic to one Service. */
+export interface TrafficPolicySpec {
+  targetRef: { group?: string; kind: 'Service'; name: string };
+  retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
+}
+export type TrafficPolicy = Resource<'TrafficPolicy', TrafficPolicySpec>;
 export type Kind = AnyResource['kind'];
 
 /** Where an object came from, for errors and for `weft up -f` file sync. */

@@ -50,3 +50,10 @@ export function classifyUpstreamError(err: unknown, endpoint: string, headersSen
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ProxyError('upstream-timeout', msg, { cause: err });
   return new ProxyError('upstream-reset', msg, { cause: err });
 }
+
+/** A response the forwarder held back because the retry layer claimed it (its status is retryable): never shown to a client. */
+export class RetryableResponse extends Error {
+  constructor(readonly status: number) {
+    super(`retryable response ${status}`);
+  }
+}

@@ -132,6 +132,12 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     metricsOn = t.metrics.enabled;
   };
   proxy.inflight = metrics.inflight;
+  // cluster is "<service>.<namespace>:<port>" (bounded by the config, like the request families' labels).
+  proxy.retryCounter = (cluster, outcome) => {
+    const m = /^(.*)\.([^.]+):(\d+)$/.exec(cluster);
+    metrics.incCounter('weft_retries_total', 'Retries by destination service: attempted, refused by the retry budget (budget_exhausted), and retried requests that then succeeded (success)',
+      { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '', outcome });
+  };
   proxy.connections = {
     opened: (direction) => metrics.incCounter('weft_tcp_connections_opened_total', 'Downstream TCP connections accepted', { direction }),
     closed: (direction, rx, tx) => {

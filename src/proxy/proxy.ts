@@ -25,7 +25,9 @@ import { Tap } from './observe/tap.js';
 import { watchConnections, type ConnectionSink, type RecordSink, type RequestRecord } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
 import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../api/traffic.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY_BUDGET } from '../api/traffic.js';
+import { RetryBudgets } from './layers/retry/budget.js';
+import type { RetryParams } from './layers/retry/layer.js';
 
 export interface ProxyOptions {
   name: string;
@@ -64,6 +66,10 @@ export class Proxy {
   inflight: { inc(direction: string): void; dec(direction: string): void } | undefined;
   /** Told about each applied snapshot's telemetry settings (access log on/off and filters). */
   onTelemetry: ((t: Snapshot['telemetry']) => void) | undefined;
+  /** Retry budgets per destination cluster, kept across snapshots. */
+  readonly retryBudgets = new RetryBudgets();
+  /** Told about each retry decision (weft_retries_total; set by main). */
+  retryCounter: RetryParams['count'];
   /** Told about every downstream connection a listener accepts (weft_tcp_* metrics). */
   connections: ConnectionSink | undefined;
   private exporter: { endpoint: string; exporter: OtlpHttpExporter } | undefined;
@@ -168,8 +174,10 @@ export class Proxy {
     if (this.draining) throw new Error('proxy is shutting down');
     const cfg = compileConfig(snap);
     const log = this.opts.log;
+    const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
+    const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
     const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });

@@ -3,7 +3,7 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, HTTPRouteRule, Mesh, MtlsMode, PeerAuthentication, Service, Workload,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, HTTPRouteRule, Mesh, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
 } from '../../api/types.js';
 import type {
   AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
@@ -18,7 +18,7 @@ import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, NO_TIMEOUTS, parseGatewayDuration, type RouteTimeoutsSnap } from '../../api/traffic.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 export type { ProxyRef, RegisteredEndpoint };
 
@@ -128,6 +128,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         name, service: svc.metadata.name, namespace: ns(svc), port,
         authority: port === 80 ? short : `${short}:${port}`,
         identities: [...new Set(eps.map((e) => spiffeId(mesh.trustDomain, e.namespace, e.serviceAccount)))].sort(),
+        retryBudget: retryBudgetOf(state.objects, svc),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
           tls: resolveMtls(state.objects, e.namespace, e.labels, e.appPort) === 'DISABLE' ? 'plaintext' : 'mtls',
@@ -166,7 +167,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
-          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule),
+          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}),
         });
       });
     });
@@ -244,6 +245,17 @@ function defaultEntry(cluster: string, svc: Service, port: number, timeouts: Rou
     match: { path: { type: 'PathPrefix', value: '/' } }, filters: [],
     backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
     timeouts,
+  };
+}
+
+/** The retry budget of traffic to `svc`: its TrafficPolicy's, field by field over the defaults. */
+function retryBudgetOf(objects: readonly AnyResource[], svc: Service): RetryBudgetSnap {
+  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const b = tp?.spec.retryBudget;
+  return {
+    retryRatio: b?.retryRatio ?? DEFAULT_RETRY_BUDGET.retryRatio,
+    minRetriesPerSecond: b?.minRetriesPerSecond ?? DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
+    maxRetries: b?.maxRetries ?? DEFAULT_RETRY_BUDGET.maxRetries,
   };
 }
 

@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import type { Service } from '../stack/index.js';
 import type { Ctx, HeaderMap } from '../context.js';
-import { classifyUpstreamError, ProxyError } from '../errors.js';
+import { classifyUpstreamError, ProxyError, RetryableResponse } from '../errors.js';
 import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
 import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders, writeHeadAndBody } from './wire.js';
 import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
@@ -155,7 +155,12 @@ class Exchange implements Acquirer, UpUser, BodySink {
     }
     this.ctx.upstreamStart = process.hrtime.bigint();
     const s = up.sock;
-    if (conn.hasBody) {
+    const replay = this.ctx.replayBody;
+    if (replay !== undefined) {
+      // The retry layer holds the whole body: each attempt sends it with the head, in one write.
+      writeHeadAndBody(s, head, replay);
+      this.reqDone = true;
+    } else if (conn.hasBody) {
       const first = conn.takeQueued();
       if (first !== null) writeHeadAndBody(s, head, first);
       else s.write(head, 'latin1');
@@ -227,8 +232,19 @@ class Exchange implements Acquirer, UpUser, BodySink {
         if (this.ctx.upgrade !== undefined) return this.switchProtocols(buf, r);
         return this.upFailed(new Error('101 to a request that asked for no upgrade'), true);
       }
+      const hold = this.ctx.retryStatus;
+      if (hold !== undefined && hold(status)) return this.heldBack(status);
       return this.respond(buf, start, r, status);
     }
+  }
+
+  /** The retry layer claimed this response: nothing of it goes out, and its connection is not reused. */
+  private heldBack(status: number): void {
+    const up = this.up;
+    this.up = null;
+    up?.discard();
+    this.state = R_DONE;
+    this.settle(new RetryableResponse(status));
   }
 
   private respond(buf: Buffer, start: number, headEnd: number, status: number): void {

@@ -3,6 +3,7 @@
 // weighted backend split precompiled. Also the gateway's virtual-host (Host header) lookup.
 
 import type { BackendSnap, RouteEntry, VirtualHostSnap } from '../../../api/snapshot.js';
+import type { RetrySnap } from '../../../api/traffic.js';
 import type { HTTPRouteMatch } from '../../../api/types.js';
 import { compileFilterChain, prefixLength, type FilterChain } from './filters.js';
 import { WeightedPicker } from './split.js';
@@ -62,10 +63,13 @@ export class CompiledRoute {
   /** The rule's own filters (what applies when no backend is involved: a rule-level RequestRedirect). */
   readonly filters: FilterChain;
   readonly backends: WeightedPicker<CompiledBackend>;
+  /** The rule's retry policy (the retry layer reads it through the Ctx's RouteDecision). */
+  readonly retry: RetrySnap | undefined;
 
   constructor(entry: RouteEntry) {
     this.entry = entry;
     this.name = entry.route;
+    this.retry = entry.retry;
     const m = entry.match;
     const where = (detail: string, cause?: unknown): RouteCompileError =>
       new RouteCompileError(entry.route, entry.rule, entry.order.match, detail, cause === undefined ? undefined : { cause });
