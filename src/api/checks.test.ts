@@ -28,6 +28,16 @@ describe('HTTPRoute rules', () => {
     assert.deepEqual(t('{idle: 1s}').map((m) => m.split(':')[0]), ['spec.rules[0].timeouts.idle']);
   });
 
+  it('takes a GEP-1731 retry with weft extensions, and says what is not there yet', () => {
+    const t = (x: string) => msgs(route('  parentRefs: [{name: gw}]', '  rules:', `  - retry: ${x}`));
+    assert.deepEqual(t('{attempts: 3, backoff: 50ms, codes: [500, 503], retryOn: [connect-failure, reset], nonIdempotent: true, maxBackoff: 1s}'), []);
+    assert.deepEqual(t('{attempts: 11}'), ['spec.rules[0].retry.attempts: must be <= 10']);
+    assert.deepEqual(t('{codes: [200]}'), ['spec.rules[0].retry.codes[0]: must be >= 400']);
+    assert.match(t('{retryOn: [timeout]}')[0], /^spec\.rules\[0\]\.retry\.retryOn\[0\]: must be one of/);
+    assert.deepEqual(t('{grpcStatuses: [unavailable]}'), ['spec.rules[0].retry.grpcStatuses: retrying on gRPC statuses needs HTTP/2, which weft does not carry yet']);
+    assert.deepEqual(t('{backoff: 1s, maxBackoff: 100ms}'), ['spec.rules[0].retry.maxBackoff: must not be shorter than backoff (1s), got "100ms"']);
+  });
+
   it('places a timeout error at its file:line:column', () => {
     assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts:', '      request: 1s', '      backendRequest: 5s')), [
       'r.yaml:9:23 spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "5s" (hint: backendRequest limits one attempt; request limits the whole exchange, retries included)',

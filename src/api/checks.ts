@@ -138,6 +138,14 @@ function checkParentRefs(r: HTTPRoute, out: Issue[]): void {
 function checkRule(rule: HTTPRouteRule, at: PathSeg[], out: Issue[]): void {
   rule.matches.forEach((m, j) => checkMatch(m, [...at, 'matches', j], out));
   // GEP-1742: one attempt cannot outlast the whole request ("0s" request = no overall limit).
+  const rt = rule.retry;
+  if (rt?.backoff !== undefined && rt.maxBackoff !== undefined) {
+    const lo = parseGatewayDuration(rt.backoff);
+    const hi = parseGatewayDuration(rt.maxBackoff);
+    if (lo !== undefined && hi !== undefined && hi < lo) {
+      out.push({ path: [...at, 'retry', 'maxBackoff'], code: 'range', message: `must not be shorter than backoff (${rt.backoff}), got ${JSON.stringify(rt.maxBackoff)}` });
+    }
+  }
   const t = rule.timeouts;
   const req = t?.request === undefined ? undefined : parseGatewayDuration(t.request);
   const backend = t?.backendRequest === undefined ? undefined : parseGatewayDuration(t.backendRequest);

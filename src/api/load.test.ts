@@ -283,7 +283,7 @@ describe('parseDocuments', () => {
 
   it('names the supported kinds for an unknown apiVersion/kind', () => {
     const [unknown] = errorsOf(lines('apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: a}'));
-    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy, weft.dev/v1alpha1 Telemetry)');
+    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy, weft.dev/v1alpha1 Telemetry, weft.dev/v1alpha1 TrafficPolicy)');
     assert.deepEqual(errorsOf(lines('apiVersion: gateway.networking.k8s.io/v1beta1', 'kind: HTTPRoute', 'metadata: {name: a}')), [
       'mesh.yaml:1:13 apiVersion: HTTPRoute is not served as gateway.networking.k8s.io/v1beta1 (hint: use apiVersion: gateway.networking.k8s.io/v1)',
     ]);
@@ -416,6 +416,14 @@ describe('validateSet', () => {
   const svc = (name: string, ns?: string) => lines(
     'apiVersion: v1', 'kind: Service', `metadata: {name: ${name}${ns === undefined ? '' : `, namespace: ${ns}`}}`, 'spec: {selector: {app: x}, ports: [{port: 80}]}',
   );
+
+  it('refuses a second TrafficPolicy for the same Service, at the second', () => {
+    const tp = (name: string, target: string) => lines('apiVersion: weft.dev/v1alpha1', 'kind: TrafficPolicy', `metadata: {name: ${name}}`, `spec: {targetRef: {kind: Service, name: ${target}}, retryBudget: {retryRatio: 0.1}}`);
+    const objects = parse(`${svc('a')}---\n${tp('one', 'a')}---\n${tp('two', 'a')}---\n${tp('three', 'b')}`);
+    assert.deepEqual(validateSet(objects).map(String), [
+      'set.yaml:14:41 spec.targetRef.name: Service default/a already has TrafficPolicy one (hint: defined at set.yaml:6:1; merge the two)',
+    ]);
+  });
 
   it('reports a duplicate at the second definition, pointing at the first', () => {
     const objects = parse(`${svc('a')}---\n${svc('b')}---\n${svc('a', 'default')}---\n${svc('a', 'other')}`);

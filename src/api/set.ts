@@ -65,6 +65,17 @@ export function validateSet(objects: Loaded[], context: readonly AnyResource[] =
 
   checkGatewayPorts(objects.filter((l) => l.resource.kind === 'Gateway'), report);
 
+  // One TrafficPolicy per Service: two would leave which budget applies to chance.
+  const policyOf = new Map<string, Loaded>();
+  for (const l of objects) {
+    const r = l.resource;
+    if (r.kind !== 'TrafficPolicy') continue;
+    const target = `${nsOf(r)}/${r.spec.targetRef.name}`;
+    const first = policyOf.get(target);
+    if (first === undefined) policyOf.set(target, l);
+    else report(l, { path: ['spec', 'targetRef', 'name'], code: 'conflict', message: `Service ${target} already has TrafficPolicy ${first.resource.metadata.name}`, hint: `defined at ${where(first.source)}; merge the two` });
+  }
+
   // AuthorizationPolicy fields that only HTTP has, on a port that is opaque TCP.
   const inSet = new Set(objects.map((l) => keyOf(l.resource)));
   const allServices = [...objects.map((l) => l.resource), ...context.filter((r) => !inSet.has(keyOf(r)))].filter((r): r is Service => r.kind === 'Service');

@@ -148,3 +148,21 @@ test("route timeouts: a rule's own replace the mesh default; rules without get t
   assert.deepEqual(withMesh.services.find((x) => x.name === 'web')!.ports[0].routes[0].timeouts, { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 0 });
   assert.deepEqual(withMesh.traffic, { connectTimeoutMs: 250 });
 });
+
+test('a rule retry is resolved with its defaults; the budget comes from a TrafficPolicy targeting the Service, else the defaults', () => {
+  const r: AnyResource = {
+    ...split, metadata: { ...split.metadata, name: 'retrying' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], retry: { attempts: 3, codes: [429], nonIdempotent: false }, backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+    ] },
+  } as AnyResource;
+  const tp: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name: 'v1', namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: 'catalog-v1' }, retryBudget: { retryRatio: 0.5 } } } as AnyResource;
+  const st: MeshState = { ...state, objects: [...state.objects.filter((o) => o !== split), r, tp] };
+  const s = translate(st, web);
+  assert.deepEqual(s.services.find((x) => x.name === 'catalog')!.ports[0].routes[0].retry, {
+    attempts: 3, backoffMs: 25, maxBackoffMs: 250, codes: [429], connectFailure: true, reset: true, perTryTimeout: false, nonIdempotent: false,
+  });
+  assert.deepEqual(s.clusters.find((c) => c.name === 'catalog-v1.default:80')!.retryBudget, { retryRatio: 0.5, minRetriesPerSecond: 10, maxRetries: 64 });
+  assert.deepEqual(s.clusters.find((c) => c.name === 'web.default:80')!.retryBudget, { retryRatio: 0.2, minRetriesPerSecond: 10, maxRetries: 64 });
+  assert.equal(s.services.find((x) => x.name === 'web')!.ports[0].routes[0].retry, undefined);
+});
