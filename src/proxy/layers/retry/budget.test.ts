@@ -11,7 +11,9 @@ describe('RetryBudget', () => {
   it('allows retryRatio of the last 10 s of requests plus minRetriesPerSecond x 10 s', () => {
     const c = clock();
     const b = new RetryBudget({ retryRatio: 0.2, minRetriesPerSecond: 1, maxRetries: 1000 }, c.now);
-    for (let i = 0; i < 100; i++) b.request();
+    b.request();
+    c.advance(9_000); // the reserve is full once the budget has seen 10 s
+    for (let i = 0; i < 99; i++) b.request();
     let granted = 0;
     for (let i = 0; i < 100; i++) if (b.tryRetry()) { granted++; b.done(); }
     // 0.2 x 100 + 1/s x 10 s = 30
@@ -20,12 +22,20 @@ describe('RetryBudget', () => {
     assert.equal(b.exhausted, 70);
   });
 
-  it('with no requests, only the per-second reserve; a ratio of 0 and no reserve refuses every retry', () => {
+  it('with no requests, only the per-second reserve, which grows a second at a time to the window; ratio 0 and no reserve refuse every retry', () => {
     const c = clock();
     const b = new RetryBudget({ retryRatio: 0.2, minRetriesPerSecond: 2, maxRetries: 1000 }, c.now);
     let granted = 0;
-    for (let i = 0; i < 50; i++) if (b.tryRetry()) { granted++; b.done(); }
-    assert.equal(granted, 20);
+    const drain = () => { while (b.tryRetry()) { granted++; b.done(); } };
+    drain();
+    assert.equal(granted, 2, 'the first second: 2');
+    c.advance(4_000);
+    drain();
+    assert.equal(granted, 10, 'five seconds in: 2 x 5');
+    c.advance(20_000);
+    drain();
+    // 20 s in, the window holds 10 s: 2 x 10 = 20 retries in it, and the first 10 have left it.
+    assert.equal(granted, 30);
     const none = new RetryBudget({ retryRatio: 0, minRetriesPerSecond: 0, maxRetries: 1000 }, c.now);
     none.request();
     assert.equal(none.tryRetry(), false);

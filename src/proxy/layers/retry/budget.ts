@@ -11,6 +11,8 @@ export class RetryBudget {
   private readonly retries = new Float64Array(BUCKETS);
   /** The bucket index of `at` below, as a count of whole seconds. */
   private second = -1;
+  /** When this budget was first used. */
+  private firstMs = -1;
   private inFlight = 0;
   /** Counters for metrics: retries sent, retries refused by the budget. */
   attempted = 0;
@@ -37,7 +39,10 @@ export class RetryBudget {
       reqs += this.requests[b]!;
       rets += this.retries[b]!;
     }
-    if (rets + 1 > p.retryRatio * reqs + p.minRetriesPerSecond * BUCKETS) {
+    // The reserve grows a second at a time up to the window, so even the first seconds of a storm stay
+    // within (1 + retryRatio) x requests + minRetriesPerSecond per second.
+    const seconds = Math.min(BUCKETS, (this.now() - this.firstMs) / BUCKET_MS + 1);
+    if (rets + 1 > p.retryRatio * reqs + p.minRetriesPerSecond * seconds) {
       this.exhausted++;
       return false;
     }
@@ -67,6 +72,7 @@ export class RetryBudget {
         this.retries[i] = 0;
       }
       this.second = s;
+      if (this.firstMs < 0) this.firstMs = this.now();
     }
     return s % BUCKETS;
   }
