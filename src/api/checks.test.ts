@@ -38,6 +38,15 @@ describe('HTTPRoute rules', () => {
     assert.deepEqual(t('{backoff: 1s, maxBackoff: 100ms}'), ['spec.rules[0].retry.maxBackoff: must not be shorter than backoff (1s), got "100ms"']);
   });
 
+  it('takes RequestMirror (repeatable, percent or fraction) on a rule, not on a backendRef', () => {
+    const t = (...x: string[]) => msgs(route('  parentRefs: [{name: gw}]', '  rules:', ...x));
+    assert.deepEqual(t('  - filters:', '    - {type: RequestMirror, requestMirror: {backendRef: {name: a, port: 80}, percent: 10}}', '    - {type: RequestMirror, requestMirror: {backendRef: {name: b}, fraction: {numerator: 1, denominator: 3}}}'), []);
+    assert.deepEqual(t('  - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: a}, percent: 10, fraction: {numerator: 1}}}]'), ['spec.rules[0].filters[0].requestMirror.fraction: percent and fraction cannot both be set']);
+    assert.deepEqual(t('  - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: a}, fraction: {numerator: 5, denominator: 4}}}]'), ['spec.rules[0].filters[0].requestMirror.fraction.numerator: must not be greater than the denominator (4)']);
+    assert.deepEqual(t('  - filters: [{type: RequestMirror, requestMirror: {percent: 10}}]'), ['spec.rules[0].filters[0].requestMirror.backendRef: is required']);
+    assert.deepEqual(t('  - backendRefs: [{name: a, filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b}}}]}]'), ['spec.rules[0].backendRefs[0].filters[0].type: RequestMirror on a backendRef is not implemented by weft']);
+  });
+
   it('places a timeout error at its file:line:column', () => {
     assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts:', '      request: 1s', '      backendRequest: 5s')), [
       'r.yaml:9:23 spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "5s" (hint: backendRequest limits one attempt; request limits the whole exchange, retries included)',
@@ -180,8 +189,8 @@ describe('HTTPRoute rules', () => {
   });
 
   it('says which Gateway API features weft does not implement', () => {
-    assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts: {request: 10s}', '    filters: [{type: RequestMirror}]')), [
-      'r.yaml:8:22 spec.rules[0].filters[0].type: the RequestMirror filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect)',
+    assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts: {request: 10s}', '    filters: [{type: CORS}]')), [
+      'r.yaml:8:22 spec.rules[0].filters[0].type: the CORS filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect, RequestMirror)',
     ]);
   });
 

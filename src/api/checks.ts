@@ -174,6 +174,9 @@ function checkBackendRef(b: BackendRef, at: PathSeg[], matches: HTTPRouteMatch[]
     out.push({ path: [...at, 'group'], code: 'invalid', message: `a Service backend must have group "" (got ${JSON.stringify(b.group)})`, hint: 'or leave group out' });
   }
   if (b.filters !== undefined) checkFilters(b.filters, [...at, 'filters'], matches, out);
+  (b.filters ?? []).forEach((f, i) => {
+    if (f.type === 'RequestMirror') out.push({ path: [...at, 'filters', i, 'type'], code: 'unsupported-field', message: 'RequestMirror on a backendRef is not implemented by weft', hint: "put it in the rule's filters: it then mirrors every request the rule matches" });
+  });
 }
 
 const FORBIDDEN_PATH_PARTS = ['//', '/./', '/../', '%2f', '%2F', '#'];
@@ -213,6 +216,7 @@ const FILTER_FIELD = {
   ResponseHeaderModifier: 'responseHeaderModifier',
   URLRewrite: 'urlRewrite',
   RequestRedirect: 'requestRedirect',
+  RequestMirror: 'requestMirror',
 } as const;
 
 function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches: HTTPRouteMatch[], out: Issue[]): void {
@@ -228,8 +232,19 @@ function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches: HTTPRo
       }
     }
   });
-  // Gateway API: each of these filters at most once per list, and never a redirect and a rewrite together.
-  unique(filters, (f) => f.type, (i, first) => out.push({
+  // Gateway API: each of these filters at most once per list (a mirror may be repeated, one per target),
+  // and never a redirect and a rewrite together.
+  filters.forEach((f, i) => {
+    if (f.type !== 'RequestMirror' || f.requestMirror === undefined) return;
+    const m = f.requestMirror;
+    if (m.percent !== undefined && m.fraction !== undefined) {
+      out.push({ path: [...at, i, 'requestMirror', 'fraction'], key: true, code: 'conflict', message: 'percent and fraction cannot both be set', hint: 'keep one' });
+    }
+    if (m.fraction !== undefined && m.fraction.numerator > (m.fraction.denominator ?? 100)) {
+      out.push({ path: [...at, i, 'requestMirror', 'fraction', 'numerator'], code: 'range', message: `must not be greater than the denominator (${m.fraction.denominator ?? 100})` });
+    }
+  });
+  unique(filters, (f) => (f.type === 'RequestMirror' ? undefined : f.type), (i, first) => out.push({
     path: [...at, i, 'type'], code: 'duplicate', message: `${filters[i].type} filter cannot be repeated`, hint: `already at filters[${first}]; merge them`,
   }));
   const redirect = filters.findIndex((f) => f.type === 'RequestRedirect');

@@ -415,7 +415,7 @@ const PATH_MODIFIER: Schema = {
   },
 };
 
-export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect'] as const;
+export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'RequestMirror'] as const;
 
 const FILTER: Schema = {
   type: 'object',
@@ -425,12 +425,32 @@ const FILTER: Schema = {
     type: {
       type: 'string', enum: [...FILTER_TYPES],
       'x-unsupported': {
-        RequestMirror: 'the RequestMirror filter is not implemented by weft yet', CORS: 'the CORS filter is not implemented by weft yet',
+        CORS: 'the CORS filter is not implemented by weft yet',
         ExtensionRef: 'weft has no extension filters', ExternalAuth: 'the ExternalAuth filter is not implemented by weft yet',
       },
     },
     requestHeaderModifier: HEADER_MODIFIER,
     responseHeaderModifier: HEADER_MODIFIER,
+    requestMirror: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['backendRef'],
+      properties: {
+        backendRef: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { group: { type: 'string', enum: [''] }, kind: { type: 'string', enum: ['Service'], default: 'Service' }, name: { type: 'string', minLength: 1, maxLength: 253 }, namespace: DNS_LABEL, port: PORT },
+        },
+        percent: { type: 'integer', minimum: 0, maximum: 100 },
+        fraction: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['numerator'],
+          properties: { numerator: { type: 'integer', minimum: 0 }, denominator: { type: 'integer', minimum: 1, default: 100 } },
+        },
+      },
+    },
     urlRewrite: {
       type: 'object',
       additionalProperties: false,
@@ -449,7 +469,6 @@ const FILTER: Schema = {
     },
   },
   'x-unsupported': {
-    requestMirror: 'the RequestMirror filter is not implemented by weft yet',
     cors: 'the CORS filter is not implemented by weft yet',
     extensionRef: 'weft has no extension filters',
     externalAuth: 'the ExternalAuth filter is not implemented by weft yet',

@@ -177,6 +177,16 @@ function checkReferences(r: HTTPRoute, ns: string, services: Map<string, Service
       }
     }
   });
+  // A mirror's target is a backend like any other: its Service must have the port.
+  r.spec.rules.forEach((rule, i) => (rule.filters ?? []).forEach((f, k) => {
+    if (f.type !== 'RequestMirror') return;
+    const b = f.requestMirror.backendRef;
+    const at: PathSeg[] = ['spec', 'rules', i, 'filters', k, 'requestMirror', 'backendRef'];
+    const s = services.get(`${b.namespace ?? ns}/${b.name}`);
+    if (s === undefined) return;
+    if (b.port === undefined && s.spec.ports.length > 1) report({ path: [...at, 'port'], at, code: 'required', message: `is required: Service ${b.namespace ?? ns}/${b.name} has ${s.spec.ports.length} ports`, hint: portList(s) });
+    else if (b.port !== undefined && !s.spec.ports.some((x) => x.port === b.port)) report({ path: [...at, 'port'], code: 'reference', message: `Service ${b.namespace ?? ns}/${b.name} has no port ${b.port}`, hint: portList(s) });
+  }));
   r.spec.rules.forEach((rule, i) => (rule.backendRefs ?? []).forEach((b, k) => {
     const at: PathSeg[] = ['spec', 'rules', i, 'backendRefs', k];
     const key = `${b.namespace ?? ns}/${b.name}`;

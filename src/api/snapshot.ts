@@ -98,6 +98,8 @@ export interface RouteEntry {
   timeouts?: RouteTimeoutsSnap;
   /** The rule's retry policy; absent: no retries. */
   retry?: RetrySnap;
+  /** The rule's RequestMirror filters, resolved: a copy of `percent` % of requests to `cluster` (null: unresolved, skipped). */
+  mirrors?: { cluster: string | null; ref: string; percent: number }[];
 }
 
 export interface BackendSnap {

@@ -132,6 +132,7 @@ export type HTTPRouteFilter =
   | { type: 'RequestHeaderModifier'; requestHeaderModifier: HeaderModifier }
   | { type: 'ResponseHeaderModifier'; responseHeaderModifier: HeaderModifier }
   | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } }
+  | { type: 'RequestMirror'; requestMirror: RequestMirror }
   | {
       type: 'RequestRedirect';
       requestRedirect: {
@@ -173,6 +174,13 @@ export interface HTTPRouteSpec {
 export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
 
 export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy;
+
+/** Gateway API RequestMirror: a copy of each request (or `percent` / `fraction` of them) to another Service. */
+export interface RequestMirror {
+  backendRef: { group?: string; kind?: 'Service'; name: string; namespace?: string; port?: number };
+  percent?: number;
+  fraction?: { numerator: number; denominator: number };
+}
 
 export interface HTTPRouteRetry {
   /** Retries after the first try. Default 2. */

@@ -1,6 +1,7 @@
 // The per-request context every layer reads and writes. One object per request, created by the engine
 // (src/proxy/engine/request.ts); layers fill in what they decided (route, backend, endpoint) for the
 // layers below them.
+import type { UpstreamPool } from './engine/client.js';
 import type { RetrySnap, RouteTimeoutsSnap } from '../api/traffic.js';
 import type { EndpointSnap } from '../api/snapshot.js';
 import type { ServerConn } from './engine/server.js';
@@ -13,6 +14,8 @@ export interface RouteDecision {
   name: string;
   /** The matched rule's retry policy, if it has one. */
   readonly retry?: RetrySnap;
+  /** The matched rule's RequestMirror targets, if any. */
+  readonly mirrors?: readonly { cluster: string | null; percent: number }[];
 }
 
 /** The response as layers see it: the connection the request came on (one response in flight at a time). */
@@ -60,6 +63,8 @@ export interface Ctx {
   /** Name of the chosen backend cluster ("svc.ns:port"). */
   cluster?: string;
   endpoint?: EndpointSnap;
+  /** Pools to send a shadow copy of this request to (set by the mirror layer; the forwarder starts them once). */
+  mirrors?: UpstreamPool[];
   /** The whole request body, held by the retry layer so each attempt can send it (forward sends it as is). */
   replayBody?: Buffer;
   /** Set by the retry layer: given a response's status, true holds the response back to retry instead. */

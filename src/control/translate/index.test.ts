@@ -166,3 +166,21 @@ test('a rule retry is resolved with its defaults; the budget comes from a Traffi
   assert.deepEqual(s.clusters.find((c) => c.name === 'web.default:80')!.retryBudget, { retryRatio: 0.2, minRetriesPerSecond: 10, maxRetries: 64 });
   assert.equal(s.services.find((x) => x.name === 'web')!.ports[0].routes[0].retry, undefined);
 });
+
+test('RequestMirror filters resolve to clusters with a percent (fraction and default 100 too)', () => {
+  const r: AnyResource = {
+    ...split, metadata: { ...split.metadata, name: 'mirrored' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], filters: [
+      { type: 'RequestMirror', requestMirror: { backendRef: { name: 'catalog-v2', port: 80 }, percent: 25 } },
+      { type: 'RequestMirror', requestMirror: { backendRef: { name: 'web' }, fraction: { numerator: 1, denominator: 8 } } },
+      { type: 'RequestMirror', requestMirror: { backendRef: { name: 'ghost', port: 80 } } },
+    ], backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80, weight: 1 }] }] },
+  } as AnyResource;
+  const s = translate({ ...state, objects: [...state.objects.filter((o) => o !== split), r] }, web);
+  assert.deepEqual(s.services.find((x) => x.name === 'catalog')!.ports[0].routes[0].mirrors, [
+    { cluster: 'catalog-v2.default:80', ref: 'default/catalog-v2:80', percent: 25 },
+    { cluster: 'web.default:80', ref: 'default/web', percent: 12.5 },
+    { cluster: null, ref: 'default/ghost:80', percent: 100 },
+  ]);
+  assert.ok(s.clusters.some((c) => c.name === 'catalog-v2.default:80'), 'the mirror target is a cluster of the snapshot');
+});

@@ -163,11 +163,18 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     r.spec.rules.forEach((rule, ri) => {
       const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
       const backends = (rule.backendRefs ?? []).map((b) => backendOf(b, rns));
+      const mirrors = (rule.filters ?? []).flatMap((f) => {
+        if (f.type !== 'RequestMirror') return [];
+        const m = f.requestMirror;
+        const target = backendOf({ kind: 'Service', name: m.backendRef.name, namespace: m.backendRef.namespace, port: m.backendRef.port, weight: 1 }, rns);
+        const percent = m.percent ?? (m.fraction !== undefined ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100);
+        return [{ cluster: target.cluster, ref: target.ref, percent }];
+      });
       matches.forEach((m, mi) => {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
-          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}),
+          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}),
         });
       });
     });

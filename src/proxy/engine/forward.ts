@@ -15,6 +15,7 @@ import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
 import type { BodySink, ServerConn } from './server.js';
 import type { Pools } from './pools.js';
 import { tunnel } from './tunnel.js';
+import { Mirror, shadowHost, type MirrorStats } from './mirror.js';
 import type { RouteTimeoutsSnap } from '../../api/traffic.js';
 
 // Responses are parsed one at a time, synchronously: one parser serves every exchange in the process.
@@ -67,6 +68,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
   private settled = false;
   private pausedUp = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Shadow copies of this request (RequestMirror), fed the body as it passes. */
+  private mirrors: Mirror[] | null = null;
   /** The running timer ends at the response head (the mesh default), not at the end of the response. */
   private headOnly = false;
   private timerMs = 0;
@@ -154,6 +157,12 @@ class Exchange implements Acquirer, UpUser, BodySink {
       return;
     }
     this.ctx.upstreamStart = process.hrtime.bigint();
+    const mp = this.ctx.mirrors;
+    if (mp !== undefined) {
+      // Once per request, whatever the retries: the copies go out with the first attempt.
+      this.ctx.mirrors = undefined;
+      this.startMirrors(mp);
+    }
     const s = up.sock;
     const replay = this.ctx.replayBody;
     if (replay !== undefined) {
@@ -162,6 +171,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
       this.reqDone = true;
     } else if (conn.hasBody) {
       const first = conn.takeQueued();
+      if (first !== null && this.mirrors !== null) for (const m of this.mirrors) m.write(first);
       if (first !== null) writeHeadAndBody(s, head, first);
       else s.write(head, 'latin1');
       conn.attachBody(this);
@@ -171,10 +181,28 @@ class Exchange implements Acquirer, UpUser, BodySink {
     }
   }
 
-  private requestHead(): string {
+  private startMirrors(pools: UpstreamPool[]): void {
+    const ctx = this.ctx;
+    const host = ctx.headers.host;
+    const head = this.requestHead({ ...ctx.headers, host: shadowHost(typeof host === 'string' ? host : ctx.authority) });
+    const t = ctx.timeouts;
+    const timeoutMs = t !== undefined && t.requestMs > 0 ? t.requestMs : MIRROR_TIMEOUT_MS;
+    const replay = ctx.replayBody;
+    for (const pool of pools) {
+      const m = Mirror.start(pool, head, mirrorStats, timeoutMs);
+      if (m === null) continue;
+      if (replay !== undefined) {
+        m.write(replay);
+        m.end();
+      } else if (!this.conn.hasBody) m.end();
+      (this.mirrors ??= []).push(m);
+    }
+  }
+
+  private requestHead(headers: HeaderMap = this.ctx.headers): string {
     const ctx = this.ctx;
     const conn = this.conn;
-    let head = `${ctx.method} ${ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`} HTTP/1.1\r\n${serializeHeaders(ctx.headers)}`;
+    let head = `${ctx.method} ${ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`} HTTP/1.1\r\n${serializeHeaders(headers)}`;
     if (conn.bodyChunked) head += 'transfer-encoding: chunked\r\n';
     if (ctx.upgrade !== undefined) head += `connection: upgrade\r\nupgrade: ${ctx.upgrade}\r\n`;
     return head + '\r\n';
@@ -183,12 +211,16 @@ class Exchange implements Acquirer, UpUser, BodySink {
   // ---- BodySink: the request body, downstream -> upstream ----
 
   write(chunk: Buffer): boolean {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.write(chunk);
     const up = this.up;
     if (up === null) return true;
     return up.sock.write(chunk);
   }
 
   end(): void {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.end();
     this.reqDone = true;
     if (this.state === R_DONE) this.finishUp();
   }
@@ -445,6 +477,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
 
   /** The client went away: abandon the endpoint's connection. */
   abort(): void {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.abort();
     const up = this.up;
     this.up = null;
     up?.discard();
@@ -472,6 +506,11 @@ class Exchange implements Acquirer, UpUser, BodySink {
     this.settle();
   }
 }
+
+/** How long a shadow copy may take when its route sets no request timeout. */
+const MIRROR_TIMEOUT_MS = 15_000;
+/** Shadow copies started, skipped and failed, for weft_mirror_requests_total. */
+export const mirrorStats: MirrorStats = { sent: 0, skipped: 0, failed: 0 };
 
 function onExchangeTimeout(ex: Exchange): void {
   ex.timedOut();

@@ -65,11 +65,13 @@ export class CompiledRoute {
   readonly backends: WeightedPicker<CompiledBackend>;
   /** The rule's retry policy (the retry layer reads it through the Ctx's RouteDecision). */
   readonly retry: RetrySnap | undefined;
+  readonly mirrors: RouteEntry['mirrors'];
 
   constructor(entry: RouteEntry) {
     this.entry = entry;
     this.name = entry.route;
     this.retry = entry.retry;
+    this.mirrors = entry.mirrors;
     const m = entry.match;
     const where = (detail: string, cause?: unknown): RouteCompileError =>
       new RouteCompileError(entry.route, entry.rule, entry.order.match, detail, cause === undefined ? undefined : { cause });
