@@ -5,7 +5,7 @@
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
-import type { RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
+import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -124,6 +124,8 @@ export interface ClusterSnap {
   endpoints: EndpointSnap[];
   /** From a TrafficPolicy targeting the Service, else the defaults (src/api/traffic.ts). */
   retryBudget?: RetryBudgetSnap;
+  /** From a TrafficPolicy targeting the Service; absent: EWMA. */
+  loadBalancer?: LoadBalancerSnap;
 }
 
 export interface EndpointSnap {

@@ -106,3 +106,25 @@ export function resolveRetry(r: { attempts?: number; backoff?: string; maxBackof
     nonIdempotent: r.nonIdempotent ?? false,
   };
 }
+
+export const LB_TYPES = ['EWMA', 'LEAST_REQUEST', 'ROUND_ROBIN', 'RING_HASH', 'MAGLEV'] as const;
+export type LbType = (typeof LB_TYPES)[number];
+
+/** What a hashing balancer hashes: one of a header, a cookie (made and set when missing, with a ttl) or the source address. */
+export type HashOnSnap = { header: string } | { cookie: { name: string; path: string; ttlSeconds: number } } | { sourceIP: true };
+
+export interface SlowStart {
+  windowMs: number;
+  /** >1 ramps faster at first, <1 slower (Envoy's aggression); 1 is linear. */
+  aggression: number;
+  /** The weight a brand-new endpoint starts at, 0..1. */
+  minWeight: number;
+}
+
+export interface LoadBalancerSnap {
+  type: LbType;
+  hashOn?: HashOnSnap;
+  ringSize?: number;
+  tableSize?: number;
+  slowStart?: SlowStart;
+}

@@ -201,6 +201,13 @@ export interface HTTPRouteRetry {
 export interface TrafficPolicySpec {
   targetRef: { group?: string; kind: 'Service'; name: string };
   retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
+  loadBalancer?: {
+    type: 'EWMA' | 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RING_HASH' | 'MAGLEV';
+    hashOn?: { header?: string; cookie?: { name: string; path: string; ttl?: string }; sourceIP?: boolean };
+    ringSize?: number;
+    tableSize?: number;
+    slowStart?: { window: string; aggression: number; minWeightPercent: number };
+  };
 }
 export type TrafficPolicy = Resource<'TrafficPolicy', TrafficPolicySpec>;
 export type Kind = AnyResource['kind'];

@@ -27,6 +27,7 @@ import { OtlpHttpExporter } from './layers/trace/exporter.js';
 import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY_BUDGET } from '../api/traffic.js';
 import { RetryBudgets } from './layers/retry/budget.js';
+import { LoadTracker } from './balance/load.js';
 import type { RetryParams } from './layers/retry/layer.js';
 
 export interface ProxyOptions {
@@ -66,6 +67,8 @@ export class Proxy {
   inflight: { inc(direction: string): void; dec(direction: string): void } | undefined;
   /** Told about each applied snapshot's telemetry settings (access log on/off and filters). */
   onTelemetry: ((t: Snapshot['telemetry']) => void) | undefined;
+  /** What the balancers learn about endpoints (in flight, latency, age), kept across snapshots. */
+  readonly load = new LoadTracker();
   /** Retry budgets per destination cluster, kept across snapshots. */
   readonly retryBudgets = new RetryBudgets();
   /** Told about each retry decision (weft_retries_total; set by main). */
@@ -172,7 +175,7 @@ export class Proxy {
 
   private async applyNow(snap: Snapshot): Promise<void> {
     if (this.draining) throw new Error('proxy is shutting down');
-    const cfg = compileConfig(snap);
+    const cfg = compileConfig(snap, this.load);
     const log = this.opts.log;
     const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
     const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };
@@ -260,6 +263,7 @@ export class Proxy {
     this.inboundAuthz = compileAuthz(snap.security.authz);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
+    this.load.retain(new Set(snap.clusters.flatMap((c) => c.endpoints.map((e) => `${e.address}:${e.port}`))));
   }
 
   /** Requests a listener refuses before any layer runs (bad framing, bad Host, head timeout) still get a record. */

@@ -184,3 +184,18 @@ test('RequestMirror filters resolve to clusters with a percent (fraction and def
   ]);
   assert.ok(s.clusters.some((c) => c.name === 'catalog-v2.default:80'), 'the mirror target is a cluster of the snapshot');
 });
+
+test('a TrafficPolicy loadBalancer reaches the cluster, resolved (header lower-cased, durations in ms); none: no policy (EWMA)', () => {
+  const tp = (name: string, target: string, lb: object): AnyResource => ({ apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name, namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: target }, loadBalancer: lb } } as AnyResource);
+  const st: MeshState = { ...state, objects: [...state.objects,
+    tp('a', 'catalog-v1', { type: 'RING_HASH', hashOn: { header: 'X-User' }, ringSize: 64 }),
+    tp('b', 'catalog-v2', { type: 'LEAST_REQUEST', slowStart: { window: '30s', aggression: 2, minWeightPercent: 5 } }),
+    tp('c', 'web', { type: 'MAGLEV', hashOn: { cookie: { name: 's', path: '/', ttl: '1h' } } }),
+  ] };
+  const s = translate(st, web);
+  const lb = (c: string) => s.clusters.find((x) => x.name === c)!.loadBalancer;
+  assert.deepEqual(lb('catalog-v1.default:80'), { type: 'RING_HASH', hashOn: { header: 'x-user' }, ringSize: 64 });
+  assert.deepEqual(lb('catalog-v2.default:80'), { type: 'LEAST_REQUEST', slowStart: { windowMs: 30_000, aggression: 2, minWeight: 0.05 } });
+  assert.deepEqual(lb('web.default:80'), { type: 'MAGLEV', hashOn: { cookie: { name: 's', path: '/', ttlSeconds: 3600 } } });
+  assert.equal(lb('catalog.default:80'), undefined);
+});

@@ -18,7 +18,7 @@ import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 export type { ProxyRef, RegisteredEndpoint };
 
@@ -129,6 +129,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         authority: port === 80 ? short : `${short}:${port}`,
         identities: [...new Set(eps.map((e) => spiffeId(mesh.trustDomain, e.namespace, e.serviceAccount)))].sort(),
         retryBudget: retryBudgetOf(state.objects, svc),
+        ...loadBalancerOf(state.objects, svc),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
           tls: resolveMtls(state.objects, e.namespace, e.labels, e.appPort) === 'DISABLE' ? 'plaintext' : 'mtls',
@@ -263,6 +264,26 @@ function retryBudgetOf(objects: readonly AnyResource[], svc: Service): RetryBudg
     retryRatio: b?.retryRatio ?? DEFAULT_RETRY_BUDGET.retryRatio,
     minRetriesPerSecond: b?.minRetriesPerSecond ?? DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
     maxRetries: b?.maxRetries ?? DEFAULT_RETRY_BUDGET.maxRetries,
+  };
+}
+
+/** The balancing policy of traffic to `svc`, from its TrafficPolicy (none: the proxy's default, EWMA). */
+function loadBalancerOf(objects: readonly AnyResource[], svc: Service): { loadBalancer?: LoadBalancerSnap } {
+  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const lb = tp?.spec.loadBalancer;
+  if (lb === undefined) return {};
+  const h = lb.hashOn;
+  const hashOn: HashOnSnap | undefined = h?.header !== undefined ? { header: h.header.toLowerCase() }
+    : h?.cookie !== undefined ? { cookie: { name: h.cookie.name, path: h.cookie.path ?? '/', ttlSeconds: Math.round(durationOr(h.cookie.ttl, 0) / 1000) } }
+    : h?.sourceIP === true ? { sourceIP: true } : undefined;
+  return {
+    loadBalancer: {
+      type: lb.type ?? 'EWMA',
+      ...(hashOn !== undefined ? { hashOn } : {}),
+      ...(lb.ringSize !== undefined ? { ringSize: lb.ringSize } : {}),
+      ...(lb.tableSize !== undefined ? { tableSize: lb.tableSize } : {}),
+      ...(lb.slowStart !== undefined ? { slowStart: { windowMs: durationOr(lb.slowStart.window, 0), aggression: lb.slowStart.aggression ?? 1, minWeight: (lb.slowStart.minWeightPercent ?? 10) / 100 } } : {}),
+    },
   };
 }
 
