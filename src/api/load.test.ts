@@ -458,11 +458,19 @@ describe('validateSet', () => {
       '      headers:',
       '      - {type: RegularExpression, name: x-user, value: "^(a|b$"}',
       '      - {name: x-exact, value: "(not a regex"}',
+      '      queryParams:',
+      '      - {type: RegularExpression, name: a, value: "(x+)\\\\1"}',
+      '      - {type: RegularExpression, name: b, value: "(?<=y)z"}',
+      '      - {type: RegularExpression, name: c, value: "(a+)+$"}',
     ));
+    const hint = '(hint: JavaScript RegExp syntax, compiled without flags, without backreferences or lookaround)';
+    const linear = 'cannot be matched in linear time: backreferences (\\1, \\k<name>) and lookaround ((?=, (?!, (?<=, (?<!) are not supported (RE2 semantics, as Envoy)';
     assert.deepEqual(validateSet(objects).map(String), [
-      'set.yaml:8:46 spec.rules[0].matches[0].path.value: invalid regular expression: Unterminated character class (hint: JavaScript RegExp syntax, compiled without flags)',
-      'set.yaml:10:56 spec.rules[0].matches[0].headers[0].value: invalid regular expression: Unterminated group (hint: JavaScript RegExp syntax, compiled without flags)',
-    ]);
+      `set.yaml:8:46 spec.rules[0].matches[0].path.value: invalid regular expression: Unterminated character class ${hint}`,
+      `set.yaml:10:56 spec.rules[0].matches[0].headers[0].value: invalid regular expression: Unterminated group ${hint}`,
+      `set.yaml:13:51 spec.rules[0].matches[0].queryParams[0].value: invalid regular expression: ${linear} ${hint}`,
+      `set.yaml:14:51 spec.rules[0].matches[0].queryParams[1].value: invalid regular expression: ${linear} ${hint}`,
+    ], 'a pattern that only backtracks badly, such as (a+)+$, is allowed: it runs in linear time');
   });
 
   it('checks references to objects of the same set', () => {

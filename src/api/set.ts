@@ -2,6 +2,7 @@
 // Mesh, ports that cannot work, regular expressions, and references between objects that are both present.
 // A reference to an object outside the set is not an error here: it may already be in the store.
 
+import { linearRegExpProblem } from '../util/linear-regexp.js';
 import { ConfigError, formatPath, sortErrors, type PathSeg } from './errors.js';
 import type { Loaded } from './load.js';
 import type { Issue } from './source.js';
@@ -130,18 +131,11 @@ export function errorAt(l: Loaded, issue: Issue): ConfigError {
   });
 }
 
-/** Regular expressions are JavaScript RegExp syntax, compiled as `new RegExp(value)`: the proxy does the same. */
+/** Regular expressions are JavaScript RegExp syntax without flags, limited to what runs in linear time (as the proxy compiles them). */
 function checkRegexes(r: HTTPRoute, report: (i: Issue) => void): void {
   const tryCompile = (value: string, path: PathSeg[]) => {
-    try {
-      new RegExp(value);
-    } catch (e) {
-      // V8 says "Invalid regular expression: /<source>/: <reason>"; the source is already in the file.
-      const msg = (e as Error).message;
-      const prefix = `Invalid regular expression: /${value}/: `;
-      const reason = msg.startsWith(prefix) ? msg.slice(prefix.length) : msg;
-      report({ path, code: 'regex', message: `invalid regular expression: ${reason}`, hint: 'JavaScript RegExp syntax, compiled without flags' });
-    }
+    const reason = linearRegExpProblem(value);
+    if (reason !== undefined) report({ path, code: 'regex', message: `invalid regular expression: ${reason}`, hint: 'JavaScript RegExp syntax, compiled without flags, without backreferences or lookaround' });
   };
   r.spec.rules.forEach((rule, i) => rule.matches.forEach((m, j) => {
     const at: PathSeg[] = ['spec', 'rules', i, 'matches', j];

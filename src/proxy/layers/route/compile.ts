@@ -2,6 +2,7 @@
 // entries sorted by Gateway API precedence, regexes compiled, header names lower-cased, filters and the
 // weighted backend split precompiled. Also the gateway's virtual-host (Host header) lookup.
 
+import { compileLinear } from '../../../util/linear-regexp.js';
 import type { BackendSnap, RouteEntry, VirtualHostSnap } from '../../../api/snapshot.js';
 import type { RetrySnap } from '../../../api/traffic.js';
 import type { HTTPRouteMatch } from '../../../api/types.js';
@@ -117,11 +118,11 @@ export class CompiledRoute {
 
 /**
  * Gateway API regexes are matched against the whole value (as Envoy's RE2 full match does), so anchor them.
- * The dialect is JavaScript's RegExp, without flags.
+ * The dialect is JavaScript's RegExp, without flags, limited to what runs in linear time (src/util/linear-regexp.ts).
  */
 function fullMatch(source: string, onError: (e: Error) => Error): RegExp {
   try {
-    return new RegExp(`^(?:${source})$`);
+    return compileLinear(`^(?:${source})$`);
   } catch (e) {
     throw onError(e as Error);
   }
