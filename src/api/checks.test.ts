@@ -16,6 +16,43 @@ const errs = (text: string) => parseDocuments(text, 'r.yaml').errors.map(String)
 const msgs = (text: string) => parseDocuments(text, 'r.yaml').errors.map((e) => `${e.path}: ${e.message}`);
 
 describe('HTTPRoute rules', () => {
+  it('takes Gateway API timeouts and checks backendRequest against request (GEP-1742)', () => {
+    const t = (x: string) => msgs(route('  parentRefs: [{name: gw}]', '  rules:', `  - timeouts: ${x}`));
+    assert.deepEqual(t('{request: 10s, backendRequest: 2s}'), []);
+    assert.deepEqual(t('{request: 1m30s}'), []);
+    assert.deepEqual(t('{request: 0s, backendRequest: 5s}'), [], '"0s" request: no overall limit, any backendRequest');
+    assert.deepEqual(t('{request: 1s, backendRequest: 2s}'), ['spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "2s"']);
+    assert.deepEqual(t('{request: 1s, backendRequest: 0s}'), ['spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "0s"']);
+    assert.deepEqual(t('{request: 1.5s}'), ['spec.rules[0].timeouts.request: must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)']);
+    assert.deepEqual(t('{request: 100000s}'), ['spec.rules[0].timeouts.request: must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)']);
+    assert.deepEqual(t('{idle: 1s}').map((m) => m.split(':')[0]), ['spec.rules[0].timeouts.idle']);
+  });
+
+  it('takes a GEP-1731 retry with weft extensions, and says what is not there yet', () => {
+    const t = (x: string) => msgs(route('  parentRefs: [{name: gw}]', '  rules:', `  - retry: ${x}`));
+    assert.deepEqual(t('{attempts: 3, backoff: 50ms, codes: [500, 503], retryOn: [connect-failure, reset], nonIdempotent: true, maxBackoff: 1s}'), []);
+    assert.deepEqual(t('{attempts: 11}'), ['spec.rules[0].retry.attempts: must be <= 10']);
+    assert.deepEqual(t('{codes: [200]}'), ['spec.rules[0].retry.codes[0]: must be >= 400']);
+    assert.match(t('{retryOn: [timeout]}')[0], /^spec\.rules\[0\]\.retry\.retryOn\[0\]: must be one of/);
+    assert.deepEqual(t('{grpcStatuses: [unavailable]}'), ['spec.rules[0].retry.grpcStatuses: retrying on gRPC statuses needs HTTP/2, which weft does not carry yet']);
+    assert.deepEqual(t('{backoff: 1s, maxBackoff: 100ms}'), ['spec.rules[0].retry.maxBackoff: must not be shorter than backoff (1s), got "100ms"']);
+  });
+
+  it('takes RequestMirror (repeatable, percent or fraction) on a rule, not on a backendRef', () => {
+    const t = (...x: string[]) => msgs(route('  parentRefs: [{name: gw}]', '  rules:', ...x));
+    assert.deepEqual(t('  - filters:', '    - {type: RequestMirror, requestMirror: {backendRef: {name: a, port: 80}, percent: 10}}', '    - {type: RequestMirror, requestMirror: {backendRef: {name: b}, fraction: {numerator: 1, denominator: 3}}}'), []);
+    assert.deepEqual(t('  - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: a}, percent: 10, fraction: {numerator: 1}}}]'), ['spec.rules[0].filters[0].requestMirror.fraction: percent and fraction cannot both be set']);
+    assert.deepEqual(t('  - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: a}, fraction: {numerator: 5, denominator: 4}}}]'), ['spec.rules[0].filters[0].requestMirror.fraction.numerator: must not be greater than the denominator (4)']);
+    assert.deepEqual(t('  - filters: [{type: RequestMirror, requestMirror: {percent: 10}}]'), ['spec.rules[0].filters[0].requestMirror.backendRef: is required']);
+    assert.deepEqual(t('  - backendRefs: [{name: a, filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b}}}]}]'), ['spec.rules[0].backendRefs[0].filters[0].type: RequestMirror on a backendRef is not implemented by weft']);
+  });
+
+  it('places a timeout error at its file:line:column', () => {
+    assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts:', '      request: 1s', '      backendRequest: 5s')), [
+      'r.yaml:9:23 spec.rules[0].timeouts.backendRequest: must not be longer than timeouts.request (1s), got "5s" (hint: backendRequest limits one attempt; request limits the whole exchange, retries included)',
+    ]);
+  });
+
   it('rejects RequestRedirect and URLRewrite in one rule', () => {
     assert.deepEqual(msgs(route(
       '  parentRefs: [{name: gw}]',
@@ -152,9 +189,8 @@ describe('HTTPRoute rules', () => {
   });
 
   it('says which Gateway API features weft does not implement', () => {
-    assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts: {request: 10s}', '    filters: [{type: RequestMirror}]')), [
-      'r.yaml:7:5 spec.rules[0].timeouts: HTTPRoute timeouts are not implemented by weft yet',
-      'r.yaml:8:22 spec.rules[0].filters[0].type: the RequestMirror filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect)',
+    assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts: {request: 10s}', '    filters: [{type: CORS}]')), [
+      'r.yaml:8:22 spec.rules[0].filters[0].type: the CORS filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect, RequestMirror)',
     ]);
   });
 
@@ -354,5 +390,20 @@ describe('Mesh security fields', () => {
     assert.equal(parseGoDuration('1h1'), undefined);
     assert.equal(parseGoDuration(''), undefined);
     assert.equal(parseGoDuration('-1h'), undefined);
+  });
+});
+
+describe('TrafficPolicy', () => {
+  const tp = (...spec: string[]) => ['apiVersion: weft.dev/v1alpha1', 'kind: TrafficPolicy', 'metadata: {name: p}', 'spec:', '  targetRef: {kind: Service, name: api}', ...spec].join('\n');
+  it('takes each balancer with what it needs, and says what does not fit', () => {
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: EWMA, slowStart: {window: 30s}}')), []);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: RING_HASH, hashOn: {header: x-user}, ringSize: 128}')), []);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: MAGLEV, hashOn: {sourceIP: true}, tableSize: 65537}')), []);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: RING_HASH}')), ['spec.loadBalancer.hashOn: is required for RING_HASH: one of header, cookie, sourceIP']);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: MAGLEV, hashOn: {header: a, sourceIP: true}}')), ['spec.loadBalancer.hashOn: must name one key to hash, got header, sourceIP']);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: EWMA, hashOn: {header: a}}')), ['spec.loadBalancer.hashOn: only RING_HASH and MAGLEV hash (type is EWMA)']);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: MAGLEV, hashOn: {header: a}, tableSize: 65536}')), ['spec.loadBalancer.tableSize: must be a prime number (got 65536)']);
+    assert.deepEqual(msgs(tp('  loadBalancer: {type: RING_HASH, hashOn: {header: a}, slowStart: {window: 1s}}')), ['spec.loadBalancer.slowStart: slow start does not apply to RING_HASH (a key\'s endpoint does not depend on load)']);
+    assert.match(msgs(tp('  loadBalancer: {type: RANDOM}'))[0], /^spec\.loadBalancer\.type: must be one of/);
   });
 });

@@ -5,9 +5,10 @@ import { isIP } from 'node:net';
 import type { PathSeg } from './errors.js';
 import type { Issue } from './source.js';
 import { HTTP_METHODS, ROOT_NAMESPACE } from './schemas.js';
+import { parseGatewayDuration } from './traffic.js';
 import type {
   AnyResource, AuthorizationPolicy, AuthzCondition, AuthzOperation, AuthzSource, BackendRef, Gateway, HTTPRoute, HTTPRouteFilter,
-  HTTPRouteMatch, HTTPRouteRule, HeaderModifier, Mesh, PathModifier, PeerAuthentication, Service, Telemetry,
+  HTTPRouteMatch, HTTPRouteRule, HeaderModifier, Mesh, PathModifier, PeerAuthentication, Service, Telemetry, TrafficPolicy,
 } from './types.js';
 
 export function checkObject(r: AnyResource): Issue[] {
@@ -20,6 +21,7 @@ export function checkObject(r: AnyResource): Issue[] {
     case 'PeerAuthentication': checkPeerAuthentication(r, out); break;
     case 'AuthorizationPolicy': checkAuthorizationPolicy(r, out); break;
     case 'Telemetry': checkTelemetry(r, out); break;
+    case 'TrafficPolicy': checkTrafficPolicy(r, out); break;
     default: break;
   }
   return out;
@@ -136,6 +138,25 @@ function checkParentRefs(r: HTTPRoute, out: Issue[]): void {
 
 function checkRule(rule: HTTPRouteRule, at: PathSeg[], out: Issue[]): void {
   rule.matches.forEach((m, j) => checkMatch(m, [...at, 'matches', j], out));
+  // GEP-1742: one attempt cannot outlast the whole request ("0s" request = no overall limit).
+  const rt = rule.retry;
+  if (rt?.backoff !== undefined && rt.maxBackoff !== undefined) {
+    const lo = parseGatewayDuration(rt.backoff);
+    const hi = parseGatewayDuration(rt.maxBackoff);
+    if (lo !== undefined && hi !== undefined && hi < lo) {
+      out.push({ path: [...at, 'retry', 'maxBackoff'], code: 'range', message: `must not be shorter than backoff (${rt.backoff}), got ${JSON.stringify(rt.maxBackoff)}` });
+    }
+  }
+  const t = rule.timeouts;
+  const req = t?.request === undefined ? undefined : parseGatewayDuration(t.request);
+  const backend = t?.backendRequest === undefined ? undefined : parseGatewayDuration(t.backendRequest);
+  if (req !== undefined && backend !== undefined && req !== 0 && (backend > req || backend === 0)) {
+    out.push({
+      path: [...at, 'timeouts', 'backendRequest'], code: 'range',
+      message: `must not be longer than timeouts.request (${t!.request}), got ${JSON.stringify(t!.backendRequest)}`,
+      hint: 'backendRequest limits one attempt; request limits the whole exchange, retries included',
+    });
+  }
   const filters = rule.filters ?? [];
   checkFilters(filters, [...at, 'filters'], rule.matches, out);
   const backends = rule.backendRefs ?? [];
@@ -154,6 +175,9 @@ function checkBackendRef(b: BackendRef, at: PathSeg[], matches: HTTPRouteMatch[]
     out.push({ path: [...at, 'group'], code: 'invalid', message: `a Service backend must have group "" (got ${JSON.stringify(b.group)})`, hint: 'or leave group out' });
   }
   if (b.filters !== undefined) checkFilters(b.filters, [...at, 'filters'], matches, out);
+  (b.filters ?? []).forEach((f, i) => {
+    if (f.type === 'RequestMirror') out.push({ path: [...at, 'filters', i, 'type'], code: 'unsupported-field', message: 'RequestMirror on a backendRef is not implemented by weft', hint: "put it in the rule's filters: it then mirrors every request the rule matches" });
+  });
 }
 
 const FORBIDDEN_PATH_PARTS = ['//', '/./', '/../', '%2f', '%2F', '#'];
@@ -193,6 +217,7 @@ const FILTER_FIELD = {
   ResponseHeaderModifier: 'responseHeaderModifier',
   URLRewrite: 'urlRewrite',
   RequestRedirect: 'requestRedirect',
+  RequestMirror: 'requestMirror',
 } as const;
 
 function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches: HTTPRouteMatch[], out: Issue[]): void {
@@ -208,8 +233,19 @@ function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches: HTTPRo
       }
     }
   });
-  // Gateway API: each of these filters at most once per list, and never a redirect and a rewrite together.
-  unique(filters, (f) => f.type, (i, first) => out.push({
+  // Gateway API: each of these filters at most once per list (a mirror may be repeated, one per target),
+  // and never a redirect and a rewrite together.
+  filters.forEach((f, i) => {
+    if (f.type !== 'RequestMirror' || f.requestMirror === undefined) return;
+    const m = f.requestMirror;
+    if (m.percent !== undefined && m.fraction !== undefined) {
+      out.push({ path: [...at, i, 'requestMirror', 'fraction'], key: true, code: 'conflict', message: 'percent and fraction cannot both be set', hint: 'keep one' });
+    }
+    if (m.fraction !== undefined && m.fraction.numerator > (m.fraction.denominator ?? 100)) {
+      out.push({ path: [...at, i, 'requestMirror', 'fraction', 'numerator'], code: 'range', message: `must not be greater than the denominator (${m.fraction.denominator ?? 100})` });
+    }
+  });
+  unique(filters, (f) => (f.type === 'RequestMirror' ? undefined : f.type), (i, first) => out.push({
     path: [...at, i, 'type'], code: 'duplicate', message: `${filters[i].type} filter cannot be repeated`, hint: `already at filters[${first}]; merge them`,
   }));
   const redirect = filters.findIndex((f) => f.type === 'RequestRedirect');
@@ -298,6 +334,11 @@ export const CERTIFICATE_LIFETIME_MIN_MS = 60_000;
 export const CERTIFICATE_LIFETIME_MAX_MS = 90 * 24 * 3_600_000;
 
 function checkMesh(m: Mesh, out: Issue[]): void {
+  const ct = m.spec.traffic?.connectTimeout;
+  const ctMs = ct === undefined ? undefined : parseGatewayDuration(ct);
+  if (ctMs !== undefined && (ctMs < 1 || ctMs > 300_000)) {
+    out.push({ path: ['spec', 'traffic', 'connectTimeout'], code: 'range', message: `must be between 1ms and 5m (got ${JSON.stringify(ct)})` });
+  }
   const l = m.spec.listeners;
   for (const [field, min, max, range] of [['requestHeadersTimeout', 100, 3_600_000, '100ms and 1h'], ['idleTimeout', 1000, 86_400_000, '1s and 24h']] as const) {
     const v = l?.[field];
@@ -518,4 +559,28 @@ function checkTelemetry(t: Telemetry, out: Issue[]): void {
       out.push({ path: at, code: 'invalid', message: 'must not contain a user name or password', hint: 'run a collector next to the mesh that adds credentials when it forwards spans' });
     }
   });
+}
+
+// --- TrafficPolicy -----------------------------------------------------------------------------------
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+function checkTrafficPolicy(p: TrafficPolicy, out: Issue[]): void {
+  const lb = p.spec.loadBalancer;
+  if (lb === undefined) return;
+  const at = ['spec', 'loadBalancer'];
+  const keys = Object.keys(lb.hashOn ?? {}).filter((k) => (lb.hashOn as Record<string, unknown>)[k] !== undefined && (lb.hashOn as Record<string, unknown>)[k] !== false);
+  const hashing = lb.type === 'RING_HASH' || lb.type === 'MAGLEV';
+  if (hashing && keys.length !== 1) {
+    out.push({ path: [...at, 'hashOn'], at, code: keys.length === 0 ? 'required' : 'conflict', message: keys.length === 0 ? `is required for ${lb.type}: one of header, cookie, sourceIP` : `must name one key to hash, got ${keys.join(', ')}` });
+  }
+  if (!hashing && lb.hashOn !== undefined) out.push({ path: [...at, 'hashOn'], key: true, code: 'invalid', message: `only RING_HASH and MAGLEV hash (type is ${lb.type})`, hint: 'set type: RING_HASH or MAGLEV' });
+  if (lb.ringSize !== undefined && lb.type !== 'RING_HASH') out.push({ path: [...at, 'ringSize'], key: true, code: 'invalid', message: `applies to RING_HASH only (type is ${lb.type})` });
+  if (lb.tableSize !== undefined && lb.type !== 'MAGLEV') out.push({ path: [...at, 'tableSize'], key: true, code: 'invalid', message: `applies to MAGLEV only (type is ${lb.type})` });
+  if (lb.tableSize !== undefined && !isPrime(lb.tableSize)) out.push({ path: [...at, 'tableSize'], code: 'invalid', message: `must be a prime number (got ${lb.tableSize})`, hint: 'e.g. 65537 (the default) or 5000011' });
+  if (lb.slowStart !== undefined && hashing) out.push({ path: [...at, 'slowStart'], key: true, code: 'invalid', message: `slow start does not apply to ${lb.type} (a key's endpoint does not depend on load)` });
 }

@@ -284,7 +284,7 @@ describe('parseDocuments', () => {
 
   it('names the supported kinds for an unknown apiVersion/kind', () => {
     const [unknown] = errorsOf(lines('apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: a}'));
-    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy, weft.dev/v1alpha1 Telemetry)');
+    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy, weft.dev/v1alpha1 Telemetry, weft.dev/v1alpha1 TrafficPolicy)');
     assert.deepEqual(errorsOf(lines('apiVersion: gateway.networking.k8s.io/v1beta1', 'kind: HTTPRoute', 'metadata: {name: a}')), [
       'mesh.yaml:1:13 apiVersion: HTTPRoute is not served as gateway.networking.k8s.io/v1beta1 (hint: use apiVersion: gateway.networking.k8s.io/v1)',
     ]);
@@ -471,6 +471,14 @@ describe('validateSet', () => {
     'apiVersion: v1', 'kind: Service', `metadata: {name: ${name}${ns === undefined ? '' : `, namespace: ${ns}`}}`, 'spec: {selector: {app: x}, ports: [{port: 80}]}',
   );
 
+  it('refuses a second TrafficPolicy for the same Service, at the second', () => {
+    const tp = (name: string, target: string) => lines('apiVersion: weft.dev/v1alpha1', 'kind: TrafficPolicy', `metadata: {name: ${name}}`, `spec: {targetRef: {kind: Service, name: ${target}}, retryBudget: {retryRatio: 0.1}}`);
+    const objects = parse(`${svc('a')}---\n${tp('one', 'a')}---\n${tp('two', 'a')}---\n${tp('three', 'b')}`);
+    assert.deepEqual(validateSet(objects).map(String), [
+      'set.yaml:14:41 spec.targetRef.name: Service default/a already has TrafficPolicy one (hint: defined at set.yaml:6:1; merge the two)',
+    ]);
+  });
+
   it('reports a duplicate at the second definition, pointing at the first', () => {
     const objects = parse(`${svc('a')}---\n${svc('b')}---\n${svc('a', 'default')}---\n${svc('a', 'other')}`);
     assert.deepEqual(validateSet(objects).map(String), [
@@ -504,11 +512,19 @@ describe('validateSet', () => {
       '      headers:',
       '      - {type: RegularExpression, name: x-user, value: "^(a|b$"}',
       '      - {name: x-exact, value: "(not a regex"}',
+      '      queryParams:',
+      '      - {type: RegularExpression, name: a, value: "(x+)\\\\1"}',
+      '      - {type: RegularExpression, name: b, value: "(?<=y)z"}',
+      '      - {type: RegularExpression, name: c, value: "(a+)+$"}',
     ));
+    const hint = '(hint: JavaScript RegExp syntax, compiled without flags, without backreferences or lookaround)';
+    const linear = 'cannot be matched in linear time: backreferences (\\1, \\k<name>) and lookaround ((?=, (?!, (?<=, (?<!) are not supported (RE2 semantics, as Envoy)';
     assert.deepEqual(validateSet(objects).map(String), [
-      'set.yaml:8:46 spec.rules[0].matches[0].path.value: invalid regular expression: Unterminated character class (hint: JavaScript RegExp syntax, compiled without flags)',
-      'set.yaml:10:56 spec.rules[0].matches[0].headers[0].value: invalid regular expression: Unterminated group (hint: JavaScript RegExp syntax, compiled without flags)',
-    ]);
+      `set.yaml:8:46 spec.rules[0].matches[0].path.value: invalid regular expression: Unterminated character class ${hint}`,
+      `set.yaml:10:56 spec.rules[0].matches[0].headers[0].value: invalid regular expression: Unterminated group ${hint}`,
+      `set.yaml:13:51 spec.rules[0].matches[0].queryParams[0].value: invalid regular expression: ${linear} ${hint}`,
+      `set.yaml:14:51 spec.rules[0].matches[0].queryParams[1].value: invalid regular expression: ${linear} ${hint}`,
+    ], 'a pattern that only backtracks badly, such as (a+)+$, is allowed: it runs in linear time');
   });
 
   it('checks references to objects of the same set', () => {

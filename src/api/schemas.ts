@@ -9,6 +9,7 @@
 // "unknown field" or a bare list of allowed values.
 
 import { GATEWAY_API, WEFT_API } from './types.js';
+import { GATEWAY_DURATION, LB_TYPES, RETRY_ON } from './traffic.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -21,6 +22,7 @@ export const KINDS = [
   { apiVersion: WEFT_API, kind: 'PeerAuthentication', namespaced: true },
   { apiVersion: WEFT_API, kind: 'AuthorizationPolicy', namespaced: true },
   { apiVersion: WEFT_API, kind: 'Telemetry', namespaced: true },
+  { apiVersion: WEFT_API, kind: 'TrafficPolicy', namespaced: true },
 ] as const;
 
 /** Other apiVersions a kind is read as, besides its KINDS entry: Istio's, so Istio manifests load unchanged. */
@@ -136,6 +138,11 @@ function object(kind: string, apiVersion: string, meta: Schema, spec: Schema, sp
   };
 }
 
+const GATEWAY_DURATION_SCHEMA: Schema = {
+  type: 'string', maxLength: 32, pattern: GATEWAY_DURATION.source,
+  patternMessage: 'must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)',
+};
+
 // --- Mesh --------------------------------------------------------------------------------------------
 
 const MESH_SPEC: Schema = {
@@ -170,6 +177,12 @@ const MESH_SPEC: Schema = {
       default: { escapedSlashes: 'REJECT' },
       additionalProperties: false,
       properties: { escapedSlashes: { type: 'string', enum: ['REJECT', 'KEEP', 'UNESCAPE'], default: 'REJECT' } },
+    },
+    // Mesh-wide traffic defaults (src/api/traffic.ts says why these values; docs/traffic.md).
+    traffic: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { responseTimeout: GATEWAY_DURATION_SCHEMA, connectTimeout: GATEWAY_DURATION_SCHEMA },
     },
     // Every proxy listener's protections (defaults in src/api/limits.ts; docs/config-reference.md).
     listeners: {
@@ -402,7 +415,7 @@ const PATH_MODIFIER: Schema = {
   },
 };
 
-export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect'] as const;
+export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'RequestMirror'] as const;
 
 const FILTER: Schema = {
   type: 'object',
@@ -412,12 +425,32 @@ const FILTER: Schema = {
     type: {
       type: 'string', enum: [...FILTER_TYPES],
       'x-unsupported': {
-        RequestMirror: 'the RequestMirror filter is not implemented by weft yet', CORS: 'the CORS filter is not implemented by weft yet',
+        CORS: 'the CORS filter is not implemented by weft yet',
         ExtensionRef: 'weft has no extension filters', ExternalAuth: 'the ExternalAuth filter is not implemented by weft yet',
       },
     },
     requestHeaderModifier: HEADER_MODIFIER,
     responseHeaderModifier: HEADER_MODIFIER,
+    requestMirror: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['backendRef'],
+      properties: {
+        backendRef: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { group: { type: 'string', enum: [''] }, kind: { type: 'string', enum: ['Service'], default: 'Service' }, name: { type: 'string', minLength: 1, maxLength: 253 }, namespace: DNS_LABEL, port: PORT },
+        },
+        percent: { type: 'integer', minimum: 0, maximum: 100 },
+        fraction: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['numerator'],
+          properties: { numerator: { type: 'integer', minimum: 0 }, denominator: { type: 'integer', minimum: 1, default: 100 } },
+        },
+      },
+    },
     urlRewrite: {
       type: 'object',
       additionalProperties: false,
@@ -436,7 +469,6 @@ const FILTER: Schema = {
     },
   },
   'x-unsupported': {
-    requestMirror: 'the RequestMirror filter is not implemented by weft yet',
     cors: 'the CORS filter is not implemented by weft yet',
     extensionRef: 'weft has no extension filters',
     externalAuth: 'the ExternalAuth filter is not implemented by weft yet',
@@ -471,10 +503,28 @@ const ROUTE_RULE: Schema = {
     },
     filters: FILTERS,
     backendRefs: { type: 'array', maxItems: 16, items: BACKEND_REF },
+    // GEP-1731, with weft's extensions (retryOn, nonIdempotent, maxBackoff); docs/traffic.md.
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        attempts: { type: 'integer', minimum: 0, maximum: 10, default: 2 },
+        backoff: GATEWAY_DURATION_SCHEMA,
+        maxBackoff: GATEWAY_DURATION_SCHEMA,
+        codes: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 400, maximum: 599 } },
+        retryOn: { type: 'array', maxItems: 4, items: { type: 'string', enum: [...RETRY_ON] } },
+        nonIdempotent: { type: 'boolean', default: false },
+      },
+      'x-unsupported': { grpcStatuses: 'retrying on gRPC statuses needs HTTP/2, which weft does not carry yet' },
+    },
+    // GEP-1742. Checked further in checks.ts (backendRequest <= request).
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { request: GATEWAY_DURATION_SCHEMA, backendRequest: GATEWAY_DURATION_SCHEMA },
+    },
   },
   'x-unsupported': {
-    timeouts: 'HTTPRoute timeouts are not implemented by weft yet',
-    retry: 'HTTPRoute retry is not implemented by weft yet',
     sessionPersistence: 'session persistence is not implemented by weft',
   },
 };
@@ -699,6 +749,65 @@ const TELEMETRY_SPEC: Schema = {
   },
 };
 
+// --- TrafficPolicy (weft's policy for traffic to one Service: its retry budget, later balancing) ----------
+
+const TRAFFIC_POLICY_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['targetRef'],
+  properties: {
+    targetRef: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'name'],
+      properties: { group: { type: 'string', enum: ['', 'core'] }, kind: { type: 'string', enum: ['Service'] }, name: OBJECT_NAME },
+    },
+    loadBalancer: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', enum: [...LB_TYPES], default: 'EWMA' },
+        // Exactly one key for RING_HASH / MAGLEV (checks.ts).
+        hashOn: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            header: HEADER_NAME,
+            cookie: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name: { type: 'string', minLength: 1, maxLength: 256, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", patternMessage: 'must be a cookie name (an HTTP token)' }, path: { type: 'string', maxLength: 1024, default: '/' }, ttl: GATEWAY_DURATION_SCHEMA },
+            },
+            sourceIP: { type: 'boolean' },
+          },
+        },
+        ringSize: { type: 'integer', minimum: 1, maximum: 65536 },
+        tableSize: { type: 'integer', minimum: 17, maximum: 5000011 },
+        slowStart: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['window'],
+          properties: {
+            window: GATEWAY_DURATION_SCHEMA,
+            aggression: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 1 },
+            minWeightPercent: { type: 'number', minimum: 0, maximum: 100, default: 10 },
+          },
+        },
+      },
+    },
+    retryBudget: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        retryRatio: { type: 'number', minimum: 0, maximum: 10 },
+        minRetriesPerSecond: { type: 'integer', minimum: 0, maximum: 100000 },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 100000 },
+      },
+    },
+  },
+};
+
 // --- per kind ----------------------------------------------------------------------------------------
 
 export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
@@ -710,4 +819,5 @@ export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
   PeerAuthentication: object('PeerAuthentication', WEFT_API, metadata(DNS_SUBDOMAIN, true), PEER_AUTHENTICATION_SPEC, false),
   AuthorizationPolicy: object('AuthorizationPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), AUTHORIZATION_POLICY_SPEC, false),
   Telemetry: object('Telemetry', WEFT_API, metadata(DNS_SUBDOMAIN, true), TELEMETRY_SPEC, false),
+  TrafficPolicy: object('TrafficPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), TRAFFIC_POLICY_SPEC, true),
 };

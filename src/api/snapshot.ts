@@ -5,6 +5,7 @@
 import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
+import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -22,6 +23,7 @@ export interface Snapshot {
   telemetry: ResolvedTelemetry;
   /** What every listener of this proxy enforces (Mesh spec.listeners with defaults). */
   limits?: ListenerLimitsSnap;
+  traffic?: TrafficSnap;
 }
 
 export interface SecuritySnap {
@@ -92,6 +94,12 @@ export interface RouteEntry {
   match: HTTPRouteMatch;
   filters: HTTPRouteFilter[];
   backends: BackendSnap[];
+  /** Resolved: the rule's own timeouts, or the mesh default. Absent in snapshots from before timeouts (none). */
+  timeouts?: RouteTimeoutsSnap;
+  /** The rule's retry policy; absent: no retries. */
+  retry?: RetrySnap;
+  /** The rule's RequestMirror filters, resolved: a copy of `percent` % of requests to `cluster` (null: unresolved, skipped). */
+  mirrors?: { cluster: string | null; ref: string; percent: number }[];
 }
 
 export interface BackendSnap {
@@ -114,6 +122,10 @@ export interface ClusterSnap {
   /** SPIFFE IDs allowed to serve this service: a server presenting any other identity is refused. */
   identities: string[];
   endpoints: EndpointSnap[];
+  /** From a TrafficPolicy targeting the Service, else the defaults (src/api/traffic.ts). */
+  retryBudget?: RetryBudgetSnap;
+  /** From a TrafficPolicy targeting the Service; absent: EWMA. */
+  loadBalancer?: LoadBalancerSnap;
 }
 
 export interface EndpointSnap {

@@ -35,6 +35,8 @@ export interface MeshSpec {
     /** Namespace for objects that name none. Default "default". */
     namespace: string;
   };
+  /** Mesh-wide traffic defaults (src/api/traffic.ts): the wait for a response head, and connecting to an endpoint. */
+  traffic?: { responseTimeout?: string; connectTimeout?: string };
   /** Protections of every proxy listener (defaults: src/api/limits.ts). */
   listeners?: {
     requestHeadersTimeout?: string;
@@ -130,6 +132,7 @@ export type HTTPRouteFilter =
   | { type: 'RequestHeaderModifier'; requestHeaderModifier: HeaderModifier }
   | { type: 'ResponseHeaderModifier'; responseHeaderModifier: HeaderModifier }
   | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } }
+  | { type: 'RequestMirror'; requestMirror: RequestMirror }
   | {
       type: 'RequestRedirect';
       requestRedirect: {
@@ -158,6 +161,10 @@ export interface HTTPRouteRule {
   matches: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: BackendRef[];
+  /** Gateway API durations ("10s", "500ms"; "0s" = none). */
+  timeouts?: { request?: string; backendRequest?: string };
+  /** GEP-1731 (attempts, backoff, codes) and weft's extensions. */
+  retry?: HTTPRouteRetry;
 }
 export interface HTTPRouteSpec {
   parentRefs: ParentRef[];
@@ -166,7 +173,43 @@ export interface HTTPRouteSpec {
 }
 export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy;
+
+/** Gateway API RequestMirror: a copy of each request (or `percent` / `fraction` of them) to another Service. */
+export interface RequestMirror {
+  backendRef: { group?: string; kind?: 'Service'; name: string; namespace?: string; port?: number };
+  percent?: number;
+  fraction?: { numerator: number; denominator: number };
+}
+
+export interface HTTPRouteRetry {
+  /** Retries after the first try. Default 2. */
+  attempts: number;
+  /** Base of the exponential backoff (full jitter). Default 25ms. */
+  backoff?: string;
+  /** Cap of one backoff. Default 10 x backoff. */
+  maxBackoff?: string;
+  /** Response statuses that are retried. */
+  codes?: number[];
+  /** Failure classes that are retried (weft). Default: connect-failure, reset, gateway-error (with `codes`: connect-failure, reset). */
+  retryOn?: ('connect-failure' | 'reset' | 'gateway-error' | '5xx')[];
+  /** Retry POST, PATCH and other non-idempotent methods on more than connect failures. Default false. */
+  nonIdempotent: boolean;
+}
+
+/** weft.dev/v1alpha1 TrafficPolicy: how proxies send traffic to one Service. */
+export interface TrafficPolicySpec {
+  targetRef: { group?: string; kind: 'Service'; name: string };
+  retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
+  loadBalancer?: {
+    type: 'EWMA' | 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RING_HASH' | 'MAGLEV';
+    hashOn?: { header?: string; cookie?: { name: string; path: string; ttl?: string }; sourceIP?: boolean };
+    ringSize?: number;
+    tableSize?: number;
+    slowStart?: { window: string; aggression: number; minWeightPercent: number };
+  };
+}
+export type TrafficPolicy = Resource<'TrafficPolicy', TrafficPolicySpec>;
 export type Kind = AnyResource['kind'];
 
 /** Where an object came from, for errors and for `weft up -f` file sync. */

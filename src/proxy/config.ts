@@ -3,7 +3,8 @@
 import type { Snapshot } from '../api/snapshot.js';
 import { compileRoutes, compileVirtualHosts, selectVirtualHost, type CompiledRoute, type CompiledVirtualHosts } from './layers/route/index.js';
 import type { RouteTable } from './layers/route/layer.js';
-import { roundRobin, type Balancer, type BalancerFactory } from './balance/index.js';
+import { balancerFor, type Balancer, type BalancerFactory } from './balance/index.js';
+import { LoadTracker } from './balance/load.js';
 import { hostOf } from './engine/request.js';
 
 export interface UpstreamTarget {
@@ -33,12 +34,16 @@ export interface CompiledConfig {
   identities: Map<string, Set<string>>;
 }
 
-export function compileConfig(snap: Snapshot, makeBalancer: BalancerFactory = roundRobin): CompiledConfig {
+/**
+ * `load` is the proxy's tracker (kept across snapshots) for the balancers that learn from traffic; each
+ * cluster's balancer follows its TrafficPolicy (EWMA when it has none). `makeBalancer` overrides that (tests).
+ */
+export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracker(), makeBalancer?: BalancerFactory): CompiledConfig {
   const balancers = new Map<string, Balancer>();
   const endpointKeys = new Set<string>();
   const identities = new Map<string, Set<string>>();
   for (const c of snap.clusters) {
-    balancers.set(c.name, makeBalancer(c.endpoints));
+    balancers.set(c.name, (makeBalancer ?? balancerFor(c.loadBalancer, load))(c.endpoints));
     for (const e of c.endpoints) {
       const k = `${e.address}:${e.port}`;
       endpointKeys.add(e.tls === 'mtls' ? `mtls:${k}` : k);

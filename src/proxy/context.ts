@@ -1,6 +1,8 @@
 // The per-request context every layer reads and writes. One object per request, created by the engine
 // (src/proxy/engine/request.ts); layers fill in what they decided (route, backend, endpoint) for the
 // layers below them.
+import type { UpstreamPool } from './engine/client.js';
+import type { RetrySnap, RouteTimeoutsSnap } from '../api/traffic.js';
 import type { EndpointSnap } from '../api/snapshot.js';
 import type { ServerConn } from './engine/server.js';
 
@@ -10,6 +12,10 @@ export type HeaderMap = Record<string, string | string[] | undefined>;
 export interface RouteDecision {
   /** "<namespace>/<name>" of the HTTPRoute or "default". */
   name: string;
+  /** The matched rule's retry policy, if it has one. */
+  readonly retry?: RetrySnap;
+  /** The matched rule's RequestMirror targets, if any. */
+  readonly mirrors?: readonly { cluster: string | null; percent: number }[];
 }
 
 /** The response as layers see it: the connection the request came on (one response in flight at a time). */
@@ -57,6 +63,16 @@ export interface Ctx {
   /** Name of the chosen backend cluster ("svc.ns:port"). */
   cluster?: string;
   endpoint?: EndpointSnap;
+  /** Pools to send a shadow copy of this request to (set by the mirror layer; the forwarder starts them once). */
+  mirrors?: UpstreamPool[];
+  /** The whole request body, held by the retry layer so each attempt can send it (forward sends it as is). */
+  replayBody?: Buffer;
+  /** Set by the retry layer: given a response's status, true holds the response back to retry instead. */
+  retryStatus?: (status: number) => boolean;
+  /** Retries were made and the last attempt still failed (response flag URX). */
+  retriesExhausted?: boolean;
+  /** The matched rule's timeouts (set by the route layer; forward enforces them). */
+  timeouts?: RouteTimeoutsSnap;
   /** Applied to the upstream response headers before they are sent downstream. */
   onResponseHeaders?: (headers: HeaderMap) => void;
   /** The proxy's own error code when it answered the request itself (set by rescue). */

@@ -44,9 +44,16 @@ export function classifyUpstreamError(err: unknown, endpoint: string, headersSen
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
   const msg = `endpoint ${endpoint}: ${code || e?.message || String(err)}`;
-  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')) {
+  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' && !headersSent && /^connect timeout/.test(e?.message ?? ''))) {
     return new ProxyError('connect-failure', msg, { cause: err });
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ProxyError('upstream-timeout', msg, { cause: err });
   return new ProxyError('upstream-reset', msg, { cause: err });
+}
+
+/** A response the forwarder held back because the retry layer claimed it (its status is retryable): never shown to a client. */
+export class RetryableResponse extends Error {
+  constructor(readonly status: number) {
+    super(`retryable response ${status}`);
+  }
 }

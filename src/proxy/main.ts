@@ -6,6 +6,7 @@ import { XdsClient } from './xds/client.js';
 import { VERSION } from '../version.js';
 import { IdentityManager } from './tls/manager.js';
 import { ProxyMetrics } from './layers/metrics/index.js';
+import { mirrorStats } from './engine/forward.js';
 import { AccessLog } from './layers/accesslog/index.js';
 import { LineBatch } from './layers/accesslog/batch.js';
 import { RecordBatch } from './observe/batch.js';
@@ -132,6 +133,12 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     metricsOn = t.metrics.enabled;
   };
   proxy.inflight = metrics.inflight;
+  // cluster is "<service>.<namespace>:<port>" (bounded by the config, like the request families' labels).
+  proxy.retryCounter = (cluster, outcome) => {
+    const m = /^(.*)\.([^.]+):(\d+)$/.exec(cluster);
+    metrics.incCounter('weft_retries_total', 'Retries by destination service: attempted, refused by the retry budget (budget_exhausted), and retried requests that then succeeded (success)',
+      { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '', outcome });
+  };
   proxy.connections = {
     opened: (direction) => metrics.incCounter('weft_tcp_connections_opened_total', 'Downstream TCP connections accepted', { direction }),
     closed: (direction, rx, tx) => {
@@ -142,6 +149,9 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   };
   proxy.metricsText = () => {
     records.flush();
+    for (const outcome of ['sent', 'skipped', 'failed'] as const) {
+      metrics.setCounter('weft_mirror_requests_total', 'RequestMirror shadow copies: sent (the shadow answered), skipped (its pool was saturated or no endpoint was ready), failed', { outcome }, mirrorStats[outcome]);
+    }
     const id = identity.current;
     metrics.setGauge('weft_access_log_dropped_lines', 'Access-log lines dropped since start because the log reader fell behind', {}, logOut.dropped);
     if (id !== undefined) metrics.setGauge('weft_certificate_expiry_seconds', "Seconds until this proxy's workload certificate expires", {}, Math.round((id.info.notAfter.getTime() - Date.now()) / 1000));

@@ -25,6 +25,10 @@ import { Tap } from './observe/tap.js';
 import { watchConnections, type ConnectionSink, type RecordSink, type RequestRecord } from './observe/record.js';
 import { OtlpHttpExporter } from './layers/trace/exporter.js';
 import { DEFAULT_LISTENER_LIMITS } from '../api/limits.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY_BUDGET } from '../api/traffic.js';
+import { RetryBudgets } from './layers/retry/budget.js';
+import { LoadTracker } from './balance/load.js';
+import type { RetryParams } from './layers/retry/layer.js';
 
 export interface ProxyOptions {
   name: string;
@@ -63,6 +67,12 @@ export class Proxy {
   inflight: { inc(direction: string): void; dec(direction: string): void } | undefined;
   /** Told about each applied snapshot's telemetry settings (access log on/off and filters). */
   onTelemetry: ((t: Snapshot['telemetry']) => void) | undefined;
+  /** What the balancers learn about endpoints (in flight, latency, age), kept across snapshots. */
+  readonly load = new LoadTracker();
+  /** Retry budgets per destination cluster, kept across snapshots. */
+  readonly retryBudgets = new RetryBudgets();
+  /** Told about each retry decision (weft_retries_total; set by main). */
+  retryCounter: RetryParams['count'];
   /** Told about every downstream connection a listener accepts (weft_tcp_* metrics). */
   connections: ConnectionSink | undefined;
   private exporter: { endpoint: string; exporter: OtlpHttpExporter } | undefined;
@@ -165,10 +175,12 @@ export class Proxy {
 
   private async applyNow(snap: Snapshot): Promise<void> {
     if (this.draining) throw new Error('proxy is shutting down');
-    const cfg = compileConfig(snap);
+    const cfg = compileConfig(snap, this.load);
     const log = this.opts.log;
+    const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
+    const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
     const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
@@ -212,6 +224,8 @@ export class Proxy {
 
     // Listener protections from the Mesh apply to requests parsed from now on.
     const limits = snap.limits ?? DEFAULT_LISTENER_LIMITS;
+    const connectTimeoutMs = snap.traffic?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.pools.setConnectTimeout(connectTimeoutMs);
     for (const l of [this.outbound, this.inbound, ...this.gatewayListeners.values(), ...this.upstreamListeners.values()]) l?.setLimits(limits);
     this.inboundTls?.setLimits(limits);
 
@@ -226,7 +240,7 @@ export class Proxy {
         const balancer = cfg.balancers.get(u.cluster);
         t.handler = balancer === undefined ? (s) => s.destroy() : tcpOutbound({
           cluster: u.cluster, service: u.service, namespace: u.namespace, balancer,
-          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs: 5000,
+          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs,
         });
         continue;
       }
@@ -249,6 +263,7 @@ export class Proxy {
     this.inboundAuthz = compileAuthz(snap.security.authz);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
+    this.load.retain(new Set(snap.clusters.flatMap((c) => c.endpoints.map((e) => `${e.address}:${e.port}`))));
   }
 
   /** Requests a listener refuses before any layer runs (bad framing, bad Host, head timeout) still get a record. */

@@ -123,3 +123,79 @@ test('listener limits: weft\'s defaults, and what the Mesh sets', () => {
   const mesh: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { trustDomain: 'cluster.local', defaults: { namespace: 'default' }, listeners: { requestHeadersTimeout: '2s', idleTimeout: '1m30s', maxConnections: 50, maxRequestHeadersKb: 16, maxRequestHeaders: 20, maxRequestLineBytes: 1024 } } };
   assert.deepEqual(translate({ ...state, objects: [...state.objects, mesh] }, web).limits, { headerTimeoutMs: 2000, idleTimeoutMs: 90_000, maxConnections: 50, maxHeadBytes: 16_384, maxHeaders: 20, maxRequestLine: 1024 });
 });
+
+test("route timeouts: a rule's own replace the mesh default; rules without get the default wait for the response head", () => {
+  const timed: AnyResource = {
+    ...split, metadata: { ...split.metadata, name: 'timed' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/slow' } }], timeouts: { request: '30s', backendRequest: '10s' }, backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/off' } }], timeouts: { request: '0s' }, backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+    ] },
+  } as AnyResource;
+  const st: MeshState = { ...state, objects: [...state.objects.filter((o) => o !== split), timed] };
+  const routes = translate(st, web).services.find((x) => x.name === 'catalog')!.ports[0].routes;
+  assert.deepEqual(routes.map((r) => r.timeouts), [
+    { requestMs: 30_000, backendRequestMs: 10_000, responseHeadersMs: 0 },
+    { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 0 },
+    { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 15_000 },
+  ]);
+  // The implicit route of a service with no HTTPRoute gets the default too; a Mesh changes it and the connect timeout.
+  assert.deepEqual(translate(st, web).services.find((x) => x.name === 'web')!.ports[0].routes[0].timeouts, { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 15_000 });
+  assert.deepEqual(translate(st, web).traffic, { connectTimeoutMs: 5000 });
+  const mesh: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { trustDomain: 'cluster.local', defaults: { namespace: 'default' }, traffic: { responseTimeout: '0s', connectTimeout: '250ms' } } } as AnyResource;
+  const withMesh = translate({ ...st, objects: [...st.objects, mesh] }, web);
+  assert.deepEqual(withMesh.services.find((x) => x.name === 'web')!.ports[0].routes[0].timeouts, { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 0 });
+  assert.deepEqual(withMesh.traffic, { connectTimeoutMs: 250 });
+});
+
+test('a rule retry is resolved with its defaults; the budget comes from a TrafficPolicy targeting the Service, else the defaults', () => {
+  const r: AnyResource = {
+    ...split, metadata: { ...split.metadata, name: 'retrying' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], retry: { attempts: 3, codes: [429], nonIdempotent: false }, backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80 }] },
+    ] },
+  } as AnyResource;
+  const tp: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name: 'v1', namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: 'catalog-v1' }, retryBudget: { retryRatio: 0.5 } } } as AnyResource;
+  const st: MeshState = { ...state, objects: [...state.objects.filter((o) => o !== split), r, tp] };
+  const s = translate(st, web);
+  assert.deepEqual(s.services.find((x) => x.name === 'catalog')!.ports[0].routes[0].retry, {
+    attempts: 3, backoffMs: 25, maxBackoffMs: 250, codes: [429], connectFailure: true, reset: true, perTryTimeout: false, nonIdempotent: false,
+  });
+  assert.deepEqual(s.clusters.find((c) => c.name === 'catalog-v1.default:80')!.retryBudget, { retryRatio: 0.5, minRetriesPerSecond: 10, maxRetries: 64 });
+  assert.deepEqual(s.clusters.find((c) => c.name === 'web.default:80')!.retryBudget, { retryRatio: 0.2, minRetriesPerSecond: 10, maxRetries: 64 });
+  assert.equal(s.services.find((x) => x.name === 'web')!.ports[0].routes[0].retry, undefined);
+});
+
+test('RequestMirror filters resolve to clusters with a percent (fraction and default 100 too)', () => {
+  const r: AnyResource = {
+    ...split, metadata: { ...split.metadata, name: 'mirrored' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'catalog', port: 80 }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], filters: [
+      { type: 'RequestMirror', requestMirror: { backendRef: { name: 'catalog-v2', port: 80 }, percent: 25 } },
+      { type: 'RequestMirror', requestMirror: { backendRef: { name: 'web' }, fraction: { numerator: 1, denominator: 8 } } },
+      { type: 'RequestMirror', requestMirror: { backendRef: { name: 'ghost', port: 80 } } },
+    ], backendRefs: [{ kind: 'Service', name: 'catalog-v1', port: 80, weight: 1 }] }] },
+  } as AnyResource;
+  const s = translate({ ...state, objects: [...state.objects.filter((o) => o !== split), r] }, web);
+  assert.deepEqual(s.services.find((x) => x.name === 'catalog')!.ports[0].routes[0].mirrors, [
+    { cluster: 'catalog-v2.default:80', ref: 'default/catalog-v2:80', percent: 25 },
+    { cluster: 'web.default:80', ref: 'default/web', percent: 12.5 },
+    { cluster: null, ref: 'default/ghost:80', percent: 100 },
+  ]);
+  assert.ok(s.clusters.some((c) => c.name === 'catalog-v2.default:80'), 'the mirror target is a cluster of the snapshot');
+});
+
+test('a TrafficPolicy loadBalancer reaches the cluster, resolved (header lower-cased, durations in ms); none: no policy (EWMA)', () => {
+  const tp = (name: string, target: string, lb: object): AnyResource => ({ apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name, namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: target }, loadBalancer: lb } } as AnyResource);
+  const st: MeshState = { ...state, objects: [...state.objects,
+    tp('a', 'catalog-v1', { type: 'RING_HASH', hashOn: { header: 'X-User' }, ringSize: 64 }),
+    tp('b', 'catalog-v2', { type: 'LEAST_REQUEST', slowStart: { window: '30s', aggression: 2, minWeightPercent: 5 } }),
+    tp('c', 'web', { type: 'MAGLEV', hashOn: { cookie: { name: 's', path: '/', ttl: '1h' } } }),
+  ] };
+  const s = translate(st, web);
+  const lb = (c: string) => s.clusters.find((x) => x.name === c)!.loadBalancer;
+  assert.deepEqual(lb('catalog-v1.default:80'), { type: 'RING_HASH', hashOn: { header: 'x-user' }, ringSize: 64 });
+  assert.deepEqual(lb('catalog-v2.default:80'), { type: 'LEAST_REQUEST', slowStart: { windowMs: 30_000, aggression: 2, minWeight: 0.05 } });
+  assert.deepEqual(lb('web.default:80'), { type: 'MAGLEV', hashOn: { cookie: { name: 's', path: '/', ttlSeconds: 3600 } } });
+  assert.equal(lb('catalog.default:80'), undefined);
+});

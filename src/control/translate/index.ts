@@ -3,7 +3,7 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, Mesh, MtlsMode, PeerAuthentication, Service, Workload,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, HTTPRouteRule, Mesh, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
 } from '../../api/types.js';
 import type {
   AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
@@ -18,6 +18,7 @@ import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 export type { ProxyRef, RegisteredEndpoint };
 
@@ -127,6 +128,8 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         name, service: svc.metadata.name, namespace: ns(svc), port,
         authority: port === 80 ? short : `${short}:${port}`,
         identities: [...new Set(eps.map((e) => spiffeId(mesh.trustDomain, e.namespace, e.serviceAccount)))].sort(),
+        retryBudget: retryBudgetOf(state.objects, svc),
+        ...loadBalancerOf(state.objects, svc),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
           tls: resolveMtls(state.objects, e.namespace, e.labels, e.appPort) === 'DISABLE' ? 'plaintext' : 'mtls',
@@ -148,17 +151,31 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     return { cluster, ref: label, weight: ref.weight ?? 1, filters: ref.filters ?? [] };
   };
 
+  const meshSpec = (ofKind(state.objects, 'Mesh')[0] as Mesh | undefined)?.spec;
+  const meshDefault: RouteTimeoutsSnap = { ...NO_TIMEOUTS, responseHeadersMs: durationOr(meshSpec?.traffic?.responseTimeout, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS) };
+  // A rule with `timeouts` replaces the mesh default: its request/backendRequest (each "0s" = none) are all.
+  const timeoutsOf = (rule: HTTPRouteRule): RouteTimeoutsSnap => rule.timeouts === undefined ? meshDefault : {
+    requestMs: durationOr(rule.timeouts.request, 0), backendRequestMs: durationOr(rule.timeouts.backendRequest, 0), responseHeadersMs: 0,
+  };
+
   const entriesOf = (r: HTTPRoute): RouteEntry[] => {
     const out: RouteEntry[] = [];
     const rns = ns(r);
     r.spec.rules.forEach((rule, ri) => {
       const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
       const backends = (rule.backendRefs ?? []).map((b) => backendOf(b, rns));
+      const mirrors = (rule.filters ?? []).flatMap((f) => {
+        if (f.type !== 'RequestMirror') return [];
+        const m = f.requestMirror;
+        const target = backendOf({ kind: 'Service', name: m.backendRef.name, namespace: m.backendRef.namespace, port: m.backendRef.port, weight: 1 }, rns);
+        const percent = m.percent ?? (m.fraction !== undefined ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100);
+        return [{ cluster: target.cluster, ref: target.ref, percent }];
+      });
       matches.forEach((m, mi) => {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
-          match: m, filters: rule.filters ?? [], backends,
+          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}),
         });
       });
     });
@@ -180,7 +197,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const consumer = attached.filter((r) => ns(r) !== sns && ns(r) === proxy.namespace);
         const producer = attached.filter((r) => ns(r) === sns);
         const chosen = consumer.length > 0 ? consumer : producer;
-        const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port)];
+        const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port, meshDefault)];
         const tcp = portProtocol(p) === 'tcp';
         return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), ...(tcp ? { protocol: 'tcp' as const } : {}), routes: tcp ? [] : entries, cluster: own };
       });
@@ -217,6 +234,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     clusters: [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name)),
     telemetry: resolveTelemetry(state.objects, proxy.namespace, labels),
     limits: resolveListenerLimits(meshObj?.spec),
+    traffic: { connectTimeoutMs: durationOr(meshObj?.spec.traffic?.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS) },
     security: {
       trustDomain: mesh.trustDomain,
       identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),
@@ -229,12 +247,48 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   return { version: versionOf(body), ...body };
 }
 
-function defaultEntry(cluster: string, svc: Service, port: number): RouteEntry {
+function defaultEntry(cluster: string, svc: Service, port: number, timeouts: RouteTimeoutsSnap): RouteEntry {
   return {
     route: 'default', rule: 0, order: { created: '', match: 0 },
     match: { path: { type: 'PathPrefix', value: '/' } }, filters: [],
     backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
+    timeouts,
   };
+}
+
+/** The retry budget of traffic to `svc`: its TrafficPolicy's, field by field over the defaults. */
+function retryBudgetOf(objects: readonly AnyResource[], svc: Service): RetryBudgetSnap {
+  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const b = tp?.spec.retryBudget;
+  return {
+    retryRatio: b?.retryRatio ?? DEFAULT_RETRY_BUDGET.retryRatio,
+    minRetriesPerSecond: b?.minRetriesPerSecond ?? DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
+    maxRetries: b?.maxRetries ?? DEFAULT_RETRY_BUDGET.maxRetries,
+  };
+}
+
+/** The balancing policy of traffic to `svc`, from its TrafficPolicy (none: the proxy's default, EWMA). */
+function loadBalancerOf(objects: readonly AnyResource[], svc: Service): { loadBalancer?: LoadBalancerSnap } {
+  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const lb = tp?.spec.loadBalancer;
+  if (lb === undefined) return {};
+  const h = lb.hashOn;
+  const hashOn: HashOnSnap | undefined = h?.header !== undefined ? { header: h.header.toLowerCase() }
+    : h?.cookie !== undefined ? { cookie: { name: h.cookie.name, path: h.cookie.path ?? '/', ttlSeconds: Math.round(durationOr(h.cookie.ttl, 0) / 1000) } }
+    : h?.sourceIP === true ? { sourceIP: true } : undefined;
+  return {
+    loadBalancer: {
+      type: lb.type ?? 'EWMA',
+      ...(hashOn !== undefined ? { hashOn } : {}),
+      ...(lb.ringSize !== undefined ? { ringSize: lb.ringSize } : {}),
+      ...(lb.tableSize !== undefined ? { tableSize: lb.tableSize } : {}),
+      ...(lb.slowStart !== undefined ? { slowStart: { windowMs: durationOr(lb.slowStart.window, 0), aggression: lb.slowStart.aggression ?? 1, minWeight: (lb.slowStart.minWeightPercent ?? 10) / 100 } } : {}),
+    },
+  };
+}
+
+function durationOr(text: string | undefined, dflt: number): number {
+  return text === undefined ? dflt : parseGatewayDuration(text) ?? dflt;
 }
 
 /** Hostnames both the listener and the route accept (Gateway API hostname intersection). */

@@ -1,17 +1,75 @@
-// Balance: the chosen backend cluster -> one ready endpoint of it.
+// Balance: the chosen backend cluster -> one ready endpoint of it. For the hashing balancers it computes
+// the request's key (a header, a cookie it sets when missing, or the source address); for the balancers
+// that learn from traffic it reports each attempt's time in flight and time to the response head.
+import { randomBytes } from 'node:crypto';
 import type { Layer } from '../stack/index.js';
 import type { Ctx } from '../context.js';
 import { ProxyError } from '../errors.js';
 import type { Balancer } from './index.js';
+import { hash32 } from './hash.js';
+import type { HashOnSnap } from '../../api/traffic.js';
 
 export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
   return (inner) => (ctx) => {
     const cluster = ctx.cluster;
     const b = cluster === undefined ? undefined : balancers.get(cluster);
     if (b === undefined) return Promise.reject(new ProxyError('backend-not-found', `cluster ${cluster ?? '(none)'}`));
-    const ep = b.pick();
+    const ep = b.pick(b.hashOn === undefined ? undefined : hashKey(ctx, b.hashOn));
     if (ep === undefined) return Promise.reject(new ProxyError('no-healthy-endpoint', `${cluster}: no ready endpoint`));
     ctx.endpoint = ep;
-    return inner(ctx);
+    const tracker = b.load;
+    if (tracker === undefined) return inner(ctx);
+    const l = tracker.of(ep);
+    l.inflight++;
+    const t0 = tracker.now();
+    const done = (failed: boolean) => {
+      l.inflight--;
+      const now = tracker.now();
+      const head = ctx.upstreamHeaders !== undefined && ctx.upstreamStart !== undefined ? Number(ctx.upstreamHeaders - ctx.upstreamStart) / 1e6 : undefined;
+      // A failed attempt counts as slow (5x the endpoint's average at least), so a replica that fails fast
+      // does not draw traffic by looking quick; removing it for good is outlier detection's job.
+      const rtt = failed || head === undefined ? Math.max(now - t0, 5 * l.latency(now)) : head;
+      l.sample(rtt, now);
+    };
+    return inner(ctx).then(() => done(ctx.res.statusCode >= 500), (e: unknown) => {
+      done(true);
+      throw e;
+    });
   };
+}
+
+/** The request's hash key, or undefined (a random endpoint) when it has none. */
+function hashKey(ctx: Ctx, on: HashOnSnap): number | undefined {
+  if ('header' in on) {
+    const v = ctx.reqHeaders[on.header];
+    return v === undefined ? undefined : hash32(typeof v === 'string' ? v : v.join(','));
+  }
+  if ('sourceIP' in on) {
+    const a = ctx.conn.remoteAddress;
+    return a === undefined ? undefined : hash32(a);
+  }
+  const c = on.cookie;
+  const found = cookieValue(ctx.reqHeaders.cookie, c.name);
+  if (found !== undefined) return hash32(found);
+  // No cookie yet: make one and set it on the response, so this client's next requests hash the same.
+  const value = randomBytes(12).toString('hex');
+  const set = `${c.name}=${value}; Path=${c.path}${c.ttlSeconds > 0 ? `; Max-Age=${c.ttlSeconds}` : ''}; HttpOnly`;
+  const prev = ctx.onResponseHeaders;
+  ctx.onResponseHeaders = (h) => {
+    prev?.(h);
+    const had = h['set-cookie'];
+    h['set-cookie'] = had === undefined ? set : Array.isArray(had) ? [...had, set] : [had, set];
+  };
+  return hash32(value);
+}
+
+function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const line of typeof header === 'string' ? [header] : header) {
+    for (const part of line.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    }
+  }
+  return undefined;
 }

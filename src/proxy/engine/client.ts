@@ -111,6 +111,15 @@ export class UpstreamPool {
     private readonly opts: PoolOptions,
   ) {}
 
+  set connectTimeoutMs(ms: number) {
+    this.opts.connectTimeoutMs = ms;
+  }
+
+  /** Every connection is busy and no more may be opened: an acquire now would wait in line. */
+  get saturated(): boolean {
+    return this.idle.length === 0 && this.all.size + this.connecting >= this.opts.maxConnections;
+  }
+
   acquire(a: Acquirer): void {
     if (this.closing) {
       a.connected(Object.assign(new Error(`pool for ${this.name} is closed`), { code: 'ECONNREFUSED' }), null);

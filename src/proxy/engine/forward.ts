@@ -8,13 +8,15 @@
 import type net from 'node:net';
 import type { Service } from '../stack/index.js';
 import type { Ctx, HeaderMap } from '../context.js';
-import { classifyUpstreamError, ProxyError } from '../errors.js';
+import { classifyUpstreamError, ProxyError, RetryableResponse } from '../errors.js';
 import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
 import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders, writeHeadAndBody } from './wire.js';
 import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
 import type { BodySink, ServerConn } from './server.js';
 import type { Pools } from './pools.js';
 import { tunnel } from './tunnel.js';
+import { Mirror, shadowHost, type MirrorStats } from './mirror.js';
+import type { RouteTimeoutsSnap } from '../../api/traffic.js';
 
 // Responses are parsed one at a time, synchronously: one parser serves every exchange in the process.
 const parser = new HeadParser({ maxHeadBytes: 64 * 1024, maxHeaders: 200 });
@@ -35,6 +37,8 @@ export function forwardTo(pool: UpstreamPool): Service<Ctx> {
 function send(ctx: Ctx, pool: UpstreamPool): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const ex = new Exchange(ctx, pool, resolve, reject);
+    const t = ctx.timeouts;
+    if (t !== undefined) ex.startTimer(t);
     pool.acquire(ex);
   });
 }
@@ -63,6 +67,12 @@ class Exchange implements Acquirer, UpUser, BodySink {
   private gotBytes = false;
   private settled = false;
   private pausedUp = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Shadow copies of this request (RequestMirror), fed the body as it passes. */
+  private mirrors: Mirror[] | null = null;
+  /** The running timer ends at the response head (the mesh default), not at the end of the response. */
+  private headOnly = false;
+  private timerMs = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -73,9 +83,48 @@ class Exchange implements Acquirer, UpUser, BodySink {
     this.conn = ctx.conn;
   }
 
+  /**
+   * Gateway API timeouts: `request` counts from the request's arrival and `backendRequest` from now, both
+   * to the end of the response; the mesh default (responseHeadersMs) only until the response head.
+   */
+  startTimer(t: RouteTimeoutsSnap): void {
+    let ms = t.backendRequestMs;
+    if (t.requestMs > 0) {
+      const left = t.requestMs - Number((process.hrtime.bigint() - this.ctx.start) / 1_000_000n);
+      ms = ms > 0 ? Math.min(ms, left) : left;
+    }
+    if (ms === 0 && t.responseHeadersMs > 0) {
+      ms = t.responseHeadersMs;
+      this.headOnly = true;
+    }
+    if (ms === 0) return;
+    this.timerMs = ms;
+    this.timer = setTimeout(onExchangeTimeout, Math.max(1, ms), this);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  timedOut(): void {
+    this.timer = null;
+    if (this.settled) return;
+    const up = this.up;
+    this.up = null;
+    up?.discard();
+    const what = this.headOnly || this.state === R_WAIT ? 'no response head' : 'the response did not finish';
+    this.state = R_DONE;
+    // With part of the response out, rescue cuts the client's connection; it still records the timeout.
+    this.settle(new ProxyError('upstream-timeout', `endpoint ${this.pool.name}: ${what} within ${this.timerMs} ms`));
+  }
+
   private settle(err?: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.timer !== null) this.stopTimer();
     const c = this.conn;
     if (c.exchange === this) c.exchange = null;
     if (err === undefined) this.resolve();
@@ -108,9 +157,21 @@ class Exchange implements Acquirer, UpUser, BodySink {
       return;
     }
     this.ctx.upstreamStart = process.hrtime.bigint();
+    const mp = this.ctx.mirrors;
+    if (mp !== undefined) {
+      // Once per request, whatever the retries: the copies go out with the first attempt.
+      this.ctx.mirrors = undefined;
+      this.startMirrors(mp);
+    }
     const s = up.sock;
-    if (conn.hasBody) {
+    const replay = this.ctx.replayBody;
+    if (replay !== undefined) {
+      // The retry layer holds the whole body: each attempt sends it with the head, in one write.
+      writeHeadAndBody(s, head, replay);
+      this.reqDone = true;
+    } else if (conn.hasBody) {
       const first = conn.takeQueued();
+      if (first !== null && this.mirrors !== null) for (const m of this.mirrors) m.write(first);
       if (first !== null) writeHeadAndBody(s, head, first);
       else s.write(head, 'latin1');
       conn.attachBody(this);
@@ -120,10 +181,28 @@ class Exchange implements Acquirer, UpUser, BodySink {
     }
   }
 
-  private requestHead(): string {
+  private startMirrors(pools: UpstreamPool[]): void {
+    const ctx = this.ctx;
+    const host = ctx.headers.host;
+    const head = this.requestHead({ ...ctx.headers, host: shadowHost(typeof host === 'string' ? host : ctx.authority) });
+    const t = ctx.timeouts;
+    const timeoutMs = t !== undefined && t.requestMs > 0 ? t.requestMs : MIRROR_TIMEOUT_MS;
+    const replay = ctx.replayBody;
+    for (const pool of pools) {
+      const m = Mirror.start(pool, head, mirrorStats, timeoutMs);
+      if (m === null) continue;
+      if (replay !== undefined) {
+        m.write(replay);
+        m.end();
+      } else if (!this.conn.hasBody) m.end();
+      (this.mirrors ??= []).push(m);
+    }
+  }
+
+  private requestHead(headers: HeaderMap = this.ctx.headers): string {
     const ctx = this.ctx;
     const conn = this.conn;
-    let head = `${ctx.method} ${ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`} HTTP/1.1\r\n${serializeHeaders(ctx.headers)}`;
+    let head = `${ctx.method} ${ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`} HTTP/1.1\r\n${serializeHeaders(headers)}`;
     if (conn.bodyChunked) head += 'transfer-encoding: chunked\r\n';
     if (ctx.upgrade !== undefined) head += `connection: upgrade\r\nupgrade: ${ctx.upgrade}\r\n`;
     return head + '\r\n';
@@ -132,12 +211,16 @@ class Exchange implements Acquirer, UpUser, BodySink {
   // ---- BodySink: the request body, downstream -> upstream ----
 
   write(chunk: Buffer): boolean {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.write(chunk);
     const up = this.up;
     if (up === null) return true;
     return up.sock.write(chunk);
   }
 
   end(): void {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.end();
     this.reqDone = true;
     if (this.state === R_DONE) this.finishUp();
   }
@@ -181,14 +264,26 @@ class Exchange implements Acquirer, UpUser, BodySink {
         if (this.ctx.upgrade !== undefined) return this.switchProtocols(buf, r);
         return this.upFailed(new Error('101 to a request that asked for no upgrade'), true);
       }
+      const hold = this.ctx.retryStatus;
+      if (hold !== undefined && hold(status)) return this.heldBack(status);
       return this.respond(buf, start, r, status);
     }
+  }
+
+  /** The retry layer claimed this response: nothing of it goes out, and its connection is not reused. */
+  private heldBack(status: number): void {
+    const up = this.up;
+    this.up = null;
+    up?.discard();
+    this.state = R_DONE;
+    this.settle(new RetryableResponse(status));
   }
 
   private respond(buf: Buffer, start: number, headEnd: number, status: number): void {
     const ctx = this.ctx;
     const conn = this.conn;
     ctx.upstreamHeaders = process.hrtime.bigint();
+    if (this.headOnly && this.timer !== null) this.stopTimer();
     // How the body is delimited (RFC 9112 section 6.3).
     if (conn.isHead || status === 204 || status === 304) this.mode = M_NONE;
     else if (parser.chunked) this.mode = M_CHUNKED;
@@ -382,6 +477,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
 
   /** The client went away: abandon the endpoint's connection. */
   abort(): void {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.abort();
     const up = this.up;
     this.up = null;
     up?.discard();
@@ -394,6 +491,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
     const ctx = this.ctx;
     const conn = this.conn;
     ctx.upstreamHeaders = process.hrtime.bigint();
+    // A tunnel lives as long as its two ends want: no request timeout applies past the 101.
+    this.stopTimer();
     const proto = parser.upgrade !== -1 ? parser.value(buf, parser.upgrade) : ctx.upgrade!;
     const head = `HTTP/1.1 101 Switching Protocols\r\n${this.endToEndLines(buf)}connection: upgrade\r\nupgrade: ${proto}\r\n\r\n`;
     const up = this.up!;
@@ -406,6 +505,15 @@ class Exchange implements Acquirer, UpUser, BodySink {
     tunnel(conn.sock, upSock);
     this.settle();
   }
+}
+
+/** How long a shadow copy may take when its route sets no request timeout. */
+const MIRROR_TIMEOUT_MS = 15_000;
+/** Shadow copies started, skipped and failed, for weft_mirror_requests_total. */
+export const mirrorStats: MirrorStats = { sent: 0, skipped: 0, failed: 0 };
+
+function onExchangeTimeout(ex: Exchange): void {
+  ex.timedOut();
 }
 
 /** The idle timeout a Keep-Alive response header announces (timeout=N seconds), less a second of margin. */

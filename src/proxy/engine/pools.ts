@@ -1,6 +1,7 @@
 // Keep-alive connection pools, one per endpoint address and transport. Pools outlive snapshots: a config
 // push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
 import { UpstreamPool, plainConnect, type Connect } from './client.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../api/traffic.js';
 
 export interface PoolsOptions {
   /** Most connections to one endpoint. */
@@ -17,7 +18,14 @@ export class Pools {
   private readonly pools = new Map<string, UpstreamPool>();
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: PoolsOptions = { connections: 256, connectTimeoutMs: 5000, idleTimeoutMs: 30_000 }) {}
+  constructor(private readonly opts: PoolsOptions = { connections: 256, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS, idleTimeoutMs: 30_000 }) {}
+
+  /** The mesh's connect timeout (Mesh spec.traffic.connectTimeout), for every pool, existing and new. */
+  setConnectTimeout(ms: number): void {
+    if (ms === this.opts.connectTimeoutMs) return;
+    this.opts.connectTimeoutMs = ms;
+    for (const p of this.pools.values()) p.connectTimeoutMs = ms;
+  }
 
   get(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): UpstreamPool {
     const endpoint = `${address}:${port}`;

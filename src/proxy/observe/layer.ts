@@ -60,7 +60,9 @@ export function observe(p: ObserveParams): Layer<Ctx> {
       const end = process.hrtime.bigint();
       const finished = ctx.res.writableFinished;
       const code = ctx.error as ErrorCode | undefined;
-      const flags = code !== undefined ? ERRORS[code].flag : finished ? '-' : 'DC';
+      const base = code !== undefined ? ERRORS[code].flag : finished ? '-' : 'DC';
+      // Envoy's URX: the request was retried and the last attempt failed too.
+      const flags = ctx.retriesExhausted === true ? (base === '-' ? 'URX' : `${base},URX`) : base;
       const ep = ctx.endpoint;
       const cl = ctx.cluster;
       const parts = cl === undefined ? undefined : clusterParts(cl);

@@ -14,6 +14,8 @@ import { normalize } from '../layers/normalize/layer.js';
 import { egress } from '../layers/egress/index.js';
 import { route, split, type RouteTable } from '../layers/route/layer.js';
 import { balance } from '../balance/layer.js';
+import { retry, type RetryParams } from '../layers/retry/layer.js';
+import { mirror } from '../layers/mirror/layer.js';
 import type { Balancer } from '../balance/index.js';
 import { forward } from '../engine/forward.js';
 import type { Pools } from '../engine/pools.js';
@@ -34,6 +36,7 @@ export interface OutboundParams {
   inflight?: { inc(direction: string): void; dec(direction: string): void };
   tracing: { sampleRate: number; exporter: SpanExporter | undefined; proxy: { name: string; workload: string; namespace: string } };
   log: (msg: string) => void;
+  retry: RetryParams;
 }
 
 export function buildOutbound(p: OutboundParams): Service<Ctx> {
@@ -59,6 +62,10 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       // Weighted backendRefs pick a backend cluster (500 backend-not-found); that backend's filters
       // (the rule's, then the backend's own) rewrite the request and set the response-header hook.
       split(),
+      // The rule's RequestMirror filters: which shadow targets get a copy of this request.
+      mirror(p.balancers, p.pools),
+      // The rule's retries: each attempt goes through the balancer again; budgets bound retry storms.
+      retry(p.retry),
       // The cluster's balancer picks a ready endpoint (503 no-healthy-endpoint).
       balance(p.balancers),
     ],

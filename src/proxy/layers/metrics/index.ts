@@ -140,6 +140,11 @@ export class ProxyMetrics implements RecordSink {
     this.registry.set(name, help, labels, value);
   }
 
+  /** A counter total kept by its owner (e.g. the mirror statistics). */
+  setCounter(name: string, help: string, labels: Record<string, string>, value: number): void {
+    this.registry.setTotal(name, help, labels, value);
+  }
+
   incCounter(name: string, help: string, labels: Record<string, string>, by = 1): void {
     this.registry.add(name, help, labels, by);
   }

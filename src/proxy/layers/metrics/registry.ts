@@ -24,6 +24,12 @@ export class Registry {
     f.series.set(k, value);
   }
 
+  /** A counter whose running total is kept elsewhere (it only ever grows there). */
+  setTotal(name: string, help: string, labels: Record<string, string>, value: number): void {
+    const [f, k] = this.series('counter', name, help, labels);
+    f.series.set(k, value);
+  }
+
   add(name: string, help: string, labels: Record<string, string>, by: number): void {
     if (!(by >= 0) || by === Infinity) throw new MetricsError(`counter ${name}: increment must be a finite number >= 0, got ${by}`);
     const [f, k] = this.series('counter', name, help, labels);

@@ -2,7 +2,9 @@
 // entries sorted by Gateway API precedence, regexes compiled, header names lower-cased, filters and the
 // weighted backend split precompiled. Also the gateway's virtual-host (Host header) lookup.
 
+import { compileLinear } from '../../../util/linear-regexp.js';
 import type { BackendSnap, RouteEntry, VirtualHostSnap } from '../../../api/snapshot.js';
+import type { RetrySnap } from '../../../api/traffic.js';
 import type { HTTPRouteMatch } from '../../../api/types.js';
 import { compileFilterChain, prefixLength, type FilterChain } from './filters.js';
 import { WeightedPicker } from './split.js';
@@ -62,10 +64,15 @@ export class CompiledRoute {
   /** The rule's own filters (what applies when no backend is involved: a rule-level RequestRedirect). */
   readonly filters: FilterChain;
   readonly backends: WeightedPicker<CompiledBackend>;
+  /** The rule's retry policy (the retry layer reads it through the Ctx's RouteDecision). */
+  readonly retry: RetrySnap | undefined;
+  readonly mirrors: RouteEntry['mirrors'];
 
   constructor(entry: RouteEntry) {
     this.entry = entry;
     this.name = entry.route;
+    this.retry = entry.retry;
+    this.mirrors = entry.mirrors;
     const m = entry.match;
     const where = (detail: string, cause?: unknown): RouteCompileError =>
       new RouteCompileError(entry.route, entry.rule, entry.order.match, detail, cause === undefined ? undefined : { cause });
@@ -111,11 +118,11 @@ export class CompiledRoute {
 
 /**
  * Gateway API regexes are matched against the whole value (as Envoy's RE2 full match does), so anchor them.
- * The dialect is JavaScript's RegExp, without flags.
+ * The dialect is JavaScript's RegExp, without flags, limited to what runs in linear time (src/util/linear-regexp.ts).
  */
 function fullMatch(source: string, onError: (e: Error) => Error): RegExp {
   try {
-    return new RegExp(`^(?:${source})$`);
+    return compileLinear(`^(?:${source})$`);
   } catch (e) {
     throw onError(e as Error);
   }

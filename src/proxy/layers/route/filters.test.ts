@@ -148,8 +148,14 @@ test('response header modifier', () => {
 });
 
 test('unsupported filter types are reported, not skipped', () => {
-  const chain = compileFilterChain([{ type: 'RequestMirror' } as unknown as HTTPRouteFilter], prefix('/'));
-  assert.equal(chain.unsupported, 'RequestMirror');
+  const chain = compileFilterChain([{ type: 'CORS' } as unknown as HTTPRouteFilter], prefix('/'));
+  assert.equal(chain.unsupported, 'CORS');
+});
+
+test('RequestMirror is not a filter of the chain (the control plane resolves it into the route entry\'s mirrors)', () => {
+  const chain = compileFilterChain([{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow' } } }], prefix('/'));
+  assert.equal(chain.unsupported, null);
+  assert.equal(chain.requestNoop, true);
 });
 
 interface RedirectCase {

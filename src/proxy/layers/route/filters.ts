@@ -139,6 +139,9 @@ export function compileFilterChain(filters: readonly HTTPRouteFilter[], match: P
         if (f.urlRewrite.hostname !== undefined) hostname = f.urlRewrite.hostname;
         if (f.urlRewrite.path !== undefined) rewritePathMod = compilePathModifier(f.urlRewrite.path, match);
         break;
+      case 'RequestMirror':
+        // Resolved by the control plane into the route entry's `mirrors` (the mirror layer sends the copies).
+        break;
       case 'RequestRedirect': {
         const r = f.requestRedirect;
         redirect = {

@@ -20,6 +20,7 @@ export function route(table: RouteTable): Layer<Ctx> {
     if (r === undefined) return Promise.reject(new ProxyError('no-route', `${ctx.method} ${ctx.authority}${ctx.path}`));
     // The compiled route is its own RouteDecision (it has `name`), so deciding allocates nothing.
     ctx.route = r;
+    ctx.timeouts = r.entry.timeouts;
     const f = r.filters;
     if (f.unsupported !== null) return Promise.reject(unsupported(r, f));
     if (f.redirect !== null) {
