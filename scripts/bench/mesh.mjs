@@ -70,8 +70,8 @@ export async function startWeft({ cli, dir, yaml, execArgv = [] }) {
   writeFileSync(path.join(dir, 'mesh.yaml'), yaml);
   const env = { ...process.env, WEFT_HOME: path.join(dir, 'home'), NO_COLOR: '1' };
   const up = spawn(process.execPath, [...execArgv, cli, 'up', '-f', path.join(dir, 'mesh.yaml')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  // The output carries every proxy's access log (on by default): it is read all the time, as a terminal
-  // would, so the runtime never blocks on a full pipe and the proxies never drop lines; only a tail is kept.
+  // The runtime writes every proxy's access log (on by default) to its file and prints lifecycle lines only;
+  // the output is still read all the time, as a terminal would, so the runtime never blocks on a full pipe.
   let out = '';
   up.stdout.on('data', (d) => { out = out.length > 20000 ? out.slice(-10000) + d : out + d; });
   let rt;

@@ -184,7 +184,7 @@ export const OBSERVABILITY: Card[] = [
       'Metrics aggregate (counts and histograms per label set) and stay cheap at any volume; access logs keep ' +
       'each request, which is what you need to find the one that failed and why. They cost more as traffic ' +
       'grows, so they can be filtered (weft: errorsOnly) or turned off. The app\'s own messages are in the ' +
-      "app's logs. weft demo prints every proxy's access-log lines.",
+      "app's logs. weft writes each proxy's access log to a file: `weft logs web-0 --proxy` reads it.",
     link: 'docs/observability.md#access-logs',
   },
   {

@@ -290,7 +290,7 @@ export const RESILIENCE: Card[] = [
       'A call without a deadline can wait forever; under load those waits pile up in every caller, so one ' +
       'stuck service exhausts everything that calls it. A timeout bounds the damage and turns it into a ' +
       'fast error callers can handle. Istio disables HTTP timeouts by default, so set them yourself; weft ' +
-      'reports an endpoint that does not answer in time as 504 upstream-timeout.',
+      'waits 15 s for a response head by default and answers 504 upstream-timeout after that.',
     link: 'https://istio.io/latest/docs/concepts/traffic-management/#timeouts',
   },
 ];

@@ -201,7 +201,7 @@ export const TRAFFIC: Card[] = [
       'Mirroring sends a copy of each request out of band of the critical path; the Gateway API says the ' +
       "mirror's responses MUST be ignored. That keeps users safe from its errors and latency, not from side " +
       'effects: a mirrored POST still writes, charges or emails, so give the mirror isolated dependencies. ' +
-      'weft rejects RequestMirror for now (not implemented).',
+      'weft sends the copy with its Host + "-shadow" and never lets it slow the real request (docs/traffic.md).',
     link: 'https://gateway-api.sigs.k8s.io/guides/http-request-mirroring/',
   },
   {
@@ -218,7 +218,7 @@ export const TRAFFIC: Card[] = [
     explanation:
       'choice_count defaults to 2: "power of two choices". It spreads load almost as well as a full scan, ' +
       'costs far less, and avoids every client rushing to the same momentarily idle host. A fixed rotation ' +
-      'is round robin (what weft does today); hashing the client is consistent hashing, used for affinity.',
+      'is round robin; hashing the client is consistent hashing, used for affinity. weft has both, and EWMA by default.',
     link: 'https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/load_balancing_policies/least_request/v3/least_request.proto',
     tryIt: 'weft proxy-config web-0',
   },
