@@ -121,7 +121,17 @@ spec:
 
 test('a second signal kills every process at once and leaves nothing behind', async () => {
   const gw = await freePort();
-  const mesh = new TestMesh(head(gw) + echo('other'));
+  // An app that ignores SIGTERM: the first stop waits out its grace period, so the second signal always
+  // arrives while the mesh is still stopping (with a quick app the first stop could finish first).
+  const stubborn = `---
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: stubborn, labels: { app: stubborn } }
+spec:
+  command: ${process.execPath}
+  args: ["-e", "process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')"]
+`;
+  const mesh = new TestMesh(head(gw) + echo('other') + stubborn);
   await mesh.start();
   const pids = mesh.runtime().processes.map((p) => p.pid).filter((p): p is number => typeof p === 'number');
   assert.ok(pids.length >= 5);

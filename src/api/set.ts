@@ -135,7 +135,7 @@ export function errorAt(l: Loaded, issue: Issue): ConfigError {
 function checkRegexes(r: HTTPRoute, report: (i: Issue) => void): void {
   const tryCompile = (value: string, path: PathSeg[]) => {
     const reason = linearRegExpProblem(value);
-    if (reason !== undefined) report({ path, code: 'regex', message: `invalid regular expression: ${reason}`, hint: 'JavaScript RegExp syntax, compiled without flags, without backreferences or lookaround' });
+    if (reason !== undefined) report({ path, code: 'regex', message: `invalid regular expression: ${reason}`, hint: 'JavaScript RegExp syntax, compiled without flags, without backreferences or lookahead' });
   };
   r.spec.rules.forEach((rule, i) => rule.matches.forEach((m, j) => {
     const at: PathSeg[] = ['spec', 'rules', i, 'matches', j];

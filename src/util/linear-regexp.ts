@@ -6,8 +6,9 @@
 // So matching runs on V8's fast backtracking engine, with V8's own linear-time engine as the automatic
 // fallback once a match backtracks more than FALLBACK_BACKTRACKS times (^(a+)+$ on 100 000 "a"s and a "!":
 // 10 ms, where plain backtracking needs longer than the age of the universe). The fallback can run only
-// patterns without backreferences and lookaround (RE2's syntax, in effect), so config validation refuses
-// any other pattern at file:line, and the proxy compiles only patterns that pass the same check.
+// patterns without backreferences and lookahead (Node 24's V8 runs lookbehind in linear time too, which
+// RE2 lacks), so config validation refuses any other pattern at file:line, and the proxy compiles only
+// patterns that pass the same check.
 import v8 from 'node:v8';
 
 const FALLBACK_BACKTRACKS = 10_000;
@@ -35,7 +36,7 @@ export function linearRegExpProblem(source: string, flags = ''): string | undefi
   } catch (e) {
     const why = stripPrefix((e as Error).message, source, `${flags}l`);
     return why === 'Cannot be executed in linear time'
-      ? 'cannot be matched in linear time: backreferences (\\1, \\k<name>) and lookaround ((?=, (?!, (?<=, (?<!) are not supported (RE2 semantics, as Envoy)'
+      ? 'cannot be matched in linear time: backreferences (\\1, \\k<name>) and lookahead ((?=, (?!) are not supported'
       : why;
   }
   return undefined;
