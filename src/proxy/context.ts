@@ -2,6 +2,7 @@
 // (src/proxy/engine/request.ts); layers fill in what they decided (route, backend, endpoint) for the
 // layers below them.
 import type { UpstreamPool } from './engine/client.js';
+import type { EndpointLoad } from './balance/load.js';
 import type { RetrySnap, RouteTimeoutsSnap } from '../api/traffic.js';
 import type { EndpointSnap } from '../api/snapshot.js';
 import type { ServerConn } from './engine/server.js';
@@ -63,6 +64,9 @@ export interface Ctx {
   /** Name of the chosen backend cluster ("svc.ns:port"). */
   cluster?: string;
   endpoint?: EndpointSnap;
+  /** The chosen endpoint's load, when its balancer learns from traffic: the forwarder reports the attempt's end. */
+  load?: EndpointLoad;
+  loadStart?: number;
   /** Pools to send a shadow copy of this request to (set by the mirror layer; the forwarder starts them once). */
   mirrors?: UpstreamPool[];
   /** The whole request body, held by the retry layer so each attempt can send it (forward sends it as is). */

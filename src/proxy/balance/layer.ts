@@ -17,24 +17,15 @@ export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
     const ep = b.pick(b.hashOn === undefined ? undefined : hashKey(ctx, b.hashOn));
     if (ep === undefined) return Promise.reject(new ProxyError('no-healthy-endpoint', `${cluster}: no ready endpoint`));
     ctx.endpoint = ep;
+    // The forwarder tells the endpoint's load when the attempt ends (no closure or promise per request).
+    // With one endpoint there is nothing to choose between, so nothing to learn.
     const tracker = b.load;
-    if (tracker === undefined) return inner(ctx);
-    const l = tracker.of(ep);
-    l.inflight++;
-    const t0 = tracker.now();
-    const done = (failed: boolean) => {
-      l.inflight--;
-      const now = tracker.now();
-      const head = ctx.upstreamHeaders !== undefined && ctx.upstreamStart !== undefined ? Number(ctx.upstreamHeaders - ctx.upstreamStart) / 1e6 : undefined;
-      // A failed attempt counts as slow (5x the endpoint's average at least), so a replica that fails fast
-      // does not draw traffic by looking quick; removing it for good is outlier detection's job.
-      const rtt = failed || head === undefined ? Math.max(now - t0, 5 * l.latency(now)) : head;
-      l.sample(rtt, now);
-    };
-    return inner(ctx).then(() => done(ctx.res.statusCode >= 500), (e: unknown) => {
-      done(true);
-      throw e;
-    });
+    if (tracker !== undefined && b.size > 1) {
+      const l = tracker.of(ep);
+      ctx.load = l;
+      ctx.loadStart = l.start();
+    }
+    return inner(ctx);
   };
 }
 

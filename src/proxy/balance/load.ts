@@ -12,7 +12,24 @@ export class EndpointLoad {
   ewma = DEFAULT_RTT_MS;
   private stamp = -1;
 
-  constructor(readonly firstSeen: number) {}
+  constructor(readonly firstSeen: number, readonly now: () => number = () => performance.now()) {}
+
+  /** A request to this endpoint starts; returns the start time to hand to done(). */
+  start(): number {
+    this.inflight++;
+    return this.now();
+  }
+
+  /**
+   * It ended: `headMs` is its time to the response head, or undefined when it failed. A failed attempt
+   * counts as slow (5x the endpoint's average at least), so a replica that fails fast does not draw
+   * traffic by looking quick; removing it for good is outlier detection's job.
+   */
+  done(startedAt: number, headMs: number | undefined): void {
+    this.inflight--;
+    const now = this.now();
+    this.sample(headMs === undefined ? Math.max(now - startedAt, 5 * this.latency(now)) : headMs, now);
+  }
 
   /** A response (head) after `rttMs`: a slower one counts at once (peak), a faster one decays in. */
   sample(rttMs: number, now: number): void {
@@ -51,7 +68,7 @@ export class LoadTracker {
     if (l !== undefined) return l;
     const k = `${ep.address}:${ep.port}`;
     l = this.byKey.get(k);
-    if (l === undefined) this.byKey.set(k, (l = new EndpointLoad(this.now())));
+    if (l === undefined) this.byKey.set(k, (l = new EndpointLoad(this.now(), this.now)));
     this.cache.set(ep, l);
     return l;
   }

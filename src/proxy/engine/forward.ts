@@ -68,6 +68,9 @@ class Exchange implements Acquirer, UpUser, BodySink {
   private settled = false;
   private pausedUp = false;
   private timer: NodeJS.Timeout | null = null;
+  /** In HEAD_WATCH until its response head arrives; `deadline` is performance.now() time. */
+  private headWatched = false;
+  deadline = 0;
   /** Shadow copies of this request (RequestMirror), fed the body as it passes. */
   private mirrors: Mirror[] | null = null;
   /** The running timer ends at the response head (the mesh default), not at the end of the response. */
@@ -94,8 +97,13 @@ class Exchange implements Acquirer, UpUser, BodySink {
       ms = ms > 0 ? Math.min(ms, left) : left;
     }
     if (ms === 0 && t.responseHeadersMs > 0) {
-      ms = t.responseHeadersMs;
+      // The mesh default: checked by one sweep for all exchanges, not a timer each (see watchHead).
+      this.timerMs = t.responseHeadersMs;
       this.headOnly = true;
+      this.deadline = performance.now() + t.responseHeadersMs;
+      this.headWatched = true;
+      watchHead(this);
+      return;
     }
     if (ms === 0) return;
     this.timerMs = ms;
@@ -107,10 +115,18 @@ class Exchange implements Acquirer, UpUser, BodySink {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (this.headWatched) {
+      this.headWatched = false;
+      HEAD_WATCH.delete(this);
+    }
   }
 
   timedOut(): void {
     this.timer = null;
+    if (this.headWatched) {
+      this.headWatched = false;
+      HEAD_WATCH.delete(this);
+    }
     if (this.settled) return;
     const up = this.up;
     this.up = null;
@@ -124,7 +140,14 @@ class Exchange implements Acquirer, UpUser, BodySink {
   private settle(err?: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.timer !== null) this.stopTimer();
+    if (this.timer !== null || this.headWatched) this.stopTimer();
+    const load = this.ctx.load;
+    if (load !== undefined) {
+      // The balancer's view of the endpoint: time to the head, or a failure (an error, a 5xx).
+      this.ctx.load = undefined;
+      const c = this.ctx;
+      load.done(c.loadStart!, err === undefined && c.res.statusCode < 500 && c.upstreamHeaders !== undefined && c.upstreamStart !== undefined ? Number(c.upstreamHeaders - c.upstreamStart) / 1e6 : undefined);
+    }
     const c = this.conn;
     if (c.exchange === this) c.exchange = null;
     if (err === undefined) this.resolve();
@@ -283,7 +306,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
     const ctx = this.ctx;
     const conn = this.conn;
     ctx.upstreamHeaders = process.hrtime.bigint();
-    if (this.headOnly && this.timer !== null) this.stopTimer();
+    if (this.headOnly) this.stopTimer();
     // How the body is delimited (RFC 9112 section 6.3).
     if (conn.isHead || status === 204 || status === 304) this.mode = M_NONE;
     else if (parser.chunked) this.mode = M_CHUNKED;
@@ -511,6 +534,33 @@ class Exchange implements Acquirer, UpUser, BodySink {
 const MIRROR_TIMEOUT_MS = 15_000;
 /** Shadow copies started, skipped and failed, for weft_mirror_requests_total. */
 export const mirrorStats: MirrorStats = { sent: 0, skipped: 0, failed: 0 };
+
+/**
+ * The mesh default (a 15 s wait for a response head, src/api/traffic.ts) applies to nearly every request, and
+ * a timer each costs more than the rest of the forwarder's bookkeeping; its precision does not matter, so
+ * one sweep every 250 ms checks every exchange still waiting for a head.
+ */
+const HEAD_WATCH = new Set<Exchange>();
+let headSweeper: NodeJS.Timeout | undefined;
+const SWEEP_MS = 250;
+
+function watchHead(ex: Exchange): void {
+  HEAD_WATCH.add(ex);
+  if (headSweeper === undefined) {
+    headSweeper = setInterval(sweepHeads, SWEEP_MS);
+    headSweeper.unref();
+  }
+}
+
+function sweepHeads(): void {
+  if (HEAD_WATCH.size === 0) {
+    clearInterval(headSweeper);
+    headSweeper = undefined;
+    return;
+  }
+  const now = performance.now();
+  for (const ex of HEAD_WATCH) if (now >= ex.deadline) ex.timedOut();
+}
 
 function onExchangeTimeout(ex: Exchange): void {
   ex.timedOut();
