@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test suite: build, then node:test over unit tests (beside the code) and integration tests (test/).
+// The whole test suite: build, lint, then node:test over unit tests (beside the code) and integration tests (test/).
 // Installs the Debian packages the tests need when they are missing (CI runs as root).
 import { runOnNode24 } from '../bin/node24.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,6 +23,8 @@ if (debs.length > 0) {
   execFileSync('bash', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${debs.join(' ')}`], { stdio: 'inherit' });
 }
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+// The linter (eslint.config.js: floating promises, unused code, type-only imports) fails the suite like a test.
+execFileSync(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings', '0', root], { stdio: 'inherit', cwd: root });
 
 function find(dir, out = []) {
   for (const n of readdirSync(dir)) {

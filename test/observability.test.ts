@@ -86,7 +86,7 @@ test('weft tap streams live requests with identities and no header values', asyn
   const exited = new Promise<number | null>((resolve) => tap.on('exit', (c) => resolve(c)));
   // Keep traffic flowing until the tap has what it asked for.
   let code: number | null | undefined;
-  exited.then((c) => (code = c));
+  void exited.then((c) => (code = c));
   const deadline = Date.now() + 20_000;
   while (code === undefined && Date.now() < deadline) await httpCall(gw, '/products', { headers: { authorization: 'Bearer secret-value' } });
   assert.equal(await exited, 0);
@@ -107,7 +107,7 @@ test('weft top shows the busiest paths', async () => {
   top.stdout.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => top.on('exit', (c) => resolve(c)));
   let done = false;
-  exited.then(() => (done = true));
+  void exited.then(() => (done = true));
   while (!done) await httpCall(gw, '/top-path');
   assert.equal(await exited, 0);
   assert.match(out, /METHOD\s+PATH\s+DESTINATION\s+COUNT/);

@@ -3,7 +3,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { PathSeg } from './errors.js';
-import { KINDS, SCHEMAS, type Schema } from './schemas.js';
+import { type KINDS, SCHEMAS, type Schema } from './schemas.js';
 import type { Issue } from './source.js';
 import { closest } from './suggest.js';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The weft command line: parses and wires only; each command lives in its own file.
-import { Command, CommanderError } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { errorMessage, UsageError } from './common.js';
 import { formatUsageError } from './render/errors.js';

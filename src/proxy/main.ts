@@ -88,7 +88,7 @@ async function bootstrap(o: ProxyMainOptions): Promise<Bootstrap> {
 
 export async function runProxy(o: ProxyMainOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
-  // eslint-disable-next-line prefer-const
+   
   let xds: XdsClient;
   const identity = new IdentityManager({
     sendCsr: (csr) => xds.send({ type: 'csr', csr }),

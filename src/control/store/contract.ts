@@ -40,8 +40,9 @@ function nextChange(store: Store, timeoutMs = 2000): Promise<StoreChange> {
 }
 
 export function runStoreContract(name: string, factory: StoreFactory): void {
-  const withStore = (title: string, fn: (s: Store) => Promise<void>) =>
-    test(`${name}: ${title}`, async () => {
+  // Declares a test (the runner awaits it), so nothing is returned to be awaited here.
+  const withStore = (title: string, fn: (s: Store) => Promise<void>): void =>
+    void test(`${name}: ${title}`, async () => {
       const s = await factory();
       try {
         await fn(s);

@@ -7,7 +7,6 @@ import { watchFiles } from './watch-files.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'weft-watch-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
 
 /** Watches files in a fresh directory and records what it reports; `until` waits with a deadline. */
 function harness(files: Record<string, string>) {

@@ -9,7 +9,7 @@
 // Slow start: a new endpoint's weight ramps from minWeight to 1 over the window (Envoy's slow start).
 import type { EndpointSnap } from '../../api/snapshot.js';
 import type { HashOnSnap, LoadBalancerSnap } from '../../api/traffic.js';
-import { LoadTracker, type EndpointLoad } from './load.js';
+import { type LoadTracker, type EndpointLoad } from './load.js';
 import { Maglev, Ring } from './hash.js';
 
 export interface Balancer {

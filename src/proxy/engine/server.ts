@@ -10,7 +10,7 @@ import type { Service } from '../stack/index.js';
 import type { Ctx, HeaderMap, Responder } from '../context.js';
 import type { PeerIdentity } from '../tls/verify.js';
 import { ProxyError } from '../errors.js';
-import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
+import { type HeadParser, NEED_MORE, ERROR } from './head.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { ChunkedScanner } from './chunked.js';
 import { buildRequest } from './request.js';

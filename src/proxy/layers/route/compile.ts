@@ -5,7 +5,6 @@
 import { compileLinear } from '../../../util/linear-regexp.js';
 import type { BackendSnap, RouteEntry, VirtualHostSnap } from '../../../api/snapshot.js';
 import type { RetrySnap } from '../../../api/traffic.js';
-import type { HTTPRouteMatch } from '../../../api/types.js';
 import { compileFilterChain, prefixLength, type FilterChain } from './filters.js';
 import { WeightedPicker } from './split.js';
 

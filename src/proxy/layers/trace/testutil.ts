@@ -11,7 +11,7 @@ import type { SpanData, SpanExporter } from './span.js';
 
 // Versions after 0.216 of the package dropped the generated root; the devDependency is pinned to it.
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const root: any = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
 const v1 = root.opentelemetry.proto.collector.trace.v1;
 export const ExportTraceServiceRequest = v1.ExportTraceServiceRequest;
@@ -42,7 +42,7 @@ function hex(b: Uint8Array | undefined): string {
   return b === undefined ? '' : Buffer.from(b).toString('hex');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function kv(list: any[] | undefined): Record<string, Value> {
   const out: Record<string, Value> = {};
   for (const a of list ?? []) {
