@@ -1,6 +1,7 @@
 // The control plane's HTTP API as types: what each endpoint takes and answers. The control plane, the
 // local runtime and the CLI all import these from here, so a change to a shape is one edit, checked by
 // the compiler on both sides.
+import type { Snapshot } from './snapshot.js';
 
 /** A proxy the control plane should expect (a runtime reports these; gateways come from config). */
 export interface ProxyRef {
@@ -124,3 +125,36 @@ export interface RolloutRestartRequest { workload: string; namespace?: string }
 export interface RolloutRestartResult { workload: string; namespace: string; restartedAt: string }
 /** GET /v1/rollouts: the last restart asked for each workload, keyed "namespace/name" (ISO time). */
 export interface Rollouts { restarts: Record<string, string> }
+
+/** GET /v1/identity/:proxy */
+export interface IdentityView {
+  proxy: string;
+  expected: string;
+  certificate: { spiffeId: string; serial: string; notBefore: string; notAfter: string; renewAt: string } | null;
+  error: string | null;
+  connected: boolean;
+  bundleSize: number | null;
+}
+
+/** GET /v1/proxy-config/:proxy: the snapshot the proxy runs (the last it accepted) and its sync state. */
+export interface ProxyConfigView {
+  proxy: string;
+  state: { state: string; error?: string };
+  snapshot: Snapshot | null;
+}
+
+/** POST /v1/authz/explain */
+export interface ExplainQuery {
+  from: string;
+  to: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+}
+export interface ExplainView { allowed: boolean; status: number; lines: string[] }
+
+/** GET /v1/prometheus-sd: Prometheus HTTP service discovery targets. */
+export interface PrometheusSdGroup { targets: string[]; labels: Record<string, string> }
+
+/** A handler's answer with its status: the body is one of the contract's shapes. */
+export interface Answer<T> { status: number; body: T | ApiError | ApplyErrors | SourceConflict }

@@ -2,7 +2,7 @@
 // pushes every proxy its own snapshot. Its state lives in the store; losing this process loses nothing.
 import path from 'node:path';
 import { keyOf } from '../api/types.js';
-import type { ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, RolloutRestartRequest, RolloutRestartResult, Rollouts, SourceConflict } from '../api/control-api.js';
+import type { Answer, ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, RolloutRestartRequest, RolloutRestartResult, Rollouts } from '../api/control-api.js';
 import { closest } from '../api/suggest.js';
 import { allErrors, loadFiles, parseDocuments, type ConfigError } from '../api/load.js';
 import { danglingReferences } from '../api/references.js';
@@ -248,7 +248,10 @@ export async function runControl(o: ControlOptions): Promise<void> {
     };
   };
 
-  const applyText = async (text: string, file: string, del: boolean): Promise<{ status: number; body: ApplyResult | DeleteResult | SourceConflict | { errors: string[] } }> => {
+  // apply and delete share their checks; each answers its own contract.
+  async function applyText(text: string, file: string, del: false): Promise<Answer<ApplyResult>>;
+  async function applyText(text: string, file: string, del: true): Promise<Answer<DeleteResult>>;
+  async function applyText(text: string, file: string, del: boolean): Promise<Answer<ApplyResult | DeleteResult>> {
     const { objects, errors } = parseDocuments(text, file, { defaultNamespace: currentDefaultNs() });
     const errs = del ? errors : allErrors(objects, errors, store.list().map((s) => s.resource));
     if (errs.length > 0) return { status: 400, body: { errors: errs.map(String) } };
@@ -271,7 +274,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     const ch = await store.apply(objects.map((l) => l.resource));
     const warnings = referenceWarnings(keys, false);
     return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision, ...(warnings.length > 0 ? { warnings } : {}) } };
-  };
+  }
   // Dangling references in the config as it is now that involve the objects just applied (their own
   // references) or just deleted (references to them). Allowed, so objects may come in any order; warned.
   const referenceWarnings = (keys: string[], deleted: boolean): string[] => {
@@ -285,7 +288,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   // `weft rollout restart`: a restart time per workload in store state; the runtime replaces replicas
   // started before it, one at a time.
   const ROLLOUTS = 'rollout-restarts';
-  const rolloutRestart = async (body: unknown): Promise<{ status: number; body: unknown }> => {
+  const rolloutRestart = async (body: unknown): Promise<Answer<RolloutRestartResult>> => {
     const b = body as RolloutRestartRequest;
     if (typeof b?.workload !== 'string' || (b.namespace !== undefined && typeof b.namespace !== 'string')) return { status: 400, body: { error: 'body must be {"workload": "<name>", "namespace"?: "<ns>"}' } };
     const ws = store.list().map((s) => s.resource).filter((r) => r.kind === 'Workload');

@@ -1,7 +1,8 @@
 // `weft authz explain`: the trace of which policy decides a request, and the result.
 import { json, type Output } from './table.js';
+import type { ExplainView } from '../../api/control-api.js';
 
-export interface ExplainView { allowed: boolean; status: number; lines: string[] }
+export type { ExplainView };
 
 export function renderExplain(r: ExplainView, output: Output): string {
   if (output === 'json') return json(r);

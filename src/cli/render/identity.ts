@@ -1,14 +1,8 @@
 // `weft identity <proxy>`: its SPIFFE ID, certificate serial, validity and time to renewal.
 import { json, type Output } from './table.js';
+import type { IdentityView } from '../../api/control-api.js';
 
-export interface IdentityView {
-  proxy: string;
-  expected: string;
-  certificate: { spiffeId: string; serial: string; notBefore: string; notAfter: string; renewAt: string } | null;
-  error: string | null;
-  connected: boolean;
-  bundleSize: number | null;
-}
+export type { IdentityView };
 
 function human(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);

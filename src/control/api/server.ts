@@ -3,30 +3,34 @@
 import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { CONTROL_API_MAX_BODY as MAX_BODY } from '../../api/control-api.js';
+import {
+  CONTROL_API_MAX_BODY as MAX_BODY, type Answer, type ApplyResult, type CheckResult, type ControlStatus, type DeleteResult, type EdgeRow, type ExplainView,
+  type IdentityView, type ObjectRow, type PrometheusSdGroup, type ProxyConfigView, type RolloutRestartResult, type Rollouts, type StatRow,
+} from '../../api/control-api.js';
 
+/** What each endpoint answers, typed by the contracts in src/api/control-api.ts (the CLI reads the same types). */
 export interface ApiHandlers {
-  status(): unknown;
-  proxyConfig(name: string): unknown | undefined;
-  identity(name: string): unknown | undefined;
-  caRotate(): Promise<{ status: number; body: unknown }>;
-  caImport(body: unknown): Promise<{ status: number; body: unknown }>;
+  status(): ControlStatus;
+  proxyConfig(name: string): ProxyConfigView | undefined;
+  identity(name: string): IdentityView | undefined;
+  caRotate(): Promise<Answer<{ steps: string[] }>>;
+  caImport(body: unknown): Promise<Answer<{ bundle: number }>>;
   bundle(): string[];
-  check(): unknown;
+  check(): CheckResult[];
   /** `backends`: by service, each row lists the backend Services its requests went to. */
-  stat(by: 'service' | 'workload', windowMs: number, backends?: boolean): Promise<unknown>;
-  edges(windowMs: number): Promise<unknown>;
-  prometheusSd(): unknown;
+  stat(by: 'service' | 'workload', windowMs: number, backends?: boolean): Promise<StatRow[]>;
+  edges(windowMs: number): Promise<EdgeRow[]>;
+  prometheusSd(): PrometheusSdGroup[];
   /** Streams merged tap events from every proxy to `res` (NDJSON) until it closes. */
   tap(res: http.ServerResponse, query: URLSearchParams): void;
-  explain(body: unknown): unknown;
-  apply(text: string, file: string): Promise<{ status: number; body: unknown }>;
-  delete(text: string, file: string): Promise<{ status: number; body: unknown }>;
-  report(runtime: string, body: unknown): Promise<{ status: number; body: unknown }>;
-  objects(kind: string | undefined): unknown;
+  explain(body: unknown): ExplainView;
+  apply(text: string, file: string): Promise<Answer<ApplyResult>>;
+  delete(text: string, file: string): Promise<Answer<DeleteResult>>;
+  report(runtime: string, body: unknown): Promise<Answer<{ changed: boolean }>>;
+  objects(kind: string | undefined): ObjectRow[];
   /** POST /v1/rollout/restart and GET /v1/rollouts (the runtime watches the latter). */
-  rolloutRestart(body: unknown): Promise<{ status: number; body: unknown }>;
-  rollouts(): unknown;
+  rolloutRestart(body: unknown): Promise<Answer<RolloutRestartResult>>;
+  rollouts(): Rollouts;
 }
 
 /** A request body over MAX_BODY: answered 413 with the limit, never by cutting the connection. */
