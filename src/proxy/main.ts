@@ -1,5 +1,6 @@
 // `weft proxy`: runs one proxy process. Under `weft up` the runtime forks it with an IPC channel, hands it
 // its bootstrap credential over that channel (never a file), and hears back its ports and readiness.
+import type { ProxyIpc } from '../api/proxy-ipc.js';
 import { readFileSync, writeSync } from 'node:fs';
 import { Proxy } from './proxy.js';
 import { XdsClient } from './xds/client.js';
@@ -38,10 +39,7 @@ interface Bootstrap {
   trustDomain: string;
 }
 
-/** Messages a forked proxy sends its parent. */
-export type ProxyIpc =
-  | { type: 'ready'; ports: ReturnType<Proxy['ports']>; configVersion: string | null }
-  | { type: 'ports'; ports: ReturnType<Proxy['ports']>; configVersion: string | null };
+export type { ProxyIpc };
 
 function freshToken(): Promise<string> {
   return new Promise((resolve, reject) => {

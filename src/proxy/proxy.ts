@@ -1,6 +1,7 @@
 // One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
+import type { ProxyPorts } from '../api/proxy-ipc.js';
 import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
 import type { Service } from './stack/index.js';
@@ -44,14 +45,7 @@ export interface ProxyOptions {
   log: (msg: string) => void;
 }
 
-export interface ProxyPorts {
-  admin: number;
-  outbound?: number;
-  inbound?: number;
-  /** cluster name ("svc.ns:port") -> local port the app can call. */
-  upstreams: Record<string, number>;
-  listeners: { name: string; address: string; port: number }[];
-}
+export type { ProxyPorts };
 
 const unavailable: Service<Ctx> = async (ctx) => {
   ctx.res.writeHead(503, { 'x-weft-error': 'proxy-not-ready', 'content-type': 'text/plain' });

@@ -17,7 +17,7 @@ import { call } from '../control/client.js';
 import { removeRunFile, type ControlTarget } from '../control/discovery.js';
 import type { ProxyRef, RegisteredEndpoint } from '../control/translate/index.js';
 import { gatewayProxyName, meshOf } from '../control/translate/index.js';
-import type { ProxyIpc } from '../proxy/main.js';
+import type { ProxyIpc, RuntimeIpc } from '../api/proxy-ipc.js';
 import { Logs, controlLineShown, proxyLineShown, type RotatingFile } from './logs.js';
 import { proxyExecArgv } from '../proxy/flags.js';
 import { reservePort, type PortReservation } from './ports.js';
@@ -494,7 +494,7 @@ export class LocalMesh {
   // ---- proxies ----
 
   /** `leaving`: true once the runtime is stopping this proxy (its "stream lost" on the way out is no problem). */
-  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: ProxyIpc) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
+  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: Exclude<ProxyIpc, { type: 'token-request' }>) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
     const args = ['proxy', '--name', ref.name, '--kind', ref.kind, '--workload', ref.workload, '--namespace', ref.namespace, '--control', this.xdsUrl, '--host', this.host, ...extra];
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: proxyExecArgv() });
     guardIpc(child);
@@ -504,14 +504,15 @@ export class LocalMesh {
     this.logs.pipe(proc.name, child.stdout, { file, show: (l) => !leaving() && proxyLineShown(l) });
     this.logs.pipe(proc.name, child.stderr, { file });
     // The bootstrap credential travels over the IPC channel only: never argv, env or a file.
-    safeSend(child, { type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain });
-    child.on('message', (m) => {
+    safeSend(child, { type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain } satisfies RuntimeIpc);
+    child.on('message', (raw) => {
+      const m = raw as ProxyIpc;
       // Each config-stream connection spends one credential: mint a fresh one on request.
-      if ((m as { type?: string })?.type === 'token-request') {
-        safeSend(child, { type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) });
+      if (m?.type === 'token-request') {
+        safeSend(child, { type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) } satisfies RuntimeIpc);
         return;
       }
-      onIpc(m as ProxyIpc);
+      onIpc(m);
     });
     return child;
   }

@@ -1,0 +1,28 @@
+// The IPC channel between the local runtime and each proxy it forks: the messages both ends exchange, as
+// types both import (the runtime never reaches into src/proxy for them).
+
+/** The ports a proxy listens on, for its parent (and, through the registry, for everyone else). */
+export interface ProxyPorts {
+  admin: number;
+  outbound?: number;
+  inbound?: number;
+  /** cluster name ("svc.ns:port") -> local port the app can call. */
+  upstreams: Record<string, number>;
+  listeners: { name: string; address: string; port: number }[];
+}
+
+/** Messages a forked proxy sends its parent. */
+export type ProxyIpc =
+  | { type: 'ready'; ports: ProxyPorts; configVersion: string | null }
+  | { type: 'ports'; ports: ProxyPorts; configVersion: string | null }
+  /** Each config-stream connection spends one credential: the proxy asks for a fresh one. */
+  | { type: 'token-request' };
+
+/** Messages the parent sends a forked proxy. */
+export type RuntimeIpc =
+  /** Sent once, first: the credential for the first config stream and the roots to verify the control plane. Never argv, env or a file. */
+  | { type: 'bootstrap'; token: string; bundle: string[]; trustDomain: string }
+  /** The answer to a token-request. */
+  | { type: 'token'; token: string }
+  /** Stop accepting, finish in-flight requests, exit. */
+  | { type: 'drain' };
