@@ -749,7 +749,7 @@ const TELEMETRY_SPEC: Schema = {
   },
 };
 
-// --- TrafficPolicy (weft's policy for traffic to one Service: its retry budget, later balancing) ----------
+// --- TrafficPolicy (weft's policy for traffic to one Service: load balancing and retry budget) ------------
 
 const TRAFFIC_POLICY_SPEC: Schema = {
   type: 'object',

@@ -17,7 +17,7 @@ import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
 import { CertificateAuthority } from './ca/index.js';
 import { spiffeId } from './translate/index.js';
-import { runChecks, RestartTracker } from './checks.js';
+import { runChecks, RestartTracker } from './health.js';
 import { parseGoDuration } from '../api/checks.js';
 import { explainRequest, type ExplainQuery } from './explain.js';
 import { MetricsAggregator } from './metrics/aggregator.js';

@@ -1,5 +1,5 @@
 // Every error the proxy itself generates, with its status and the `x-weft-error` value. One table, shared by
-// the rescue layer, the docs (docs/errors.md) and, later, access-log response flags.
+// the rescue layer, the docs (docs/errors.md) and the response flags of access logs and metrics.
 
 export const ERRORS = {
   'bad-request': { status: 400, flag: 'DPE', text: 'the request could not be parsed or is not allowed' },
@@ -14,8 +14,8 @@ export const ERRORS = {
   'upstream-timeout': { status: 504, flag: 'UT', text: 'the endpoint did not answer in time' },
   'proxy-not-ready': { status: 503, flag: 'NC', text: 'the proxy has not received its configuration yet' },
   'internal': { status: 500, flag: 'DPE', text: 'an unexpected error inside the proxy' },
-  // Reserved for later features (circuit breaking, retry budgets, rate limiting, fault injection), so their
-  // codes and flags are fixed before anything emits them. See docs/errors.md.
+  // URX is set by retries (ctx.retriesExhausted, on the last attempt's own status); the others are reserved
+  // for circuit breaking, rate limiting and fault injection, so their codes and flags are fixed. docs/errors.md.
   'overflow': { status: 503, flag: 'UO', text: 'the backend is at its connection or request limit (circuit breaker open)' },
   'retry-limit': { status: 503, flag: 'URX', text: 'the request failed and the retry limit or retry budget is exhausted' },
   'rate-limited': { status: 429, flag: 'RL', text: 'the request exceeds a rate limit' },

@@ -6,12 +6,12 @@ import { Proxy } from './proxy.js';
 import { XdsClient } from './xds/client.js';
 import { VERSION } from '../version.js';
 import { IdentityManager } from './tls/manager.js';
-import { ProxyMetrics } from './layers/metrics/index.js';
+import { ProxyMetrics } from './observe/metrics/index.js';
 import { mirrorStats } from './engine/forward.js';
-import { AccessLog } from './layers/accesslog/index.js';
-import { LineBatch } from './layers/accesslog/batch.js';
+import { AccessLog } from './observe/accesslog/index.js';
+import { LineBatch } from './observe/accesslog/batch.js';
 import { RecordBatch } from './observe/batch.js';
-import { LogOutput } from './layers/accesslog/output.js';
+import { LogOutput } from './observe/accesslog/output.js';
 import { X509Certificate } from 'node:crypto';
 import { checkPeerSvid } from './identity/index.js';
 

@@ -1,4 +1,4 @@
-// The behaviour every store must have (memory, file, and later etcd and Kubernetes); each implementation
+// The behaviour every store must have (memory and file today; any new backend too); each implementation
 // runs it from its own test with a factory that gives a fresh, empty store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

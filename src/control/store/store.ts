@@ -1,6 +1,6 @@
 // The control plane's store: every config object with where it came from, plus small named state documents
-// (endpoint registry, later the CA). One interface, several backends (file now; etcd and Kubernetes later),
-// all held to the same behaviour by contract.ts.
+// (the endpoint registry, the CA's material, rollouts, used tokens). One interface, several backends (a file
+// store and an in-memory one today), all held to the same behaviour by contract.ts.
 import type { AnyResource } from '../../api/types.js';
 
 export interface StoredObject {

@@ -1,5 +1,5 @@
-// Builds the inbound stack: what a request from another proxy goes through before it reaches the local app.
-// Later stages (peer mTLS, authorization, metrics) slot in above the app.
+// Builds the inbound stack: what a request from another proxy goes through before it reaches the local app
+// (the peer's mTLS identity is checked by the listener, before any of it).
 import type { Service } from '../stack/index.js';
 import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';

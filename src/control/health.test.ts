@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runChecks, RestartTracker, RECENT_RESTART_MS, type CheckContext } from './checks.js';
+import { runChecks, RestartTracker, RECENT_RESTART_MS, type CheckContext } from './health.js';
 import type { AnyResource } from '../api/types.js';
 import type { ControlStatus, ProcessReport } from '../api/control-api.js';
 

@@ -13,7 +13,7 @@ interface Family {
 
 export class MetricsError extends Error {}
 
-export class Registry {
+export class MetricFamilies {
   private readonly families = new Map<string, Family>();
 
   /** Names owned elsewhere (the request families), including a histogram's _bucket/_sum/_count. */

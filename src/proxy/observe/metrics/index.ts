@@ -9,7 +9,7 @@
 // as in Istio, so `grpc_status!=""` selects gRPC calls.
 import type { RecordSink, RequestRecord } from '../../observe/record.js';
 import { header, labelString, sample } from './expo.js';
-import { Registry } from './registry.js';
+import { MetricFamilies } from './registry.js';
 import { child, type KeyTree } from '../../../util/keytree.js';
 
 export { CONTENT_TYPE } from './expo.js';
@@ -79,7 +79,7 @@ export class ProxyMetrics implements RecordSink {
   readonly inflight: { inc(direction: string): void; dec(direction: string): void };
 
   private readonly maxSeries: number;
-  private readonly registry = new Registry(RESERVED);
+  private readonly registry = new MetricFamilies(RESERVED);
   private readonly info: string;
   private readonly inflightByDirection = new Map<string, number>();
   /** Canonical series by rendered labels: several raw keys (undefined, "", "unknown") can map to one series. */
