@@ -3,7 +3,7 @@
 import type { ProxyIpc } from '../api/proxy-ipc.js';
 import { readFileSync, writeSync } from 'node:fs';
 import { Proxy } from './proxy.js';
-import { XdsClient } from './xds/client.js';
+import { XdsClient } from './push/client.js';
 import { VERSION } from '../version.js';
 import { IdentityManager } from './tls/manager.js';
 import { ProxyMetrics } from './observe/metrics/index.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Snapshot } from '../../api/snapshot.js';
 import { PushServer } from './server.js';
-import { XdsClient } from '../../proxy/xds/client.js';
+import { XdsClient } from '../../proxy/push/client.js';
 import { mintProxyToken, verifyProxyToken } from '../secrets.js';
 import type { ProxyRef } from '../translate/index.js';
 
