@@ -10,10 +10,10 @@ import path from 'node:path';
 import { echoMeshYaml, freePort, startWeft } from './mesh.mjs';
 
 const OWN = [
-  ['access log', /\/layers\/accesslog\//],
-  ['metrics', /\/layers\/metrics\//],
+  ['access log', /\/observe\/accesslog\//],
+  ['metrics', /\/observe\/metrics\//],
   ['tracing', /\/layers\/trace\//],
-  ['observe (records)', /\/proxy\/observe\//],
+  ['observe (records)', /\/proxy\/observe\/[^/]+$/],
 ];
 
 /** Self time per function, grouped by the file patterns above; idle and GC reported apart. */
