@@ -7,8 +7,6 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import http from 'node:http';
-import net from 'node:net';
 import type { Gateway, Workload, Service, AnyResource } from '../api/types.js';
 import type { Loaded } from '../api/load.js';
 import type { ControlStatus, ProcessReport, Rollouts } from '../api/control-api.js';
@@ -18,11 +16,12 @@ import { removeRunFile, type ControlTarget } from '../control/discovery.js';
 import type { ProxyRef, RegisteredEndpoint } from '../control/translate/index.js';
 import { gatewayProxyName, meshOf } from '../control/translate/index.js';
 import type { ProxyIpc, RuntimeIpc } from '../api/proxy-ipc.js';
-import { Logs, controlLineShown, proxyLineShown, type RotatingFile } from './logs.js';
+import { Logs, controlLineShown, proxyLineShown } from './logs.js';
 import { proxyExecArgv } from '../proxy/flags.js';
-import { reservePort, type PortReservation } from './ports.js';
-import { portProtocol } from '../api/protocol.js';
-import { backoff, describeExit, guardIpc, isRunning, safeSend, signal, stopGroup, stopProxy, type Proc } from './procs.js';
+import { reservePort } from './ports.js';
+import { backoff, describeExit, guardIpc, isRunning, safeSend, stopGroup, stopProxy, type Proc } from './procs.js';
+import { appEnvironment, startProbe, type Replica } from './replica.js';
+import { killAll, stopInOrder } from './shutdown.js';
 import { nextIndex, scaleDownVictims, specChanges, templateOf } from './desired.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -56,29 +55,6 @@ export interface GatewayUrl {
 /** A mesh that cannot start as configured (a Gateway port in use): `weft up` stops what it started and exits non-zero. */
 export class MeshStartError extends Error {}
 
-interface Replica {
-  ref: ProxyRef;
-  /** namespace/name of its Workload. */
-  key: string;
-  index: number;
-  workload: Workload;
-  /** templateOf(workload) and the rollout-restart time it was started under. */
-  template: string;
-  restartAt: string | undefined;
-  baseDir: string;
-  services: Service[];
-  appPort: number;
-  /** Holds appPort (when the runtime chose it) until the app is first started: src/runtime/ports.ts says why. */
-  appPortHold?: PortReservation;
-  proxy: Proc;
-  app: Proc;
-  appLog: RotatingFile;
-  ports?: Extract<ProxyIpc, { type: 'ready' }>['ports'];
-  ready: boolean;
-  /** Out of rotation and on its way out: no restarts, reported not ready. */
-  removing: boolean;
-  probeTimer?: NodeJS.Timeout;
-}
 
 interface Desired {
   key: string;
@@ -599,32 +575,6 @@ export class LocalMesh {
     this.startApp(r);
   }
 
-  private appEnv(r: Replica): NodeJS.ProcessEnv {
-    const p = r.ports!;
-    const proxyUrl = `http://${this.host}:${p.outbound}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...r.workload.spec.env,
-      PORT: String(r.appPort),
-      HTTP_PROXY: proxyUrl, http_proxy: proxyUrl,
-      NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1',
-      WEFT_WORKLOAD: r.ref.workload, WEFT_REPLICA: r.ref.name, WEFT_NAMESPACE: r.ref.namespace,
-    };
-    // One local port per Service port for clients that ignore HTTP_PROXY (Node's fetch does): <SERVICE>_URL.
-    for (const s of r.services) {
-      if ((s.metadata.namespace ?? 'default') !== r.ref.namespace) continue;
-      const base = envName(s.metadata.name);
-      s.spec.ports.forEach((sp, idx) => {
-        const port = p.upstreams[`${s.metadata.name}.${r.ref.namespace}:${sp.port}`];
-        if (port === undefined) return;
-        // An opaque TCP port (appProtocol tcp, or a server-first port such as 6379) is a byte tunnel.
-        const url = `${portProtocol(sp) === 'tcp' ? 'tcp' : 'http'}://${this.host}:${port}`;
-        if (idx === 0) env[`${base}_URL`] = url;
-        if (sp.name) env[`${base}_${envName(sp.name)}_URL`] = url;
-      });
-    }
-    return env;
-  }
 
   private startApp(r: Replica): void {
     // The app binds its port itself: let go of it right before (closing the socket frees it at once).
@@ -634,7 +584,7 @@ export class LocalMesh {
     const spec = r.workload.spec;
     const cwd = spec.cwd ? path.resolve(r.baseDir, spec.cwd) : r.baseDir;
     // Its own process group, so stopping reaches anything the app started too.
-    const child = spawn(spec.command, spec.args, { cwd, env: this.appEnv(r), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(spec.command, spec.args, { cwd, env: appEnvironment(r, this.host, process.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     r.app.child = child;
     let gone = false;
     let resolveExited!: () => void;
@@ -670,37 +620,10 @@ export class LocalMesh {
   }
 
   private probe(r: Replica): void {
-    const rp = r.workload.spec.readinessProbe;
-    const period = (rp?.periodSeconds ?? 1) * 1000;
-    let fast = 0;
-    const tick = () => {
-      if (this.stopping || r.removing) return;
-      const done = (ok: boolean) => {
-        if (r.removing) return;
-        if (ok !== r.ready) {
-          r.ready = ok;
-          if (this.isReady || !ok) this.logs.line(r.ref.name, ok ? 'app is ready' : 'app is not ready', r.appLog);
-          this.reportSoon();
-        }
-        // Probe quickly until the first success so a fresh replica joins fast, then at the period.
-        const next = !r.ready && fast++ < 100 ? 50 : period;
-        r.probeTimer = setTimeout(tick, next);
-        r.probeTimer.unref();
-      };
-      if (rp) {
-        const req = http.get({ host: '127.0.0.1', port: r.appPort, path: rp.httpGet.path, timeout: 1000, agent: false }, (res) => {
-          res.resume();
-          done((res.statusCode ?? 500) < 400);
-        });
-        req.on('error', () => done(false));
-        req.on('timeout', () => req.destroy());
-      } else {
-        const s = net.connect(r.appPort, '127.0.0.1');
-        s.once('connect', () => { s.destroy(); done(true); });
-        s.once('error', () => done(false));
-      }
-    };
-    tick();
+    startProbe(r, () => this.stopping || r.removing, (ok) => {
+      if (this.isReady || !ok) this.logs.line(r.ref.name, ok ? 'app is ready' : 'app is not ready', r.appLog);
+      this.reportSoon();
+    });
   }
 
   /** What runs where, for people and for tests that check nothing is left behind. */
@@ -731,16 +654,10 @@ export class LocalMesh {
       r.appPortHold?.release();
       r.appPortHold = undefined;
     }
-    this.log('stopping: gateways drain first');
-    await Promise.all(this.gateways.map((g) => stopProxy(g.proc)));
-    // Take every endpoint out of rotation before apps go away.
-    await this.report().catch(() => {});
-    this.log('stopping apps');
-    await Promise.all(this.replicas.map((r) => stopGroup(r.app, 10_000)));
-    this.log('stopping sidecars');
-    await Promise.all(this.replicas.map((r) => stopProxy(r.proxy)));
-    this.log('stopping control plane');
-    await stopGroup(this.control, 10_000);
+    await stopInOrder({
+      gateways: this.gateways.map((g) => g.proc), replicas: this.replicas, control: this.control,
+      outOfRotation: () => this.report().catch(() => {}), log: (m) => this.log(m),
+    });
     this.logs.closeFiles();
     this.log('stopped');
   }
@@ -751,13 +668,8 @@ export class LocalMesh {
    */
   kill(): void {
     this.stopping = true;
-    for (const r of this.replicas) {
-      signal(r.app, 'SIGKILL');
-      signal(r.proxy, 'SIGKILL');
-    }
-    for (const g of this.gateways) signal(g.proc, 'SIGKILL');
+    killAll({ gateways: this.gateways.map((g) => g.proc), replicas: this.replicas, control: this.control });
     const controlPid = this.control.child?.pid;
-    signal(this.control, 'SIGKILL');
     if (controlPid !== undefined) removeRunFile(path.resolve(this.o.stateDir), controlPid);
     this.logs.closeFiles();
   }
@@ -767,6 +679,3 @@ function nameOf(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
-function envName(s: string): string {
-  return s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}

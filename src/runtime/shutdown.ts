@@ -1,0 +1,33 @@
+// The order a local mesh stops in, so no request is lost on the way down: gateways stop accepting and finish
+// what they carry, every endpoint goes out of rotation, apps stop (each its whole process group), then the
+// sidecars drain, then the control plane. And the forced stop, for a second signal.
+import { signal, stopGroup, stopProxy, type Proc } from './procs.js';
+
+export interface Stoppable {
+  gateways: Proc[];
+  replicas: { app: Proc; proxy: Proc }[];
+  control: Proc;
+}
+
+export async function stopInOrder(m: Stoppable & { outOfRotation: () => Promise<void>; log: (msg: string) => void }): Promise<void> {
+  m.log('stopping: gateways drain first');
+  await Promise.all(m.gateways.map((g) => stopProxy(g)));
+  // Take every endpoint out of rotation before apps go away.
+  await m.outOfRotation();
+  m.log('stopping apps');
+  await Promise.all(m.replicas.map((r) => stopGroup(r.app, 10_000)));
+  m.log('stopping sidecars');
+  await Promise.all(m.replicas.map((r) => stopProxy(r.proxy)));
+  m.log('stopping control plane');
+  await stopGroup(m.control, 10_000);
+}
+
+/** SIGKILL every app's process group, every proxy and the control plane, at once. */
+export function killAll(m: Stoppable): void {
+  for (const r of m.replicas) {
+    signal(r.app, 'SIGKILL');
+    signal(r.proxy, 'SIGKILL');
+  }
+  for (const g of m.gateways) signal(g, 'SIGKILL');
+  signal(m.control, 'SIGKILL');
+}
