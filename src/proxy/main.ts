@@ -12,7 +12,7 @@ import { LineBatch } from './layers/accesslog/batch.js';
 import { RecordBatch } from './observe/batch.js';
 import { LogOutput } from './layers/accesslog/output.js';
 import { X509Certificate } from 'node:crypto';
-import { checkPeerSvid } from './identity/index.js';
+import { checkPeerSvid } from '../identity/index.js';
 
 export interface ProxyMainOptions {
   name: string;
