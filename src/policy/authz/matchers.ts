@@ -7,7 +7,8 @@
 
 import { cidrContains, parseCidr, type Cidr } from '../../api/ip.js';
 import { portProblem, wildcardProblem } from '../../api/kinds/authorization-policy.js';
-import { SPIFFE, type View } from './view.js';
+import { SPIFFE_PREFIX as SPIFFE } from '../../identity/spiffe-id.js';
+import type { View } from './view.js';
 
 /** Reports an invariant the validated input broke: the index of the value and why. */
 export type Fail = (i: number, message: string) => never;

@@ -2,6 +2,7 @@
 // request once, on first use, so a request that no policy asks about a header or its address pays nothing.
 
 import { parseIp } from '../../api/ip.js';
+import { SPIFFE_PREFIX as SPIFFE } from '../../identity/spiffe-id.js';
 
 export interface AuthzRequest {
   /** The peer's SPIFFE ID from its certificate, e.g. spiffe://cluster.local/ns/shop/sa/web; undefined for plaintext. */
@@ -18,7 +19,6 @@ export interface AuthzRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export const SPIFFE = 'spiffe://';
 /** Parsed source address. One at a time: evaluation is synchronous and never re-entered. */
 const SOURCE_IP = new Int32Array(4);
 
