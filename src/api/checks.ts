@@ -1,5 +1,6 @@
 // Rules that span several fields of one object: the Gateway API's CEL validations (x-kubernetes-validations
 // in the CRDs) and weft's own. They run after the schema passed, so the shapes here can be trusted.
+// A kind with a file in kinds/ has its rules there (kinds/authorization-policy.ts).
 
 import { isIP } from 'node:net';
 import type { PathSeg } from './errors.js';
