@@ -19,7 +19,7 @@
 
 import type { AuthzPolicySnap } from '../../api/snapshot.js';
 import type { AuthzCondition, AuthzRule } from '../../api/types.js';
-import { conditionKey } from '../../api/kinds/authorization-policy.js';
+import { conditionKey } from '../../api/kinds/authz-values.js';
 import {
   conditionCheck, headerCheck, hostCheck, ipCheck, methodCheck, namespaceCheck, pathCheck, portCheck, principalCheck,
   type Check, type Fail,
@@ -87,7 +87,7 @@ const OPERATION_FIELDS: Readonly<Record<string, Make>> = {
   hosts: hostCheck, notHosts: hostCheck,
   ports: portCheck, notPorts: portCheck,
 };
-/** Single-valued `when` attributes (src/api/kinds/authorization-policy.ts says which key reads which). */
+/** Single-valued `when` attributes (src/api/kinds/authz-values.ts says which key reads which). */
 const CONDITION_ATTRIBUTES = { principal: principalCheck, namespace: namespaceCheck, ip: ipCheck, port: portCheck } as const;
 
 /** Compiles the policies that select one workload, in name order. Throws AuthzCompileError on a broken invariant. */

@@ -7,8 +7,9 @@
 //   compile.ts   validated policies -> checks; the semantics
 //   evaluate.ts  authorize(): the decision, per request
 //   explain.ts   the same decision with the reasons
-// Validation is not here: src/api/kinds/authorization-policy.ts is the one validator, and owns the
-// condition-key table and value syntax this engine compiles with; src/api/ip.ts is the one CIDR parser.
+// Validation is not here: src/api/kinds/authorization-policy.ts is the one validator; the condition-key
+// table and value syntax it checks and this engine compiles with are src/api/kinds/authz-values.ts, and
+// src/api/ip.ts is the one CIDR parser.
 
 export { compileAuthz, AuthzCompileError, type AuthzPolicySnap, type AuthzDecision, type CompiledAuthz } from './compile.js';
 export { authorize } from './evaluate.js';

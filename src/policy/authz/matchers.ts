@@ -6,7 +6,7 @@
 // field (notPrincipals, notNamespaces, notHosts, `notValues`) always does.
 
 import { cidrContains, parseCidr, type Cidr } from '../../api/ip.js';
-import { portProblem, wildcardProblem } from '../../api/kinds/authorization-policy.js';
+import { portProblem, wildcardProblem } from '../../api/kinds/authz-values.js';
 import { SPIFFE_PREFIX as SPIFFE } from '../../identity/spiffe-id.js';
 import type { View } from './view.js';
 

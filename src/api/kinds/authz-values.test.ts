@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { conditionKey, portProblem, wildcardProblem } from './authorization-policy.js';
+import { conditionKey, portProblem, wildcardProblem } from './authz-values.js';
 
 describe('conditionKey: the one table of `when` keys', () => {
   it('says what each supported key reads', () => {
