@@ -1,7 +1,7 @@
 // JSON Schemas of every kind weft reads: the source of truth for what is accepted, and where the
 // defaults come from (ajv applies `default`). Field limits follow the Kubernetes Gateway API v1 CRDs
 // (apis/v1/httproute_types.go, shared_types.go) where a field comes from there. Rules that span fields
-// (Gateway API's CEL rules) live in checks.ts; rules that span objects in set.ts.
+// (Gateway API's CEL rules) live in checks.ts and kinds/<kind>.ts; rules that span objects in set.ts.
 //
 // Two annotation keywords carry error wording: `patternMessage` replaces "must match pattern ..." with
 // words a user understands, and `x-unsupported` names Gateway API fields weft knows but does not
@@ -582,6 +582,7 @@ function strings(item: Schema = {}): Schema {
 }
 const PORT_STRING: Schema = { pattern: '^[0-9]{1,5}$', patternMessage: 'must be a port number written as a string, such as "8080"' };
 
+// The values (wildcards, paths, CIDRs, ports), `when` keys and their values: kinds/authorization-policy.ts.
 const AUTHZ_SOURCE: Schema = {
   type: 'object',
   additionalProperties: false,

@@ -2,8 +2,8 @@
 // why, computed from the same translated policies the destination's proxy runs.
 import type { AnyResource, Service, Workload } from '../api/types.js';
 import { authzFor, meshOf, spiffeId } from './translate/index.js';
-import { compileAuthz, explain } from '../proxy/layers/authz/index.js';
-import { normalizePath } from '../proxy/layers/normalize/index.js';
+import { compileAuthz, explain } from '../policy/authz/index.js';
+import { normalizePath } from '../policy/normalize/index.js';
 
 export interface ExplainQuery {
   from: string;

@@ -23,7 +23,7 @@ import { explainRequest, type ExplainQuery } from './explain.js';
 import { MetricsAggregator } from './metrics/aggregator.js';
 import { relayTap } from './metrics/tap.js';
 import { TrafficNames, inTarget } from './metrics/targets.js';
-import { generateKeyAndCsr } from '../proxy/identity/index.js';
+import { generateKeyAndCsr } from '../identity/index.js';
 
 /** A tap event's `service`: the Service the caller named (catalog for a request a route sent to catalog-v2). */
 function calledAs(names: TrafficNames, ev: Record<string, unknown>): Record<string, unknown> {

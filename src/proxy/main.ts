@@ -13,7 +13,7 @@ import { LineBatch } from './observe/accesslog/batch.js';
 import { RecordBatch } from './observe/batch.js';
 import { LogOutput } from './observe/accesslog/output.js';
 import { X509Certificate } from 'node:crypto';
-import { checkPeerSvid } from './identity/index.js';
+import { checkPeerSvid } from '../identity/index.js';
 
 export interface ProxyMainOptions {
   name: string;

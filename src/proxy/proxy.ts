@@ -18,7 +18,7 @@ import { mtlsConnector, newTlsStats, TCP_ALPN } from './tls/connector.js';
 import { TcpListener, tcpOutbound, tcpRecord } from './engine/tcp.js';
 import type { Connect } from './engine/client.js';
 import { tunnel } from './engine/tunnel.js';
-import { authorize, compileAuthz, type CompiledAuthz } from './layers/authz/index.js';
+import { authorize, compileAuthz, type CompiledAuthz } from '../policy/authz/index.js';
 import type { PeerIdentity } from './tls/verify.js';
 import net from 'node:net';
 import type tls from 'node:tls';

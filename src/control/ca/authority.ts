@@ -1,8 +1,8 @@
 // Certificate material of one CA generation (root + signing intermediate) and leaf issuance.
 import { createHash, createPrivateKey, randomBytes, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
-import { derToPem, onePemBlock } from '../../proxy/identity/pem.js';
-import { SPIFFE_PREFIX } from '../../proxy/identity/spiffe-id.js';
-import { EC_P256, x509, x509Crypto } from '../../proxy/identity/x509.js';
+import { derToPem, onePemBlock } from '../../identity/pem.js';
+import { SPIFFE_PREFIX } from '../../identity/spiffe-id.js';
+import { EC_P256, x509, x509Crypto } from './x509.js';
 import { exportPkcs8Pem, importSigningKey, newEcKeyPair, type SigningKey } from './keys.js';
 
 /** One generation as persisted. The root key is absent for an imported CA (we never see it). */

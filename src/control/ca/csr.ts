@@ -3,9 +3,9 @@
 // proxy's bootstrap credential. Verification uses Node's native crypto (~0.1 ms) rather than @peculiar's
 // WebCrypto path (~0.7 ms) since this runs once per proxy per rotation.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { DerError, readTlv, SEQUENCE } from '../../proxy/identity/der.js';
-import { pemBlocks } from '../../proxy/identity/pem.js';
-import { x509 } from '../../proxy/identity/x509.js';
+import { DerError, readTlv, SEQUENCE } from '../../identity/der.js';
+import { pemBlocks } from '../../identity/pem.js';
+import { x509 } from './x509.js';
 
 /** Far above a real P-256 CSR (~400 bytes); bounds the work a hostile request can cause. */
 const MAX_CSR_PEM = 16 * 1024;

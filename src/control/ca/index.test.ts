@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
 import { beforeEach, describe, it } from 'node:test';
-import { makeTestCa, type TestCa } from '../../proxy/identity/fixtures.js';
-import { checkPeerSvid, generateKeyAndCsr, svidInfo, verifyChain } from '../../proxy/identity/index.js';
-import { derToPem } from '../../proxy/identity/pem.js';
-import { EC_P256, x509, x509Crypto } from '../../proxy/identity/x509.js';
+import { makeTestCa, type TestCa } from './fixtures.js';
+import { checkPeerSvid, generateKeyAndCsr, svidInfo, verifyChain } from '../../identity/index.js';
+import { derToPem } from '../../identity/pem.js';
+import { EC_P256, x509, x509Crypto } from './x509.js';
 import { CertificateAuthority, type CaStateStore, type IssuedSvid } from './index.js';
 
 const TD = 'mesh.local';

@@ -5,11 +5,11 @@
 // Everything that changes the CA is serialised, persisted under state "ca", and only then made live, so a
 // failed step (bad input, store error) leaves both the stored and the running CA as they were.
 import { createPrivateKey, generateKeyPairSync, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
-import { verifyChain } from '../../proxy/identity/chain.js';
-import { certFacts } from '../../proxy/identity/cert-facts.js';
-import { derToPem, onePemBlock } from '../../proxy/identity/pem.js';
-import { parseSpiffeId, spiffeIdFor, trustDomainProblem } from '../../proxy/identity/spiffe-id.js';
-import { x509 } from '../../proxy/identity/x509.js';
+import { verifyChain } from '../../identity/chain.js';
+import { certFacts } from '../../identity/cert-facts.js';
+import { derToPem, onePemBlock } from '../../identity/pem.js';
+import { parseSpiffeId, spiffeIdFor, trustDomainProblem } from '../../identity/spiffe-id.js';
+import { x509 } from './x509.js';
 import {
   CLOCK_SKEW_MS,
   createAuthority,

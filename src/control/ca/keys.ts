@@ -1,6 +1,6 @@
 // Private keys as the CA holds them: PKCS#8 PEM at rest, WebCrypto keys for @peculiar/x509 to sign with.
 import { createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
-import { EC_P256 } from '../../proxy/identity/x509.js';
+import { EC_P256 } from './x509.js';
 
 export type WebKey = webcrypto.CryptoKey;
 

@@ -1,8 +1,8 @@
 // Real mutual TLS between proxies holding CA-issued SVIDs, configured the way weft proxies use node:tls.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { handshake, type TlsCreds } from '../../proxy/identity/fixtures.js';
-import { checkPeerSvid, generateKeyAndCsr } from '../../proxy/identity/index.js';
+import { handshake, type TlsCreds } from './fixtures.js';
+import { checkPeerSvid, generateKeyAndCsr } from '../../identity/index.js';
 import { CertificateAuthority, type CaStateStore } from './index.js';
 
 const TD = 'mesh.local';

@@ -4,7 +4,7 @@
 // takes effect for new connections while existing ones carry on undisturbed.
 import tls from 'node:tls';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
-import { generateKeyAndCsr, svidInfo, type SvidInfo } from '../identity/index.js';
+import { generateKeyAndCsr, svidInfo, type SvidInfo } from '../../identity/index.js';
 
 export interface TlsIdentity {
   keyPem: string;

@@ -2,7 +2,7 @@
 // trust domain) and, for the client side, that the server is one of the identities backing the service.
 import { X509Certificate, createHash } from 'node:crypto';
 import type tls from 'node:tls';
-import { checkPeerSvid } from '../identity/index.js';
+import { checkPeerSvid } from '../../identity/index.js';
 
 export interface PeerIdentity {
   spiffeId: string;

@@ -3,7 +3,7 @@
 import type { Layer } from '../../stack/index.js';
 import type { Ctx } from '../../context.js';
 import { ProxyError } from '../../errors.js';
-import { authorize, compileAuthz, type AuthzPolicySnap } from './index.js';
+import { authorize, compileAuthz, type AuthzPolicySnap } from '../../../policy/authz/index.js';
 
 export interface AuthzParams {
   policies: readonly AuthzPolicySnap[];

@@ -3,7 +3,7 @@
 import type { Layer } from '../../stack/index.js';
 import type { Ctx } from '../../context.js';
 import { ProxyError } from '../../errors.js';
-import { normalizePath, type NormalizeOptions } from './index.js';
+import { normalizePath, type NormalizeOptions } from '../../../policy/normalize/index.js';
 
 export function normalize(opts?: NormalizeOptions): Layer<Ctx> {
   return (inner) => (ctx) => {

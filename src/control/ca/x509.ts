@@ -1,7 +1,7 @@
 // The one place weft loads @peculiar/x509: it needs the Reflect shim evaluated first, and every caller
 // needs the same crypto provider. Import x509 from here, never from '@peculiar/x509' directly.
-// The control plane's CA and tests use it; the proxy must not (loading the proxy's modules took 67 MB RSS
-// with it, 57 MB without): its CSR and certificate checks use ./der.ts.
+// It lives in the CA: the control plane's CA and tests use it; the proxy must not (loading the proxy's
+// modules took 67 MB RSS with it, 57 MB without): its CSR and certificate checks use src/identity/der.ts.
 import './reflect-shim.js';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';

@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import { certFacts, KeyUsage } from './cert-facts.js';
 import { generateKeyAndCsr } from './csr.js';
 import { DerError, oid, oidString, readTlv } from './der.js';
-import { makeLeaf, makeTestCa } from './fixtures.js';
+import { makeLeaf, makeTestCa } from '../control/ca/fixtures.js';
 import { onePemBlock } from './pem.js';
-import { x509, x509Crypto } from './x509.js';
+import { x509, x509Crypto } from '../control/ca/x509.js';
 
 /** What a general X.509 library (@peculiar/x509, test-only) reads from the same certificate. */
 function reference(pem: string) {

@@ -1,7 +1,7 @@
 // @peculiar/x509 registers its algorithms through tsyringe, which refuses to load unless a Reflect metadata
 // API exists. It only ever stores and reads metadata by key, so this small WeakMap-backed version is enough;
 // a real polyfill (reflect-metadata) takes precedence if one is loaded first.
-// Import this module before '@peculiar/x509' (src/proxy/identity/x509.ts does).
+// Import this module before '@peculiar/x509' (src/control/ca/x509.ts does).
 
 type Key = unknown;
 const store = new WeakMap<object, Map<Key, Map<string | symbol | undefined, unknown>>>();

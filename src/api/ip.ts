@@ -1,4 +1,5 @@
-// IP addresses and CIDR blocks for ipBlocks / notIpBlocks / source.ip. Every address is held as four 32-bit
+// IP addresses and CIDR blocks for AuthorizationPolicy's ipBlocks / notIpBlocks / source.ip, shared by
+// validation and the authorization engine. Every address is held as four 32-bit
 // words of an IPv6 address, an IPv4 address as its IPv4-mapped form ::ffff:a.b.c.d, so "::ffff:127.0.0.1"
 // (what a dual-stack socket reports) and "127.0.0.1" are the same address, and an IPv4 block matches both.
 // Parsing writes into a caller's array: checking a request's address allocates nothing.
@@ -138,18 +139,22 @@ export function parseIp(s: string, out: IpWords, allowZone = true): boolean {
   return parse6(s, 0, end, out);
 }
 
-/** Parses "addr" or "addr/bits" (host bits are masked off, as Envoy's CidrRange does). Throws on bad input. */
-export function parseCidr(text: string): Cidr {
+/**
+ * Parses "addr" or "addr/bits" (host bits are masked off, as Envoy's CidrRange does) into a Cidr, or says
+ * why it is not one. The one CIDR parser: validation (src/api/kinds/authorization-policy.ts) reports its
+ * message, and the authorization engine (src/policy/authz) matches with its result.
+ */
+function readCidr(text: string): Cidr | string {
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   const words = new Int32Array(4);
-  if (!parseIp(addr, words, false)) throw new Error(`invalid IP address or CIDR ${JSON.stringify(text)}`);
+  if (!parseIp(addr, words, false)) return `must be an IP address or CIDR such as "10.0.0.0/8" or "2001:db8::/32" (got ${JSON.stringify(text)})`;
   const v4 = addr.indexOf(':') < 0;
   const max = v4 ? 32 : 128;
   let bits = max;
   if (slash >= 0) {
     const b = text.slice(slash + 1);
-    if (!/^[0-9]{1,3}$/.test(b) || Number(b) > max) throw new Error(`invalid prefix length in ${JSON.stringify(text)} (0..${max})`);
+    if (!/^[0-9]{1,3}$/.test(b) || Number(b) > max) return `prefix length must be 0..${max} (got ${JSON.stringify(text)})`;
     bits = Number(b);
   }
   if (v4) bits += 96; // within ::ffff:0:0/96
@@ -161,6 +166,19 @@ export function parseCidr(text: string): Cidr {
     net[w] = words[w] & mask[w];
   }
   return { text, net, mask };
+}
+
+/** Why `text` is not an IP address or CIDR block ("10.0.0.0/8", "2001:db8::/32", "127.0.0.1"; no zone), or undefined. */
+export function cidrProblem(text: string): string | undefined {
+  const r = readCidr(text);
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** Parses "addr" or "addr/bits"; throws with cidrProblem's message on bad input. */
+export function parseCidr(text: string): Cidr {
+  const r = readCidr(text);
+  if (typeof r === 'string') throw new Error(r);
+  return r;
 }
 
 export function cidrContains(c: Cidr, ip: IpWords): boolean {

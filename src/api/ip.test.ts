@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { describe, it } from 'node:test';
-import { cidrContains, parseCidr, parseIp } from './ip.js';
+import { cidrContains, cidrProblem, parseCidr, parseIp } from './ip.js';
 
 const words = (s: string) => {
   const out = new Int32Array(4);
@@ -51,9 +51,15 @@ describe('CIDR', () => {
     assert.equal(has('::1/128', '::1'), true);
     assert.equal(has('10.0.0.0/8', '::1'), false);
   });
-  it('refuses bad blocks', () => {
+  it('refuses bad blocks, saying why in the words validation reports', () => {
     for (const s of ['10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0.0/x', '10.0.0/8', 'fe80::/10%eth0', 'fe80::1%eth0/64']) {
-      assert.throws(() => parseCidr(s), /invalid/, s);
+      const problem = cidrProblem(s);
+      assert.match(problem ?? '', /^(must be an IP address or CIDR|prefix length must be 0\.\.(32|128))/, s);
+      assert.throws(() => parseCidr(s), (e: Error) => e.message === problem, s);
     }
+    assert.equal(cidrProblem('10.0.0.0/33'), 'prefix length must be 0..32 (got "10.0.0.0/33")');
+    assert.equal(cidrProblem('::/129'), 'prefix length must be 0..128 (got "::/129")');
+    assert.equal(cidrProblem('fe80::1%eth0'), 'must be an IP address or CIDR such as "10.0.0.0/8" or "2001:db8::/32" (got "fe80::1%eth0")');
+    for (const s of ['10.0.0.0/8', '2001:db8::/32', '127.0.0.1', '::ffff:10.0.0.0/104', '0.0.0.0/0']) assert.equal(cidrProblem(s), undefined, s);
   });
 });

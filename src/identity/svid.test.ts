@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { handshake, makeLeaf, makeTestCa, type TestCa, type TestLeaf, type TlsCreds } from './fixtures.js';
+import { handshake, makeLeaf, makeTestCa, type TestCa, type TestLeaf, type TlsCreds } from '../control/ca/fixtures.js';
 import { checkPeerSvid, generateKeyAndCsr, svidInfo, verifyChain } from './index.js';
-import { x509 } from './x509.js';
+import { x509 } from '../control/ca/x509.js';
 
 const TD = 'mesh.local';
 const check = (leaf: TestLeaf, now?: Date) => checkPeerSvid(new X509Certificate(leaf.certPem), { trustDomain: TD, now });

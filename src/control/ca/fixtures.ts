@@ -4,7 +4,7 @@
 import { createPrivateKey, webcrypto, type X509Certificate as NodeX509 } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { derToPem } from './pem.js';
+import { derToPem } from '../../identity/pem.js';
 import { EC_P256, x509, x509Crypto } from './x509.js';
 
 type KeyPair = webcrypto.CryptoKeyPair;
