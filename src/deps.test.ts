@@ -15,7 +15,7 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 
 /** Test files that import across a boundary, each with its reason (paths relative to src/). */
 const TEST_CROSSINGS: Record<string, { imports: string; why: string }[]> = {
-  'control/push/push.test.ts': [{ imports: 'proxy/xds/client.ts', why: 'the push server is tested against the proxy\'s real client' }],
+  'control/push/push.test.ts': [{ imports: 'proxy/push/client.ts', why: 'the push server is tested against the proxy\'s real client' }],
   'identity/svid.test.ts': [
     { imports: 'control/ca/fixtures.ts', why: 'certificates the CA would refuse to issue come from the test CA, which needs the X.509 library' },
     { imports: 'control/ca/x509.ts', why: 'the test reads certificates back with the CA\'s X.509 library' },
