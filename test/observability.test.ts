@@ -176,7 +176,7 @@ spec:
   selector: { matchLabels: { app: api } }
   accessLogging: [{ disabled: true }]
 `);
-  assert.equal((await mesh.cli(['apply', '-f', tel])).code, 0);
+  { const r = await mesh.cli(['apply', '-f', tel]); assert.equal(r.code, 0, r.stderr); }
   await mesh.waitAllSynced();
   const rid2 = `rid2-${Date.now()}`;
   await httpCall(gw, '/quiet', { headers: { 'x-request-id': rid2 } });
@@ -194,7 +194,7 @@ metadata: { name: mesh-tracing, namespace: weft-system }
 spec:
   tracing: [{ randomSamplingPercentage: 100, provider: { otlpHttp: { endpoint: "${rx.url}" } } }]
 `);
-    assert.equal((await mesh.cli(['apply', '-f', tel])).code, 0);
+    { const r = await mesh.cli(['apply', '-f', tel]); assert.equal(r.code, 0, r.stderr); }
     await mesh.waitAllSynced();
     const r = await httpCall(gw, '/call/api/traced');
     assert.equal(r.status, 200);
@@ -225,7 +225,7 @@ metadata: { name: mesh-tracing, namespace: weft-system }
 spec:
   tracing: [{ disableSpanReporting: true }]
 `);
-    assert.equal((await mesh.cli(['apply', '-f', off])).code, 0);
+    { const r = await mesh.cli(['apply', '-f', off]); assert.equal(r.code, 0, r.stderr); }
   } finally {
     await rx.close();
   }

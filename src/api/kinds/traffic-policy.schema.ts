@@ -1,0 +1,62 @@
+// JSON Schema of TrafficPolicy (see src/api/schemas.ts for the keywords; cross-field rules in checks.ts).
+import { LB_TYPES } from '../traffic.js';
+import { GATEWAY_DURATION_SCHEMA, HEADER_NAME, OBJECT_NAME, type Schema } from './primitives.js';
+
+// --- TrafficPolicy (weft's policy for traffic to one Service: load balancing and retry budget) ------------
+
+export const TRAFFIC_POLICY_SPEC: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['targetRef'],
+  properties: {
+    targetRef: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'name'],
+      properties: { group: { type: 'string', enum: ['', 'core'] }, kind: { type: 'string', enum: ['Service'] }, name: OBJECT_NAME },
+    },
+    loadBalancer: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', enum: [...LB_TYPES], default: 'EWMA' },
+        // Exactly one key for RING_HASH / MAGLEV (checks.ts).
+        hashOn: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            header: HEADER_NAME,
+            cookie: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name: { type: 'string', minLength: 1, maxLength: 256, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", patternMessage: 'must be a cookie name (an HTTP token)' }, path: { type: 'string', maxLength: 1024, default: '/' }, ttl: GATEWAY_DURATION_SCHEMA },
+            },
+            sourceIP: { type: 'boolean' },
+          },
+        },
+        ringSize: { type: 'integer', minimum: 1, maximum: 65536 },
+        tableSize: { type: 'integer', minimum: 17, maximum: 5000011 },
+        slowStart: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['window'],
+          properties: {
+            window: GATEWAY_DURATION_SCHEMA,
+            aggression: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 1 },
+            minWeightPercent: { type: 'number', minimum: 0, maximum: 100, default: 10 },
+          },
+        },
+      },
+    },
+    retryBudget: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        retryRatio: { type: 'number', minimum: 0, maximum: 10 },
+        minRetriesPerSecond: { type: 'integer', minimum: 0, maximum: 100000 },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 100000 },
+      },
+    },
+  },
+};
