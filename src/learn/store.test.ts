@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { CARDS } from './cards/index.js';
 import { emptyProgress, recordReview, serializeProgress, type Progress } from './progress.js';
 import { backupProgress, loadProgress, progressPath, saveProgress } from './store.js';
+import { waitFor } from '../util/wait.js';
 
 let dir: string;
 let file: string;
@@ -96,11 +97,7 @@ test('killing a writer at any moment leaves the old file or the new one, never a
     const child = spawn(process.execPath, ['--input-type=module', '-e', writer, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     const saved: number[] = [];
     child.stdout!.on('data', (d: Buffer) => saved.push(...d.toString().trim().split('\n').map(Number)));
-    const deadline = Date.now() + 30_000;
-    while (saved.length < 3 + round) {
-      assert.ok(Date.now() < deadline, 'the writer did not save in time');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor('the writer to save', () => saved.length >= 3 + round, 30_000, 5);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;

@@ -13,20 +13,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 export const ECHO = path.join(ROOT, 'test', 'fixtures', 'echo.mjs');
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+// The one polling helper, shared with the unit tests beside the code.
+export { waitFor } from '../../src/util/wait.js';
+import { waitFor } from '../../src/util/wait.js';
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 

@@ -7,6 +7,7 @@ import { PushServer } from './server.js';
 import { XdsClient } from '../../proxy/push/client.js';
 import { mintProxyToken, verifyProxyToken } from '../secrets.js';
 import type { ProxyRef } from '../translate/index.js';
+import { waitFor } from '../../util/wait.js';
 
 const KEY = 'test-key';
 const ref: ProxyRef = { name: 'web-0', kind: 'sidecar', workload: 'web', namespace: 'default', serviceAccount: 'web' };
@@ -16,13 +17,7 @@ const snap = (version: string): Snapshot => ({
   security: { trustDomain: 't', identity: 'spiffe://t/ns/default/sa/web', mtls: 'STRICT', authz: [], outboundTrafficPolicy: 'ALLOW_ANY', escapedSlashes: 'reject' },
 });
 
-async function until(what: string, fn: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, fn: () => boolean, ms = 5000): Promise<true> => waitFor(what, fn, ms, 10);
 
 function setup(current: { v: string }) {
   const server = new PushServer({ authenticate: (n, t) => verifyProxyToken(KEY, n, t), snapshotFor: () => snap(current.v), signCsr: async () => { throw new Error('no CA in this test'); }, log: () => {} });

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { forwardTo } from './forward.js';
 import { HttpListener } from './listener.js';
 import { UpstreamPool, plainConnect } from './client.js';
+import { waitFor } from '../../util/wait.js';
 
 describe('forwardTo', () => {
   // The upstream: /big streams 8 MiB in 64 KiB chunks; /reset sends headers and part of a body, then cuts the connection.
@@ -109,8 +110,7 @@ describe('forwardTo', () => {
         r.on('close', () => resolve());
       }).on('error', () => resolve());
     });
-    const deadline = Date.now() + 5000;
-    while (failures.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('a failure', () => failures.length > 0, 5000, 10);
     assert.equal((failures[0] as { code?: string })?.code, 'upstream-reset');
   });
 
@@ -149,11 +149,10 @@ describe('forwardTo', () => {
     q.on('error', () => {});
     q.write(Buffer.alloc(1000, 3));
     // Once the request has reached the endpoint, the client goes away.
-    const deadline = Date.now() + 5000;
-    while (upstreamSeen === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the request to reach the endpoint', () => upstreamSeen > 0, 5000, 10);
     assert.equal(upstreamSeen, 1);
     q.destroy();
-    while (upstreamAborted === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the upstream request to be aborted', () => upstreamAborted > 0, 5000, 10);
     assert.equal(upstreamAborted, 1);
   });
 });

@@ -9,6 +9,7 @@ import type { Ctx } from '../context.js';
 import { HttpListener } from './listener.js';
 import { forwardTo } from './forward.js';
 import { UpstreamPool, plainConnect } from './client.js';
+import { waitFor as waitForShared } from '../../util/wait.js';
 
 /** Sends raw bytes and reads until the server closes, or until `until` matches what came back. */
 function raw(port: number, bytes: string | Buffer, o: { until?: RegExp; timeoutMs?: number } = {}): Promise<{ text: string; closed: boolean }> {
@@ -319,10 +320,4 @@ describe('engine listener: bounded memory', () => {
   });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const waitFor = (cond: () => boolean, timeoutMs = 5000): Promise<true> => waitForShared('a condition', cond, timeoutMs, 10);

@@ -10,6 +10,7 @@ import { HttpListener } from './listener.js';
 import { UpstreamPool, plainConnect } from './client.js';
 import { rescue } from '../layers/rescue/index.js';
 import type { RouteTimeoutsSnap } from '../../api/traffic.js';
+import { waitFor } from '../../util/wait.js';
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string; complete: boolean; ms: number }
 
@@ -92,8 +93,7 @@ describe('route timeouts in forward', () => {
     assert.ok(r.ms >= 140, `answered after ${r.ms} ms, before the timeout`);
     assert.match(errors.at(-1)!, /no response head within 150 ms/);
     // The endpoint's connection carried an unanswered request: it is not reused but closed.
-    const deadline = Date.now() + 5000;
-    while (upstreamClosed === closedBefore && Date.now() < deadline) await new Promise((res) => setImmediate(res));
+    await waitFor('the endpoint connection to close', () => upstreamClosed !== closedBefore, 5000, 0);
     assert.ok(upstreamClosed > closedBefore, 'the timed-out endpoint connection was not closed');
   });
 

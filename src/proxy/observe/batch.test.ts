@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RecordBatch } from './batch.js';
 import type { RecordSink, RequestRecord } from './record.js';
+import { waitFor } from '../../util/wait.js';
 
 const rec = (status: number): RequestRecord => ({
   direction: 'outbound', start: 0, durationMs: 1, method: 'GET', path: '/', protocol: 'HTTP/1.1', authority: 'a', status, flags: '-', bytesIn: 0, bytesOut: 0, tls: false,
@@ -12,13 +13,7 @@ function collector(): RecordSink & { seen: number[] } {
   return { seen, record: (r) => void seen.push(r.status) };
 }
 
-async function until(what: string, ok: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const until = (what: string, ok: () => boolean, ms = 2000): Promise<true> => waitFor(what, ok, ms, 0);
 
 describe('RecordBatch', () => {
   it('holds records until the batch is full, then gives them to every sink in order', () => {

@@ -14,6 +14,7 @@ import { Pools } from '../../engine/pools.js';
 import { HttpListener } from '../../engine/listener.js';
 import { mirror } from './layer.js';
 import type { EndpointSnap } from '../../../api/snapshot.js';
+import { waitFor } from '../../../util/wait.js';
 
 interface Seen { host: string; method: string; body: string; te?: string }
 
@@ -87,13 +88,7 @@ describe('RequestMirror', () => {
     else req.end(o.body);
   });
 
-  const until = async (what: string, ok: () => boolean) => {
-    const deadline = Date.now() + 5000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
+  const until = (what: string, ok: () => boolean): Promise<true> => waitFor(what, ok, 5000, 5);
 
   it('sends a copy with the Host "-shadow" and the whole body (Content-Length and chunked); the shadow\'s 500 changes nothing', async () => {
     const port = await proxy([{ port: shadow.port, percent: 100 }]);

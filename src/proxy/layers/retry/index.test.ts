@@ -19,6 +19,7 @@ import { retry } from './layer.js';
 import { RetryBudgets } from './budget.js';
 import { resolveRetry, type RetryBudgetSnap, type RetrySnap } from '../../../api/traffic.js';
 import type { EndpointSnap } from '../../../api/snapshot.js';
+import { waitFor } from '../../../util/wait.js';
 
 interface Upstream { server: http.Server; port: number; hits: number; bodies: string[] }
 
@@ -179,7 +180,6 @@ describe('retry layer', () => {
   });
 
   async function waitRecords(n: number): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (records.length < n && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    await waitFor(`${n} records`, () => records.length >= n, 5000, 0);
   }
 });

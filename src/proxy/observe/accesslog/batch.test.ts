@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LineBatch } from './batch.js';
+import { waitFor } from '../../../util/wait.js';
 
 function collect(o: { maxBytes?: number; maxDelayMs?: number } = {}) {
   const chunks: Buffer[] = [];
@@ -86,8 +87,7 @@ describe('LineBatch', () => {
   it('flushes waiting lines after maxDelayMs without further writes', async () => {
     const { b, chunks } = collect({ maxDelayMs: 20 });
     b.write('late\n');
-    const deadline = Date.now() + 5000;
-    while (chunks.length === 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    await waitFor('the timed flush', () => chunks.length > 0, 5000, 0);
     assert.deepEqual(chunks.map((c) => c.toString()), ['late\n']);
   });
 

@@ -1,6 +1,6 @@
 // RED metrics (rate, errors, duration) for every proxy, from the one RequestRecord each request produces,
 // exposed in Prometheus text format. Hand-written rather than prom-client because record() runs once per
-// request on every proxy: it must cost a few map lookups and increments, nothing more (see bench.ts).
+// request on every proxy: it must cost a few map lookups and increments, nothing more (see scripts/bench/metrics-record.mjs).
 //
 // Labels are a fixed, bounded set. The path, request id, trace id, authority and upstream host are never
 // labels: any of them would make one series per request. The proxy's own identity is not a label either;
