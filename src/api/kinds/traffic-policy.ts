@@ -1,0 +1,27 @@
+// TrafficPolicy: what each load balancer needs, and what does not apply to it.
+import type { Issue } from '../source.js';
+import type { TrafficPolicy } from '../types.js';
+
+// --- TrafficPolicy -----------------------------------------------------------------------------------
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+export function checkTrafficPolicy(p: TrafficPolicy, out: Issue[]): void {
+  const lb = p.spec.loadBalancer;
+  if (lb === undefined) return;
+  const at = ['spec', 'loadBalancer'];
+  const keys = Object.keys(lb.hashOn ?? {}).filter((k) => (lb.hashOn as Record<string, unknown>)[k] !== undefined && (lb.hashOn as Record<string, unknown>)[k] !== false);
+  const hashing = lb.type === 'RING_HASH' || lb.type === 'MAGLEV';
+  if (hashing && keys.length !== 1) {
+    out.push({ path: [...at, 'hashOn'], at, code: keys.length === 0 ? 'required' : 'conflict', message: keys.length === 0 ? `is required for ${lb.type}: one of header, cookie, sourceIP` : `must name one key to hash, got ${keys.join(', ')}` });
+  }
+  if (!hashing && lb.hashOn !== undefined) out.push({ path: [...at, 'hashOn'], key: true, code: 'invalid', message: `only RING_HASH and MAGLEV hash (type is ${lb.type})`, hint: 'set type: RING_HASH or MAGLEV' });
+  if (lb.ringSize !== undefined && lb.type !== 'RING_HASH') out.push({ path: [...at, 'ringSize'], key: true, code: 'invalid', message: `applies to RING_HASH only (type is ${lb.type})` });
+  if (lb.tableSize !== undefined && lb.type !== 'MAGLEV') out.push({ path: [...at, 'tableSize'], key: true, code: 'invalid', message: `applies to MAGLEV only (type is ${lb.type})` });
+  if (lb.tableSize !== undefined && !isPrime(lb.tableSize)) out.push({ path: [...at, 'tableSize'], code: 'invalid', message: `must be a prime number (got ${lb.tableSize})`, hint: 'e.g. 65537 (the default) or 5000011' });
+  if (lb.slowStart !== undefined && hashing) out.push({ path: [...at, 'slowStart'], key: true, code: 'invalid', message: `slow start does not apply to ${lb.type} (a key's endpoint does not depend on load)` });
+}
