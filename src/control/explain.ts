@@ -1,19 +1,14 @@
 // `weft authz explain`: which AuthorizationPolicy decides a request from one workload to a service, and
 // why, computed from the same translated policies the destination's proxy runs.
 import type { AnyResource, Service, Workload } from '../api/types.js';
+import type { ExplainQuery, ExplainView } from '../api/control-api.js';
 import { authzFor, meshOf, spiffeId } from './translate/index.js';
 import { compileAuthz, explain } from '../policy/authz/index.js';
 import { normalizePath } from '../policy/normalize/index.js';
 
-export interface ExplainQuery {
-  from: string;
-  to: string;
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-}
+export type { ExplainQuery };
 
-export function explainRequest(objects: readonly AnyResource[], q: ExplainQuery) {
+export function explainRequest(objects: readonly AnyResource[], q: ExplainQuery): ExplainView {
   const mesh = meshOf(objects);
   const [fromName, fromNs] = q.from.split('.');
   const src = objects.find((o): o is Workload => o.kind === 'Workload' && o.metadata.name === fromName && (fromNs === undefined || o.metadata.namespace === fromNs));
