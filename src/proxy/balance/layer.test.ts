@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Ctx } from '../context.js';
 import { stack } from '../stack/index.js';
-import { rescue } from '../layers/rescue/index.js';
+import { rescue } from '../layers/rescue/layer.js';
 import { forward } from '../engine/forward.js';
 import { Pools } from '../engine/pools.js';
 import { HttpListener } from '../engine/listener.js';

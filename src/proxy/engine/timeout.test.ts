@@ -8,7 +8,7 @@ import type { Ctx } from '../context.js';
 import { forwardTo } from './forward.js';
 import { HttpListener } from './listener.js';
 import { UpstreamPool, plainConnect } from './client.js';
-import { rescue } from '../layers/rescue/index.js';
+import { rescue } from '../layers/rescue/layer.js';
 import type { RouteTimeoutsSnap } from '../../api/traffic.js';
 import { waitFor } from '../../util/wait.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Ctx } from '../../context.js';
-import { stripIdentity, setClientCert } from './index.js';
+import { stripIdentity, setClientCert } from './layer.js';
 
 const ctx = (headers: Record<string, string>, peer?: Ctx['peer']) => ({ headers: { ...headers }, peer }) as unknown as Ctx;
 const terminal = async () => {};

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rescue, respondError } from './index.js';
+import { rescue, respondError } from './layer.js';
 import { ERRORS, ProxyError, type ErrorCode } from '../../errors.js';
 import { failingInner, mockInner, testCtx } from '../../stack/testing.js';
 

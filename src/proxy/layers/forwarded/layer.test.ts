@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { forwarded } from './index.js';
+import { forwarded } from './layer.js';
 import { mockInner, testCtx } from '../../stack/testing.js';
 import type { HeaderMap } from '../../context.js';
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Ctx } from '../../context.js';
 import { stack } from '../../stack/index.js';
-import { rescue } from '../rescue/index.js';
+import { rescue } from '../rescue/layer.js';
 import { observe } from '../../observe/layer.js';
 import type { RequestRecord } from '../../observe/record.js';
 import { balance } from '../../balance/layer.js';

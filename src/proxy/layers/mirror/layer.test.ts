@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Ctx } from '../../context.js';
 import { stack } from '../../stack/index.js';
-import { rescue } from '../rescue/index.js';
+import { rescue } from '../rescue/layer.js';
 import { balance } from '../../balance/layer.js';
 import { roundRobin } from '../../balance/index.js';
 import { forward, mirrorStats } from '../../engine/forward.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { egress } from './index.js';
+import { egress } from './layer.js';
 import { ProxyError } from '../../errors.js';
 import { mockInner, testCtx } from '../../stack/testing.js';
 import type { RouteTable } from '../route/layer.js';
