@@ -44,7 +44,7 @@ export function classifyUpstreamError(err: unknown, endpoint: string, headersSen
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
   const msg = `endpoint ${endpoint}: ${code || e?.message || String(err)}`;
-  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' && !headersSent && /^connect timeout/.test(e?.message ?? ''))) {
+  if (!headersSent && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'WEFT_CONNECT_TIMEOUT')) {
     return new ProxyError('connect-failure', msg, { cause: err });
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ProxyError('upstream-timeout', msg, { cause: err });

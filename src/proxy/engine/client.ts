@@ -144,7 +144,7 @@ export class UpstreamPool {
       if (done) return;
       done = true;
       this.connecting--;
-      a.connected(Object.assign(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }), null);
+      a.connected(Object.assign(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`), { code: 'WEFT_CONNECT_TIMEOUT' }), null);
       this.serveWaiter();
     }, this.opts.connectTimeoutMs);
     this.connect((err, sock) => {

@@ -122,11 +122,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
   }
 
   timedOut(): void {
-    this.timer = null;
-    if (this.headWatched) {
-      this.headWatched = false;
-      HEAD_WATCH.delete(this);
-    }
+    this.stopTimer();
     if (this.settled) return;
     const up = this.up;
     this.up = null;
