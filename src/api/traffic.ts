@@ -7,6 +7,12 @@ export const GATEWAY_DURATION = /^(?:[0-9]{1,5}(?:h|m|s|ms)){1,4}$/;
 const PART = /([0-9]{1,5})(h|ms|m|s)/y;
 const UNIT: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
+/**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once. A Gateway
+ * API duration may be up to 99999h, so every timer built from config is capped here.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** A Gateway API duration in milliseconds; undefined when malformed. */
 export function parseGatewayDuration(text: string): number | undefined {
   if (!GATEWAY_DURATION.test(text)) return undefined;

@@ -1,6 +1,6 @@
 // JSON Schema of HTTPRoute (see src/api/schemas.ts for the keywords; cross-field rules in checks.ts).
 import { RETRY_ON } from '../traffic.js';
-import { DNS_LABEL, GATEWAY_DURATION_SCHEMA, GROUP, HEADER_NAME, HEADER_VALUE, HOSTNAME, OBJECT_NAME, PORT, PRECISE_HOSTNAME, SECTION_NAME, type Schema } from './primitives.js';
+import { DNS_LABEL, GATEWAY_DURATION_SCHEMA, TIMEOUT_DURATION_SCHEMA, GROUP, HEADER_NAME, HEADER_VALUE, HOSTNAME, OBJECT_NAME, PORT, PRECISE_HOSTNAME, SECTION_NAME, type Schema } from './primitives.js';
 
 // --- HTTPRoute ---------------------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ export const ROUTE_RULE: Schema = {
     timeouts: {
       type: 'object',
       additionalProperties: false,
-      properties: { request: GATEWAY_DURATION_SCHEMA, backendRequest: GATEWAY_DURATION_SCHEMA },
+      properties: { request: TIMEOUT_DURATION_SCHEMA, backendRequest: TIMEOUT_DURATION_SCHEMA },
     },
   },
   'x-unsupported': {

@@ -1,5 +1,5 @@
 // JSON Schema of Mesh (see src/api/schemas.ts for the keywords; cross-field rules in checks.ts).
-import { DNS_LABEL, GATEWAY_DURATION_SCHEMA, type Schema } from './primitives.js';
+import { DNS_LABEL, GATEWAY_DURATION_SCHEMA, TIMEOUT_DURATION_SCHEMA, type Schema } from './primitives.js';
 
 // --- Mesh --------------------------------------------------------------------------------------------
 
@@ -40,7 +40,7 @@ export const MESH_SPEC: Schema = {
     traffic: {
       type: 'object',
       additionalProperties: false,
-      properties: { responseTimeout: GATEWAY_DURATION_SCHEMA, connectTimeout: GATEWAY_DURATION_SCHEMA },
+      properties: { responseTimeout: TIMEOUT_DURATION_SCHEMA, connectTimeout: GATEWAY_DURATION_SCHEMA },
     },
     // Every proxy listener's protections (defaults in src/api/limits.ts; docs/config-reference.md).
     listeners: {

@@ -114,7 +114,14 @@ export function object(kind: string, apiVersion: string, meta: Schema, spec: Sch
   };
 }
 
+/** A Gateway API duration (GEP-2257): "10s", "500ms", "1m30s". */
 export const GATEWAY_DURATION_SCHEMA: Schema = {
   type: 'string', maxLength: 32, pattern: GATEWAY_DURATION.source,
+  patternMessage: 'must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms)',
+};
+
+/** A timeout as a Gateway API duration, where "0s" means none. */
+export const TIMEOUT_DURATION_SCHEMA: Schema = {
+  ...GATEWAY_DURATION_SCHEMA,
   patternMessage: 'must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)',
 };

@@ -16,7 +16,7 @@ import type { BodySink, ServerConn } from './server.js';
 import type { Pools } from './pools.js';
 import { tunnel } from './tunnel.js';
 import { Mirror, shadowHost, type MirrorStats } from './mirror.js';
-import type { RouteTimeoutsSnap } from '../../api/traffic.js';
+import { MAX_TIMER_MS, type RouteTimeoutsSnap } from '../../api/traffic.js';
 
 // Responses are parsed one at a time, synchronously: one parser serves every exchange in the process.
 const parser = new HeadParser({ maxHeadBytes: 64 * 1024, maxHeaders: 200 });
@@ -107,7 +107,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
     }
     if (ms === 0) return;
     this.timerMs = ms;
-    this.timer = setTimeout(onExchangeTimeout, Math.max(1, ms), this);
+    this.timer = setTimeout(onExchangeTimeout, Math.min(Math.max(1, ms), MAX_TIMER_MS), this);
   }
 
   private stopTimer(): void {

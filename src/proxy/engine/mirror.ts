@@ -3,6 +3,7 @@
 // its response is read and dropped. Nothing about the copy can slow or change the primary: it never waits
 // for a connection (a saturated pool skips the copy), never holds the client's body back (a copy that falls
 // behind by more than MAX_LAG bytes is cut), and has its own deadline.
+import { MAX_TIMER_MS } from '../../api/traffic.js';
 import { HeadParser, NEED_MORE, ERROR } from './head.js';
 import type { Acquirer, UpConn, UpUser, UpstreamPool } from './client.js';
 
@@ -27,7 +28,7 @@ export class Mirror implements Acquirer, UpUser {
   private readonly timer: NodeJS.Timeout;
 
   private constructor(private readonly head: string, private readonly stats: MirrorStats, timeoutMs: number) {
-    this.timer = setTimeout(() => this.finish(false), timeoutMs);
+    this.timer = setTimeout(() => this.finish(false), Math.min(timeoutMs, MAX_TIMER_MS));
     this.timer.unref();
   }
 

@@ -140,6 +140,12 @@ describe('route timeouts in forward', () => {
     assert.equal(ok.status, 200);
   });
 
+  it('a timeout longer than a Node timer can hold (99999h, allowed by the Gateway API) does not fire at once', async () => {
+    const r = await get('/slowhead?ms=100', { 'x-timeouts': `0,${99_999 * 3_600_000},0` });
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'late head');
+  });
+
   it('0 everywhere means no timeout', async () => {
     const r = await get('/slowhead?ms=300', { 'x-timeouts': '0,0,0' });
     assert.equal(r.status, 200);

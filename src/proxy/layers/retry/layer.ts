@@ -5,7 +5,7 @@
 import type { Layer } from '../../stack/index.js';
 import type { Ctx } from '../../context.js';
 import { ProxyError, RetryableResponse } from '../../errors.js';
-import { RETRY_BODY_LIMIT, type RetryBudgetSnap, type RetrySnap } from '../../../api/traffic.js';
+import { MAX_TIMER_MS, RETRY_BODY_LIMIT, type RetryBudgetSnap, type RetrySnap } from '../../../api/traffic.js';
 import type { RetryBudget, RetryBudgets } from './budget.js';
 import type { BodySink } from '../../engine/server.js';
 
@@ -87,7 +87,7 @@ async function run(inner: (ctx: Ctx) => Promise<void>, ctx: Ctx, r: RetrySnap, p
       retried++;
       // Full jitter (a uniform wait up to the exponential step) keeps retrying callers from moving in step.
       const cap = Math.min(r.maxBackoffMs, r.backoffMs * 2 ** (retried - 1));
-      const wait = Math.floor(random() * cap);
+      const wait = Math.floor(random() * Math.min(cap, MAX_TIMER_MS));
       const left = requestTimeLeft(ctx);
       if (left !== undefined && left <= wait) {
         ctx.retriesExhausted = true;
