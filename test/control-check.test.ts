@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TestMesh, freePort, httpCall, waitFor, ECHO } from './helpers/mesh.js';
+import { gatewayDoc } from './helpers/yaml.js';
 import type { CheckResult } from '../src/api/control-api.js';
 
 const yaml = (gw: number) => `apiVersion: weft.dev/v1alpha1
@@ -28,12 +29,7 @@ spec:
   selector: { app: echo }
   ports: [{ port: 80 }]
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gw}, protocol: HTTP }]
----
+${gatewayDoc(gw)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: edge }

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { TestMesh, freePort, httpCall, waitFor, ECHO } from './helpers/mesh.js';
+import { gatewayDoc } from './helpers/yaml.js';
 import { findControl } from '../src/control/discovery.js';
 import type { ApiError, StatRow, TapEvent } from '../src/api/control-api.js';
 
@@ -32,12 +33,7 @@ metadata: { name: split }
 spec: { trustDomain: split.local }
 ${wl('front', '{ app: front }')}${wl('catalog-v1', '{ app: catalog, version: v1 }')}${wl('catalog-v2', '{ app: catalog, version: v2 }')}\
 ${svc('front', '{ app: front }')}${svc('catalog', '{ app: catalog }')}${svc('catalog-v1', '{ app: catalog, version: v1 }')}${svc('catalog-v2', '{ app: catalog, version: v2 }')}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gw}, protocol: HTTP }]
----
+${gatewayDoc(gw)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: edge }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { gatewayDoc } from './helpers/yaml.js';
 
 function meshYaml(gwPort: number, split: [number, number]): string {
   const wl = (name: string, labels: string) => `---
@@ -32,12 +33,7 @@ metadata: { name: itest }
 spec: { trustDomain: itest.local }
 ${wl('echo-a', 'app: echo, version: a')}${wl('echo-b', 'app: echo, version: b')}${wl('client', 'app: client')}
 ${svc('echo', 'app: echo')}${svc('echo-a', 'app: echo, version: a')}${svc('echo-b', 'app: echo, version: b')}${svc('client', 'app: client')}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }]
----
+${gatewayDoc(gwPort)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: edge-routes }

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestMesh, ECHO, CLI, freePort, waitFor, runCli } from './helpers/mesh.js';
+import { gatewayDoc } from './helpers/yaml.js';
 import { call } from '../src/control/client.js';
 import { findControl } from '../src/control/discovery.js';
 import type { ControlStatus } from '../src/api/control-api.js';
@@ -28,12 +29,7 @@ kind: Mesh
 metadata: { name: fail }
 spec: { trustDomain: fail.local }
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: web, port: ${gw}, protocol: HTTP }]
-${echo('good')}`;
+${gatewayDoc(gw, 'web')}${echo('good')}`;
 
 function up(dir: string, args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; out: () => string; exit: Promise<number | null> } {
   const proc = spawn(process.execPath, [CLI, 'up', ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

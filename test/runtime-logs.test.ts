@@ -7,6 +7,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestMesh, ECHO, CLI, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { gatewayDoc } from './helpers/yaml.js';
 import { call } from '../src/control/client.js';
 import type { ControlStatus } from '../src/api/control-api.js';
 import { findControl } from '../src/control/discovery.js';
@@ -33,12 +34,7 @@ spec:
   selector: { app: echo }
   ports: [{ name: http, port: 80, appProtocol: http }]
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gw}, protocol: HTTP }]
----
+${gatewayDoc(gw)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: r }

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { TestMesh, ROOT, CLI, freePort, waitFor } from './helpers/mesh.js';
+import { gatewayDoc } from './helpers/yaml.js';
 
 const APP = path.join(ROOT, 'test', 'fixtures', 'env-echo.mjs');
 
@@ -43,12 +44,7 @@ spec:
   selector: { app: api }
   ports: [{ name: http, port: 80, appProtocol: http }]
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gw}, protocol: HTTP }]
----
+${gatewayDoc(gw)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: r }

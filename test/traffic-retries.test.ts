@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
-import { docs, serviceDoc } from './helpers/yaml.js';
+import { docs, serviceDoc, gatewayDoc } from './helpers/yaml.js';
 
 const wl = (name: string, app: string, env: Record<string, string> = {}) => `apiVersion: weft.dev/v1alpha1
 kind: Workload
@@ -46,11 +46,7 @@ spec:
   targetRef: { kind: Service, name: down }
   retryBudget: { retryRatio: 0.2, minRetriesPerSecond: 10 }
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }] }
----
+${gatewayDoc(gwPort)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: edge }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
-import { docs, serviceDoc, workloadDoc } from './helpers/yaml.js';
+import { docs, serviceDoc, workloadDoc, gatewayDoc } from './helpers/yaml.js';
 
 function yaml(gwPort: number): string {
   return docs(
@@ -18,11 +18,7 @@ spec: { trustDomain: timeouts.local, traffic: { responseTimeout: 700ms } }
     workloadDoc('client', { args: [ECHO], probe: '/healthz' }),
     serviceDoc('api'),
     serviceDoc('client'),
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }] }
----
+    `${gatewayDoc(gwPort)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: edge }

@@ -84,13 +84,18 @@ spec:
 `;
 }
 
-/** A Gateway on `port` and one HTTPRoute sending everything to `service` port 80. */
-export function edgeDocs(port: number, service: string): string {
+/** The Gateway `edge` with one HTTP listener on `port`. */
+export function gatewayDoc(port: number, listener = 'http'): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${port}, protocol: HTTP }] }
----
+spec: { listeners: [{ name: ${listener}, port: ${port}, protocol: HTTP }] }
+`;
+}
+
+/** A Gateway on `port` and one HTTPRoute sending everything to `service` port 80. */
+export function edgeDocs(port: number, service: string): string {
+  return `${gatewayDoc(port)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${service} }
