@@ -54,8 +54,11 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const NO_TIMEOUTS: RouteTimeoutsSnap = { requestMs: 0, backendRequestMs: 0, responseHeadersMs: 0 };
 
 /** Failure classes a retry may be for (HTTPRoute rule retry.retryOn, weft's extension of GEP-1731). */
-export const RETRY_ON = ['connect-failure', 'reset', 'gateway-error', '5xx'] as const;
+export const RETRY_ON = ['connect-failure', 'reset', 'gateway-error', '5xx', 'cancelled', 'deadline-exceeded', 'resource-exhausted', 'unavailable'] as const;
 export type RetryOn = (typeof RETRY_ON)[number];
+
+/** gRPC status codes (grpc/doc/statuscodes.md) of the retryOn values that name one, as Envoy's retry_on does. */
+export const GRPC_RETRY_ON: Partial<Record<RetryOn, number>> = { cancelled: 1, 'deadline-exceeded': 4, 'resource-exhausted': 8, unavailable: 14 };
 
 /** A rule's retry policy as the proxy runs it. */
 export interface RetrySnap {
@@ -65,6 +68,8 @@ export interface RetrySnap {
   maxBackoffMs: number;
   /** Statuses retried (from `codes`, and 502/503/504 for gateway-error, 500-599 for 5xx). */
   codes: number[];
+  /** gRPC statuses retried (from retryOn cancelled, deadline-exceeded, resource-exhausted, unavailable), whatever the method. */
+  grpcCodes: number[];
   connectFailure: boolean;
   /** The connection failed or was reset before a response head (the request may have reached the app). */
   reset: boolean;
@@ -106,6 +111,7 @@ export function resolveRetry(r: { attempts?: number; backoff?: string; maxBackof
     backoffMs,
     maxBackoffMs: r.maxBackoff === undefined ? backoffMs * 10 : parseGatewayDuration(r.maxBackoff) ?? backoffMs * 10,
     codes: [...codes].sort((a, b) => a - b),
+    grpcCodes: [...on].map((o) => GRPC_RETRY_ON[o]).filter((c): c is number => c !== undefined).sort((a, b) => a - b),
     connectFailure: on.has('connect-failure') || on.has('5xx') || on.has('gateway-error'),
     reset: on.has('reset') || on.has('5xx'),
     perTryTimeout: on.has('gateway-error') || on.has('5xx'),

@@ -5,7 +5,7 @@ import type { UpstreamPool } from './engine/client.js';
 import type { EndpointLoad } from './balance/load.js';
 import type { RetrySnap, RouteTimeoutsSnap } from '../api/traffic.js';
 import type { EndpointSnap } from '../api/snapshot.js';
-import type { ServerConn } from './engine/server.js';
+import type { PeerIdentity } from './tls/verify.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -35,13 +35,44 @@ export interface Responder {
   onClose(fn: () => void): void;
 }
 
+/** Where a request body goes: the upstream exchange that forwards it (or a layer that reads it whole). */
+export interface BodySink {
+  /** Returns false when the sink is full; the sender stops until resumeBody(). */
+  write(chunk: Buffer): boolean;
+  /** The body is complete; HTTP/2 trailers, when the client sent some, come with it. */
+  end(trailers?: [string, string][]): void;
+}
+
+/**
+ * What a request came on, as the layers see it: an HTTP/1 connection (engine/server.ts, one request at a
+ * time) or an HTTP/2 stream (h2/server.ts).
+ */
+export interface Downstream {
+  /** 1 for HTTP/1.x, 2 for an HTTP/2 stream. */
+  readonly protocol: 1 | 2;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly peer: PeerIdentity | undefined;
+  /** Bytes read and written so far (the connection's for HTTP/1, the stream's for HTTP/2). */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly destroyed: boolean;
+  readonly hasBody: boolean;
+  /** The body's length when it is known before it is read (Content-Length, or an HTTP/2 body already whole); -1 otherwise. */
+  readonly bodyLength: number;
+  /** Hands the body to `sink`; bytes that arrived before are given at once. */
+  attachBody(sink: BodySink): void;
+  /** The sink has room again. */
+  resumeBody(): void;
+}
+
 export interface Ctx {
-  /** The downstream connection: remoteAddress, verified peer, byte counters, the request body. */
-  readonly conn: ServerConn;
+  /** The downstream connection or stream: remoteAddress, verified peer, byte counters, the request body. */
+  readonly conn: Downstream;
   readonly res: Responder;
   /** Headers as the client sent them: lower-case names, repeated headers as arrays. */
   readonly reqHeaders: HeaderMap;
-  /** "1.1" or "1.0". */
+  /** "1.1", "1.0" or "2". */
   readonly version: string;
   /** The protocol a request asks to switch to (Upgrade with Connection: upgrade), e.g. "websocket". */
   upgrade?: string;
@@ -71,8 +102,10 @@ export interface Ctx {
   mirrors?: UpstreamPool[];
   /** The whole request body, held by the retry layer so each attempt can send it (forward sends it as is). */
   replayBody?: Buffer;
-  /** Set by the retry layer: given a response's status, true holds the response back to retry instead. */
-  retryStatus?: (status: number) => boolean;
+  /** Set by the retry layer: given a response's status (and gRPC status, for a trailers-only answer), true holds the response back to retry instead. */
+  retryStatus?: (status: number, grpcStatus?: number) => boolean;
+  /** The gRPC status the answer carried (grpc-status in its trailers or trailers-only head), for records and metrics. */
+  grpcStatus?: number;
   /** Retries were made and the last attempt still failed (response flag URX). */
   retriesExhausted?: boolean;
   /** The matched rule's timeouts (set by the route layer; forward enforces them). */

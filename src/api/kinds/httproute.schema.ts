@@ -189,7 +189,7 @@ export const ROUTE_RULE: Schema = {
         backoff: GATEWAY_DURATION_SCHEMA,
         maxBackoff: GATEWAY_DURATION_SCHEMA,
         codes: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 400, maximum: 599 } },
-        retryOn: { type: 'array', maxItems: 4, items: { type: 'string', enum: [...RETRY_ON] } },
+        retryOn: { type: 'array', maxItems: 8, items: { type: 'string', enum: [...RETRY_ON] } },
         nonIdempotent: { type: 'boolean', default: false },
       },
       'x-unsupported': { grpcStatuses: 'retrying on gRPC statuses needs HTTP/2, which weft does not carry yet' },

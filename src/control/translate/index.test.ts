@@ -160,7 +160,7 @@ test('a rule retry is resolved with its defaults; the budget comes from a Traffi
   const st: MeshState = { ...state, objects: [...state.objects.filter((o) => o !== split), r, tp] };
   const s = translate(st, web);
   assert.deepEqual(s.services.find((x) => x.name === 'catalog')!.ports[0].routes[0].retry, {
-    attempts: 3, backoffMs: 25, maxBackoffMs: 250, codes: [429], connectFailure: true, reset: true, perTryTimeout: false, nonIdempotent: false,
+    attempts: 3, backoffMs: 25, maxBackoffMs: 250, codes: [429], grpcCodes: [], connectFailure: true, reset: true, perTryTimeout: false, nonIdempotent: false,
   });
   assert.deepEqual(s.clusters.find((c) => c.name === 'catalog-v1.default:80')!.retryBudget, { retryRatio: 0.5, minRetriesPerSecond: 10, maxRetries: 64 });
   assert.deepEqual(s.clusters.find((c) => c.name === 'web.default:80')!.retryBudget, { retryRatio: 0.2, minRetriesPerSecond: 10, maxRetries: 64 });

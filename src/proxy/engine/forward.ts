@@ -13,6 +13,7 @@ import { HeadParser, NEED_MORE, ERROR, latin1 } from './head.js';
 import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders, writeHeadAndBody } from './wire.js';
 import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
 import type { BodySink, ServerConn } from './server.js';
+import type { ServerStream } from '../h2/server.js';
 import type { Pools } from './pools.js';
 import { tunnel } from './tunnel.js';
 import { Mirror, shadowHost, type MirrorStats } from './mirror.js';
@@ -54,9 +55,13 @@ const R_DONE = 2;
 
 const MAX_RESPONSE_HEAD = 64 * 1024;
 
+/** The client side as this forwarder uses it: an HTTP/1 connection, or an HTTP/2 stream's HTTP/1 view. */
+type H1Down = Pick<ServerConn, 'hasBody' | 'bodyChunked' | 'takeQueued' | 'attachBody' | 'resumeBody' | 'isHead' | 'isHttp10' | 'closeAfter'
+  | 'connectionHeader' | 'destroyed' | 'headersSent' | 'sendHead' | 'write' | 'finishResponse' | 'exchange' | 'drainWaiter' | 'becomeTunnel' | 'sock'>;
+
 class Exchange implements Acquirer, UpUser, BodySink {
   private up: UpConn | null = null;
-  private readonly conn: ServerConn;
+  private readonly conn: H1Down;
   private reqDone = false;
   private state = R_WAIT;
   private pending: Buffer | null = null;
@@ -83,7 +88,8 @@ class Exchange implements Acquirer, UpUser, BodySink {
     private readonly resolve: () => void,
     private readonly reject: (e: unknown) => void,
   ) {
-    this.conn = ctx.conn;
+    const c = ctx.conn;
+    this.conn = c.protocol === 2 ? (c as ServerStream).h1View() : (c as ServerConn);
   }
 
   /**

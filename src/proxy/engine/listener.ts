@@ -8,7 +8,9 @@ import type { Service } from '../stack/index.js';
 import type { Ctx } from '../context.js';
 import type { PeerIdentity } from '../tls/verify.js';
 import { HeadParser } from './head.js';
-import { ServerConn, DEFAULT_LISTENER_LIMITS, type ConnOwner, type ListenerLimits } from './server.js';
+import { ServerConn, DEFAULT_LISTENER_LIMITS, type ConnOwner, type ListenerConn, type ListenerLimits } from './server.js';
+import { H2ServerConn } from '../h2/server.js';
+import type { H2Limits } from '../h2/session.js';
 
 const SWEEP_MS = 500;
 
@@ -21,7 +23,7 @@ export class HttpListener implements ConnOwner {
   limits: ListenerLimits;
   parser: HeadParser;
   draining = false;
-  private readonly conns = new Set<ServerConn>();
+  private readonly conns = new Set<ListenerConn>();
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | undefined;
@@ -56,9 +58,23 @@ export class HttpListener implements ConnOwner {
       sock.destroy();
       return;
     }
-    this.conns.add(new ServerConn(sock, this, peer));
+    // ALPN h2 after a TLS handshake; h2c with prior knowledge is noticed by ServerConn from the preface.
+    if ((sock as { alpnProtocol?: string | false }).alpnProtocol === 'h2') this.serveH2(sock, peer);
+    else this.conns.add(new ServerConn(sock, this, peer));
     this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
   }
+
+  /** HTTP/2 settings from the listener limits: header lists bounded as HTTP/1 heads are. */
+  h2Limits: Partial<H2Limits> = {};
+
+  serveH2(sock: net.Socket, peer: PeerIdentity | undefined, first?: Buffer): void {
+    const c = new H2ServerConn(sock, this, peer, { maxHeaderListSize: this.limits.maxHeadBytes, ...this.h2Limits }, first);
+    this.conns.add(c);
+    this.h2Conns++;
+  }
+
+  /** Connections that spoke HTTP/2. */
+  h2Conns = 0;
 
   private sweep(): void {
     const now = performance.now();
@@ -73,7 +89,7 @@ export class HttpListener implements ConnOwner {
     if (--this.inflight === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  forget(conn: ServerConn): void {
+  forget(conn: ListenerConn): void {
     this.conns.delete(conn);
     if (this.conns.size === 0 && this.sweeper !== undefined) {
       clearInterval(this.sweeper);

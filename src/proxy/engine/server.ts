@@ -7,7 +7,7 @@
 // flight per connection, so nothing is allocated per request for it.
 import type net from 'node:net';
 import type { Service } from '../stack/index.js';
-import type { Ctx, HeaderMap, Responder } from '../context.js';
+import type { BodySink, Ctx, Downstream, HeaderMap, Responder } from '../context.js';
 import type { PeerIdentity } from '../tls/verify.js';
 import { ProxyError } from '../errors.js';
 import { type HeadParser, NEED_MORE, ERROR } from './head.js';
@@ -19,11 +19,16 @@ import { STATUS_TEXT, serializeHeaders, writeHeadAndBody } from './wire.js';
 export type ListenerLimits = ListenerLimitsSnap;
 export { DEFAULT_LISTENER_LIMITS };
 
-/** Where a request body goes: the upstream exchange that forwards it. */
-export interface BodySink {
-  /** Returns false when the sink is full; the connection stops reading until resumeBody(). */
-  write(chunk: Buffer): boolean;
-  end(): void;
+export type { BodySink } from '../context.js';
+
+/** A connection as its listener sees it (HTTP/1 here, HTTP/2 in h2/server.ts): deadlines and draining. */
+export interface ListenerConn {
+  /** performance.now() past which expire() is called by the listener's sweep; 0 for none. */
+  deadline: number;
+  expire(): void;
+  /** Close now if no request is in flight; otherwise once they are done. */
+  closeIfIdle(): void;
+  readonly sock: net.Socket;
 }
 
 /** What a connection needs from the listener that accepted it. */
@@ -36,7 +41,9 @@ export interface ConnOwner {
   /** Called when a request starts and when its response is done (in-flight count, drain). */
   requestStarted(): void;
   requestDone(): void;
-  forget(conn: ServerConn): void;
+  forget(conn: ListenerConn): void;
+  /** Serves `sock` as HTTP/2 from now on (`first`: bytes already read, the preface first). */
+  serveH2(sock: net.Socket, peer: PeerIdentity | undefined, first?: Buffer): void;
   readonly draining: boolean;
   /** A request refused before it became a Ctx (unparseable, bad Host, head timeout): for the records. */
   rejected(conn: ServerConn, status: number, code: 'bad-request' | 'request-timeout', why: string): void;
@@ -56,8 +63,10 @@ const BODY_CHUNKED = 2;
 const MAX_QUEUED_BODY = 64 * 1024;
 
 const noop = (): void => {};
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-export class ServerConn implements Responder {
+export class ServerConn implements Responder, Downstream, ListenerConn {
+  readonly protocol = 1 as const;
   readonly remoteAddress: string;
   readonly remotePort: number;
   peer: PeerIdentity | undefined;
@@ -73,6 +82,7 @@ export class ServerConn implements Responder {
   private ctx: Ctx | undefined = undefined;
   bodyMode = BODY_NONE;
   private bodyLeft = 0;
+  private declaredLength = 0;
   private readonly scanner: ChunkedScanner;
   private sink: BodySink | null = null;
   private queue: Buffer[] | null = null;
@@ -126,6 +136,19 @@ export class ServerConn implements Responder {
     this.deadlineWhat = what;
   }
 
+  /** The client spoke the HTTP/2 preface: the socket goes to an HTTP/2 connection, with what was read. */
+  private handOver(first: Buffer): void {
+    this.state = S_CLOSED;
+    this.pending = null;
+    const s = this.sock;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('close', this.onSockClose);
+    s.off('drain', this.onDrain);
+    this.owner.forget(this);
+    this.owner.serveH2(s, this.peer, first);
+  }
+
   /** The listener's sweep found this connection past its deadline. */
   expire(): void {
     if (this.state === S_HEAD && this.pending !== null && this.deadlineWhat === 'request head') {
@@ -135,10 +158,23 @@ export class ServerConn implements Responder {
     }
   }
 
+  /** No request yet: the connection may still turn out to be HTTP/2 with prior knowledge (h2c). */
+  private fresh = true;
+
   private readonly onData = (chunk: Buffer): void => {
     switch (this.state) {
       case S_HEAD:
         this.append(chunk);
+        if (this.fresh) {
+          const p = this.pending!;
+          const n = Math.min(p.length, H2_PREFACE.length);
+          if (p.compare(H2_PREFACE, 0, n, 0, n) === 0) {
+            if (n < H2_PREFACE.length) return;
+            this.handOver(p);
+            return;
+          }
+          this.fresh = false;
+        }
         if (this.deadlineWhat !== 'request head') this.arm(this.owner.limits.headerTimeoutMs, 'request head');
         this.next();
         return;
@@ -222,6 +258,7 @@ export class ServerConn implements Responder {
     this.headMethod = p.methodEnd - p.lineStart === 4 && buf[p.lineStart] === 0x48 && buf[p.lineStart + 1] === 0x45;
     this.bodyMode = p.chunked ? BODY_CHUNKED : p.contentLength > 0 ? BODY_LENGTH : BODY_NONE;
     this.bodyLeft = p.contentLength > 0 ? p.contentLength : 0;
+    this.declaredLength = this.bodyLeft;
     if (this.bodyMode === BODY_CHUNKED) this.scanner.reset();
     this.sink = null;
     this.queue = null;
@@ -334,6 +371,9 @@ export class ServerConn implements Responder {
   }
   get bodyChunked(): boolean {
     return this.bodyMode === BODY_CHUNKED;
+  }
+  get bodyLength(): number {
+    return this.bodyMode === BODY_NONE ? 0 : this.bodyMode === BODY_LENGTH ? this.declaredLength : -1;
   }
   get bodyComplete(): boolean {
     return this.bodyEnded;

@@ -16,6 +16,8 @@ export const SETTING = { HEADER_TABLE_SIZE: 1, ENABLE_PUSH: 2, MAX_CONCURRENT_ST
 
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 export const DEFAULT_MAX_FRAME_SIZE = 16_384;
+/** Most frames one header block may span; a legitimate 64 KiB block needs 4 of 16 KiB. */
+const MAX_BLOCK_FRAMES = 32;
 
 /** A connection error (RFC 9113 5.4.1): the connection is closed with GOAWAY carrying `code`. */
 export class H2Error extends Error {
@@ -30,6 +32,8 @@ export interface Frame {
   stream: number;
   /** The payload without padding (DATA, HEADERS, PUSH_PROMISE) and, for HEADERS, without priority fields; a header block joined with its CONTINUATIONs. */
   payload: Buffer;
+  /** DATA: the whole frame payload, padding included, as flow control counts it (RFC 9113 6.9.1). */
+  size?: number;
 }
 
 export interface ReaderLimits {
@@ -46,7 +50,7 @@ export class FrameReader {
   private readonly maxFrame: number;
   private readonly maxBlock: number;
   /** A header block in progress: its stream, type, flags and fragments. */
-  private block: { stream: number; type: number; flags: number; parts: Buffer[]; size: number } | null = null;
+  private block: { stream: number; type: number; flags: number; parts: Buffer[]; size: number; frames: number } | null = null;
 
   constructor(l: ReaderLimits & { expectPreface?: boolean } = {}) {
     this.preface = l.expectPreface ?? false;
@@ -90,7 +94,7 @@ export class FrameReader {
     switch (type) {
       case FRAME.DATA:
         onStream(stream, 'DATA');
-        return { type, flags, stream, payload: unpad(flags, payload, 0) };
+        return { type, flags, stream, payload: unpad(flags, payload, 0), size: payload.length };
       case FRAME.HEADERS: {
         onStream(stream, 'HEADERS');
         const prio = flags & FLAG.PRIORITY ? 5 : 0;
@@ -134,6 +138,8 @@ export class FrameReader {
       case FRAME.CONTINUATION: {
         if (b === null) throw new H2Error(ERROR.PROTOCOL_ERROR, 'CONTINUATION without a header block in progress');
         b.size += payload.length;
+        // Empty CONTINUATIONs add no bytes: their number is bounded too (the CONTINUATION flood).
+        if (++b.frames > MAX_BLOCK_FRAMES) throw new H2Error(ERROR.ENHANCE_YOUR_CALM, `header block in over ${MAX_BLOCK_FRAMES} frames`);
         if (b.size > this.maxBlock) throw new H2Error(ERROR.ENHANCE_YOUR_CALM, `header block over ${this.maxBlock} bytes`);
         b.parts.push(Buffer.from(payload));
         if ((flags & FLAG.END_HEADERS) === 0) return null;
@@ -149,7 +155,7 @@ export class FrameReader {
   private startBlock(type: number, flags: number, stream: number, body: Buffer): Frame | null {
     if (body.length > this.maxBlock) throw new H2Error(ERROR.ENHANCE_YOUR_CALM, `header block over ${this.maxBlock} bytes`);
     if (flags & FLAG.END_HEADERS) return { type, flags, stream, payload: body };
-    this.block = { stream, type, flags, parts: [Buffer.from(body)], size: body.length };
+    this.block = { stream, type, flags, parts: [Buffer.from(body)], size: body.length, frames: 1 };
     return null;
   }
 }

@@ -7,7 +7,7 @@ import type { Ctx } from '../../context.js';
 import { ProxyError, RetryableResponse } from '../../errors.js';
 import { MAX_TIMER_MS, RETRY_BODY_LIMIT, type RetryBudgetSnap, type RetrySnap } from '../../../api/traffic.js';
 import type { RetryBudget, RetryBudgets } from './budget.js';
-import type { BodySink } from '../../engine/server.js';
+import type { BodySink } from '../../context.js';
 
 /** RFC 9110 section 9.2.2: methods a client may repeat. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -36,8 +36,8 @@ async function run(inner: (ctx: Ctx) => Promise<void>, ctx: Ctx, r: RetrySnap, p
   const conn = ctx.conn;
   if (conn.hasBody) {
     // Only a body held whole can be sent twice; a chunked or larger one streams, and is never retried.
-    const len = Number(ctx.reqHeaders['content-length']);
-    if (conn.bodyChunked || !(len <= RETRY_BODY_LIMIT)) return inner(ctx);
+    const len = conn.bodyLength;
+    if (len < 0 || len > RETRY_BODY_LIMIT) return inner(ctx);
     ctx.replayBody = await readBody(ctx);
   }
   const cluster = ctx.cluster!;
@@ -50,8 +50,10 @@ async function run(inner: (ctx: Ctx) => Promise<void>, ctx: Ctx, r: RetrySnap, p
   let inRetry = false;
   // Called by the exchange with a response's status before anything is relayed: true holds it back.
   // A retryable status that goes out because attempts or budget ran out is flagged URX (observe).
-  const hook = (status: number): boolean => {
-    if (!mayRepeat || !r.codes.includes(status)) return false;
+  const hook = (status: number, grpcStatus?: number): boolean => {
+    // A gRPC status listed in retryOn says the call may be repeated, whatever the method (gRPC calls are POSTs).
+    const listed = grpcStatus !== undefined ? r.grpcCodes.includes(grpcStatus) : mayRepeat && r.codes.includes(status);
+    if (!listed) return false;
     if (retried < r.attempts && take(budget, cluster, p)) return true;
     ctx.retriesExhausted = true;
     return false;
