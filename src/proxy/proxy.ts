@@ -15,6 +15,7 @@ import { startAdmin, type AdminServer } from './admin/index.js';
 import type { IdentityManager } from './tls/manager.js';
 import { InboundTlsListener } from './tls/inbound.js';
 import { mtlsConnector, newTlsStats, TCP_ALPN } from './tls/connector.js';
+import { H2Pool } from './h2/client.js';
 import { TcpListener, tcpOutbound, tcpRecord } from './engine/tcp.js';
 import type { Connect } from './engine/client.js';
 import { tunnel } from './engine/tunnel.js';
@@ -84,6 +85,8 @@ export class Proxy {
   private admin: AdminServer | undefined;
   private current: CompiledConfig | undefined;
   private appPool: UpstreamPool | undefined;
+  /** h2c to the app, for gRPC. */
+  private appH2Pool: H2Pool | undefined;
   private applying: Promise<void> = Promise.resolve();
   draining = false;
 
@@ -99,12 +102,12 @@ export class Proxy {
       connections: 256,
       connectTimeoutMs: 5000,
       idleTimeoutMs: 30_000,
-      mtls: (endpoint, host, port) => mtlsConnector({
+      mtls: (endpoint, host, port, alpn) => mtlsConnector({
         identity: opts.identity,
         trustDomain: () => this.current?.snapshot.security.trustDomain ?? '',
         allowed: (ep) => this.current?.identities.get(ep),
         stats: this.stats,
-      }, endpoint, host, port),
+      }, endpoint, host, port, alpn),
     });
   }
 
@@ -127,6 +130,7 @@ export class Proxy {
       await this.outbound.listen(o.ports.outbound, o.host);
       if (o.appPort !== undefined) {
         this.appPool = new UpstreamPool(`app 127.0.0.1:${o.appPort}`, plainConnect('127.0.0.1', o.appPort), { maxConnections: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 });
+        this.appH2Pool = new H2Pool(`app 127.0.0.1:${o.appPort}`, plainConnect('127.0.0.1', o.appPort), { maxConnections: 4, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 });
         // Requests reach the inbound HTTP server only through the TLS front, which verifies and tags peers.
         this.inbound = this.recordRejects(new HttpListener(unavailable), 'inbound');
         this.inboundTls = new InboundTlsListener({
@@ -177,7 +181,7 @@ export class Proxy {
       buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
-    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appH2: this.appH2Pool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
@@ -355,6 +359,7 @@ export class Proxy {
     this.pools.close();
     await this.exporter?.exporter.shutdown();
     this.appPool?.close();
+    this.appH2Pool?.close();
     await this.admin?.close();
   }
 }

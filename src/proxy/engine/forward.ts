@@ -14,6 +14,8 @@ import { HOP_BY_HOP, STATUS_TEXT, connectionTokens, serializeHeaders, writeHeadA
 import type { UpConn, UpstreamPool, Acquirer, UpUser } from './client.js';
 import type { BodySink, ServerConn } from './server.js';
 import type { ServerStream } from '../h2/server.js';
+import type { H2Pool } from '../h2/client.js';
+import { sendH2 } from '../h2/forward.js';
 import type { Pools } from './pools.js';
 import { tunnel } from './tunnel.js';
 import { Mirror, shadowHost, type MirrorStats } from './mirror.js';
@@ -26,13 +28,16 @@ export function forward(pools: Pools): Service<Ctx> {
   return (ctx) => {
     const ep = ctx.endpoint;
     if (ep === undefined) return Promise.reject(new ProxyError('internal', 'forward: no endpoint chosen'));
+    // HTTP/2 stays HTTP/2 to a peer proxy (ALPN h2 over mTLS) and for gRPC anywhere; other HTTP/2 requests
+    // to a plaintext endpoint go as HTTP/1.1, which every HTTP server speaks.
+    if (ctx.conn.protocol === 2 && (ep.tls === 'mtls' || (ctx.conn as ServerStream).isGrpc)) return sendH2(ctx, pools.getH2(ep.address, ep.port, ep.tls));
     return send(ctx, pools.get(ep.address, ep.port, ep.tls));
   };
 }
 
-/** Forwards to a fixed pool (the inbound side's local app). */
-export function forwardTo(pool: UpstreamPool): Service<Ctx> {
-  return (ctx) => send(ctx, pool);
+/** Forwards to a fixed pool (the inbound side's local app); gRPC goes by h2c when an HTTP/2 pool is given. */
+export function forwardTo(pool: UpstreamPool, h2?: H2Pool): Service<Ctx> {
+  return (ctx) => (h2 !== undefined && ctx.conn.protocol === 2 && (ctx.conn as ServerStream).isGrpc ? sendH2(ctx, h2) : send(ctx, pool));
 }
 
 function send(ctx: Ctx, pool: UpstreamPool): Promise<void> {

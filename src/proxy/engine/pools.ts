@@ -2,20 +2,23 @@
 // push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
 import { UpstreamPool, plainConnect, type Connect } from './client.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../api/traffic.js';
+import { H2Pool } from '../h2/client.js';
 
 export interface PoolsOptions {
   /** Most connections to one endpoint. */
   connections: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  /** Builds the connect function for mTLS endpoints (peer proxies). */
-  mtls?: (endpoint: string, host: string, port: number) => Connect;
+  /** Builds the connect function for mTLS endpoints (peer proxies), offering `alpn` (http/1.1 unless said). */
+  mtls?: (endpoint: string, host: string, port: number, alpn?: string) => Connect;
 }
 
 const SWEEP_MS = 1000;
 
 export class Pools {
   private readonly pools = new Map<string, UpstreamPool>();
+  /** HTTP/2 pools, keyed as the HTTP/1 ones: "address:port" or "mtls:address:port". */
+  private readonly h2 = new Map<string, H2Pool>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PoolsOptions = { connections: 256, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS, idleTimeoutMs: 30_000 }) {}
@@ -25,6 +28,7 @@ export class Pools {
     if (ms === this.opts.connectTimeoutMs) return;
     this.opts.connectTimeoutMs = ms;
     for (const p of this.pools.values()) p.connectTimeoutMs = ms;
+    for (const p of this.h2.values()) p.connectTimeoutMs = ms;
   }
 
   get(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): UpstreamPool {
@@ -42,9 +46,25 @@ export class Pools {
     return p;
   }
 
+  /** The HTTP/2 pool for an endpoint: h2c with prior knowledge, or ALPN h2 over mTLS to a peer proxy. */
+  getH2(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): H2Pool {
+    const endpoint = `${address}:${port}`;
+    const key = tls === 'mtls' ? `mtls:${endpoint}` : endpoint;
+    let p = this.h2.get(key);
+    if (p === undefined) {
+      if (tls === 'mtls' && this.opts.mtls === undefined) throw new Error(`no mTLS connector configured for ${endpoint}`);
+      const connect = tls === 'mtls' ? this.opts.mtls!(endpoint, address, port, 'h2') : plainConnect(address, port);
+      p = new H2Pool(endpoint, connect, { maxConnections: 4, idleTimeoutMs: this.opts.idleTimeoutMs, connectTimeoutMs: this.opts.connectTimeoutMs });
+      this.h2.set(key, p);
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+    }
+    return p;
+  }
+
   private sweep(): void {
     const now = performance.now();
     for (const p of this.pools.values()) p.sweep(now);
+    for (const p of this.h2.values()) p.sweep(now);
   }
 
   /** Closes pools whose endpoint key ("address:port" or "mtls:address:port") is not in `keep`. */
@@ -52,6 +72,12 @@ export class Pools {
     for (const [key, p] of this.pools) {
       if (!keep.has(key)) {
         this.pools.delete(key);
+        p.close();
+      }
+    }
+    for (const [key, p] of this.h2) {
+      if (!keep.has(key)) {
+        this.h2.delete(key);
         p.close();
       }
     }
@@ -65,12 +91,18 @@ export class Pools {
         p.destroy();
       }
     }
+    for (const [key, p] of this.h2) {
+      if (key.startsWith('mtls:')) {
+        this.h2.delete(key);
+        p.destroy();
+      }
+    }
   }
 
   /** Connection use summed over every pool, by transport, for the metrics gauges. */
   usage(): { tls: 'mtls' | 'plaintext'; connected: number; free: number; pending: number; running: number }[] {
     const sum = { mtls: { connected: 0, free: 0, pending: 0, running: 0 }, plaintext: { connected: 0, free: 0, pending: 0, running: 0 } };
-    for (const [key, p] of this.pools) {
+    for (const [key, p] of [...this.pools, ...this.h2]) {
       const s = p.stats;
       const t = key.startsWith('mtls:') ? sum.mtls : sum.plaintext;
       t.connected += s.connected;
@@ -84,6 +116,8 @@ export class Pools {
   close(): void {
     for (const p of this.pools.values()) p.close();
     this.pools.clear();
+    for (const p of this.h2.values()) p.close();
+    this.h2.clear();
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.sweeper = undefined;
   }

@@ -13,10 +13,13 @@ import { setClientCert } from '../layers/identity-headers/layer.js';
 import { normalize } from '../layers/normalize/layer.js';
 import { authz } from '../layers/authz/layer.js';
 import { forwardTo } from '../engine/forward.js';
+import type { H2Pool } from '../h2/client.js';
 import type { UpstreamPool } from '../engine/client.js';
 
 export interface InboundParams {
   app: UpstreamPool;
+  /** h2c to the app, for gRPC (and HTTP/2 traffic when the app speaks it). */
+  appH2?: H2Pool;
   security: SecuritySnap;
   /** The app's port: what AuthorizationPolicy `ports` and destination.port match. */
   appPort: number;
@@ -44,6 +47,6 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
       setClientCert({ self: p.security.identity }),
     ],
     // Pooled keep-alive HTTP/1.1 to the local app.
-    forwardTo(p.app),
+    forwardTo(p.app, p.appH2),
   );
 }

@@ -39,7 +39,7 @@ export class InboundTlsListener {
     if (id === undefined) return;
     const opts = { key: id.keyPem, cert: id.chain.join('\n'), ca: id.bundle.join('\n'), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const };
     if (this.tlsServer === undefined) {
-      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['http/1.1', TCP_ALPN], handshakeTimeout: this.handshakeTimeoutMs, allowHalfOpen: true });
+      this.tlsServer = tls.createServer({ ...opts, ALPNProtocols: ['h2', 'http/1.1', TCP_ALPN], handshakeTimeout: this.handshakeTimeoutMs, allowHalfOpen: true });
       this.tlsServer.on('secureConnection', (s) => this.secured(s));
       this.tlsServer.on('tlsClientError', () => { this.o.stats.rejectedPeers++; });
     } else {

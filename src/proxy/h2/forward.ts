@@ -1,0 +1,309 @@
+// The HTTP/2 terminal service: an HTTP/2 request (a ServerStream) sent on as a stream of an HTTP/2
+// connection to the endpoint, frames relayed both ways with flow control end to end (a slow reader on
+// either side stops the credit on the other), trailers both ways, resets passed on (a client's CANCEL
+// reaches the server, a server's reset reaches the client). gRPC always goes this way; its grpc-status
+// (in trailers, or in a trailers-only answer) is recorded for metrics and offered to the retry layer,
+// and grpc-timeout from the client bounds the call as a route timeout does.
+import type { Ctx, HeaderMap, BodySink } from '../context.js';
+import { classifyUpstreamError, ProxyError, RetryableResponse } from '../errors.js';
+import { MAX_TIMER_MS, type RouteTimeoutsSnap } from '../../api/traffic.js';
+import type { H2Pool, H2Acquirer, H2ClientConn } from './client.js';
+import type { H2Stream, StreamEvents, Fields } from './session.js';
+import type { ServerStream } from './server.js';
+import { ERROR } from './frames.js';
+import { HOP_BY_HOP } from '../engine/wire.js';
+import { parseGrpcTimeout } from './grpc.js';
+
+export function sendH2(ctx: Ctx, pool: H2Pool): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const ex = new H2Exchange(ctx, pool, resolve, reject);
+    ex.startTimer(ctx.timeouts);
+    pool.acquire(ex);
+  });
+}
+
+const R_WAIT = 0;
+const R_BODY = 1;
+const R_DONE = 2;
+
+class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
+  private readonly down: ServerStream;
+  private up: H2Stream | null = null;
+  private state = R_WAIT;
+  private settled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private headOnly = false;
+  private resent = false;
+  private bodySent = false;
+  private grpcDeadline = false;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly pool: H2Pool,
+    private readonly resolve: () => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    this.down = ctx.conn as ServerStream;
+  }
+
+  /** Route timeouts as the HTTP/1 forwarder applies them, and the client's grpc-timeout when shorter. */
+  startTimer(t: RouteTimeoutsSnap | undefined): void {
+    let ms = t?.backendRequestMs ?? 0;
+    if (t !== undefined && t.requestMs > 0) {
+      const left = t.requestMs - Number((process.hrtime.bigint() - this.ctx.start) / 1_000_000n);
+      ms = ms > 0 ? Math.min(ms, left) : left;
+    }
+    const g = this.down.isGrpc ? parseGrpcTimeout(this.ctx.reqHeaders['grpc-timeout']) : undefined;
+    if (g !== undefined && (ms === 0 || g < ms)) {
+      ms = g;
+      this.grpcDeadline = true;
+    }
+    if (ms === 0 && t !== undefined && t.responseHeadersMs > 0 && !this.down.isGrpc) {
+      // The mesh default bounds the wait for a response head only (a gRPC stream may wait long for its first message).
+      ms = t.responseHeadersMs;
+      this.headOnly = true;
+    }
+    if (ms === 0) return;
+    this.timerMs = ms;
+    this.timer = setTimeout(onTimeout, Math.min(Math.max(1, ms), MAX_TIMER_MS), this);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  timedOut(): void {
+    this.timer = null;
+    if (this.settled) return;
+    const up = this.up;
+    this.up = null;
+    if (up !== null) up.reset(ERROR.CANCEL);
+    const what = this.state === R_WAIT ? 'no response head' : 'the response did not finish';
+    const started = this.state !== R_WAIT;
+    this.state = R_DONE;
+    if (started && this.down.isGrpc) {
+      // Part of a gRPC response is out: its end says DEADLINE_EXCEEDED in the trailers.
+      this.ctx.grpcStatus = 4;
+      this.ctx.error = 'upstream-timeout';
+      this.down.sendTrailers([['grpc-status', '4'], ['grpc-message', 'deadline exceeded (weft)'], ['x-weft-error', 'upstream-timeout']]);
+      this.settle();
+      return;
+    }
+    this.settle(new ProxyError('upstream-timeout', `endpoint ${this.pool.name}: ${what} within ${this.timerMs} ms${this.grpcDeadline ? ' (grpc-timeout)' : ''}`));
+  }
+
+  private settle(err?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.stopTimer();
+    const load = this.ctx.load;
+    if (load !== undefined) {
+      this.ctx.load = undefined;
+      const c = this.ctx;
+      const ok = err === undefined && c.res.statusCode < 500 && (c.grpcStatus === undefined || !SERVER_FAULT.has(c.grpcStatus));
+      load.done(c.loadStart!, ok && c.upstreamHeaders !== undefined && c.upstreamStart !== undefined ? Number(c.upstreamHeaders - c.upstreamStart) / 1e6 : undefined);
+    }
+    if (this.down.exchange === this) this.down.exchange = null;
+    if (err === undefined) this.resolve();
+    else this.reject(err);
+  }
+
+  // ---- H2Acquirer ----
+
+  h2Ready(err: Error | null, conn: H2ClientConn | null): void {
+    if (err !== null || conn === null) {
+      this.settle(classifyUpstreamError(err, this.pool.name, false));
+      return;
+    }
+    const down = this.down;
+    if (down.destroyed || this.settled) {
+      this.settle();
+      return;
+    }
+    down.exchange = this;
+    const ctx = this.ctx;
+    const replay = ctx.replayBody;
+    const hasBody = replay !== undefined ? replay.length > 0 : down.hasBody;
+    ctx.upstreamStart ??= process.hrtime.bigint();
+    this.up = conn.open(this.requestFields(), !hasBody, this);
+    if (!hasBody) return;
+    this.bodySent = true;
+    if (replay !== undefined) this.up.data(replay, true);
+    else down.attachBody(this);
+  }
+
+  private requestFields(): Fields {
+    const ctx = this.ctx;
+    const f: Fields = [
+      [':method', ctx.method],
+      [':scheme', 'http'],
+      [':authority', ctx.authority],
+      [':path', ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`],
+    ];
+    const h = ctx.headers;
+    for (const k in h) {
+      const v = h[k];
+      if (v === undefined || k === 'host' || (HOP_BY_HOP.has(k) && k !== 'te')) continue;
+      if (typeof v === 'string') f.push([k, v]);
+      else for (const x of v) f.push([k, x]);
+    }
+    return f;
+  }
+
+  // ---- BodySink: the request body, client -> endpoint ----
+
+  write(chunk: Buffer): boolean {
+    const up = this.up;
+    if (up === null) return true;
+    return up.data(chunk, false);
+  }
+
+  end(trailers?: Fields): void {
+    const up = this.up;
+    if (up === null) return;
+    if (trailers !== undefined) up.trailers(trailers);
+    else up.data(Buffer.alloc(0), true);
+  }
+
+  // ---- StreamEvents: the endpoint's side ----
+
+  onWritable(): void {
+    this.down.resumeBody();
+  }
+
+  onHeaders(s: H2Stream, fields: Fields, endStream: boolean): void {
+    if (s !== this.up || this.settled && this.state !== R_BODY) return;
+    if (this.state === R_BODY) {
+      // Trailers.
+      const g = fields.find((f) => f[0] === 'grpc-status');
+      if (g !== undefined) this.ctx.grpcStatus = Number(g[1]);
+      this.down.sendTrailers(fields.filter((f) => f[0].charCodeAt(0) !== 58));
+      this.complete();
+      return;
+    }
+    let status = 0;
+    for (const [k, v] of fields) if (k === ':status') status = Number(v);
+    if (status < 200) {
+      if (status >= 100) return; // informational: the final head follows
+      return this.failed(new Error('response without :status'), true);
+    }
+    let grpc: number | undefined;
+    if (endStream) for (const [k, v] of fields) if (k === 'grpc-status') grpc = Number(v);
+    const hold = this.ctx.retryStatus;
+    if (hold !== undefined && !this.downStarted() && hold(status, grpc)) {
+      const up = this.up;
+      this.up = null;
+      up?.reset(ERROR.CANCEL);
+      this.state = R_DONE;
+      this.settle(new RetryableResponse(status));
+      return;
+    }
+    if (grpc !== undefined) this.ctx.grpcStatus = grpc;
+    this.ctx.upstreamHeaders = process.hrtime.bigint();
+    if (this.headOnly) this.stopTimer();
+    let out: Fields = [];
+    for (const f of fields) if (f[0].charCodeAt(0) !== 58 && !HOP_BY_HOP.has(f[0])) out.push(f);
+    if (this.ctx.onResponseHeaders !== undefined) out = this.filtered(out);
+    this.state = endStream ? R_DONE : R_BODY;
+    this.down.respond(status, out, endStream);
+    if (endStream) this.complete();
+  }
+
+  private downStarted(): boolean {
+    return this.down.headersSent;
+  }
+
+  /** Response header filters work on a header map. */
+  private filtered(fields: Fields): Fields {
+    const h: HeaderMap = {};
+    for (const [k, v] of fields) {
+      const had = h[k];
+      if (had === undefined) h[k] = v;
+      else if (typeof had === 'string') h[k] = [had, v];
+      else had.push(v);
+    }
+    this.ctx.onResponseHeaders!(h);
+    const out: Fields = [];
+    for (const k in h) {
+      const v = h[k];
+      if (v === undefined) continue;
+      const name = k.toLowerCase();
+      if (typeof v === 'string') out.push([name, v]);
+      else for (const x of v) out.push([name, x]);
+    }
+    return out;
+  }
+
+  onData(s: H2Stream, data: Buffer, endStream: boolean): void {
+    if (s !== this.up || this.state !== R_BODY) {
+      s.credit(data.length);
+      return;
+    }
+    const ok = this.down.send(data, endStream);
+    // Credit the endpoint as the client takes it: a slow client holds back the endpoint.
+    s.credit(data.length);
+    if (!ok) {
+      s.pause();
+      this.down.drainWaiter = this;
+    }
+    if (endStream) this.complete();
+  }
+
+  onDownDrain(): void {
+    this.up?.resume();
+  }
+
+  onReset(s: H2Stream, code: number, refused: boolean): void {
+    if (s !== this.up) return;
+    this.up = null;
+    if (this.settled && this.state !== R_BODY) return;
+    if (this.state === R_WAIT && refused && !this.resent && !(this.bodySent && this.ctx.replayBody === undefined)) {
+      // The endpoint never processed it (GOAWAY above it, REFUSED_STREAM): safe to send again.
+      this.resent = true;
+      this.pool.acquire(this);
+      return;
+    }
+    if (this.state === R_BODY) {
+      // Mid-response: the client's stream is cut the same way.
+      this.state = R_DONE;
+      this.down.resetWith(code === ERROR.NO_ERROR ? ERROR.INTERNAL_ERROR : code);
+      this.settle(new ProxyError('upstream-reset', `endpoint ${this.pool.name}: stream reset (HTTP/2 error ${code}) mid-response`));
+      return;
+    }
+    this.failed(Object.assign(new Error(`stream reset by the endpoint (HTTP/2 error ${code})`), { code: code === ERROR.REFUSED_STREAM ? 'ECONNREFUSED' : 'ECONNRESET' }), false);
+  }
+
+  private failed(err: Error, protocol: boolean): void {
+    const up = this.up;
+    this.up = null;
+    up?.reset(ERROR.PROTOCOL_ERROR);
+    this.state = R_DONE;
+    this.settle(protocol ? new ProxyError('upstream-reset', `endpoint ${this.pool.name}: ${err.message}`) : classifyUpstreamError(err, this.pool.name, this.down.headersSent));
+  }
+
+  private complete(): void {
+    this.state = R_DONE;
+    this.up = null;
+    this.settle();
+  }
+
+  /** The client reset its stream or went away: the endpoint's stream is cancelled too. */
+  abort(): void {
+    const up = this.up;
+    this.up = null;
+    up?.reset(ERROR.CANCEL);
+    this.state = R_DONE;
+    this.settle();
+  }
+}
+
+/** gRPC statuses that say the server failed (for the balancer's view of an endpoint). */
+const SERVER_FAULT = new Set([2, 4, 13, 14, 15]);
+
+function onTimeout(ex: H2Exchange): void {
+  ex.timedOut();
+}
