@@ -11,6 +11,9 @@ import { HttpListener } from '../engine/listener.js';
 import { UpstreamPool, plainConnect } from '../engine/client.js';
 import { H2Pool } from './client.js';
 import { waitFor } from '../../util/wait.js';
+import { RawClient } from './raw-client.test-helper.js';
+import { FRAME, FLAG, headersFrames, windowUpdateFrame } from './frames.js';
+import { encode } from './hpack.js';
 
 interface Answer { status: number; headers: http2.IncomingHttpHeaders; trailers: http2.IncomingHttpHeaders | undefined; body: Buffer; error?: Error }
 
@@ -135,26 +138,28 @@ describe('HTTP/2 forwarding', () => {
   });
 
   it('a client that stops reading holds back the endpoint (no unbounded buffering in the proxy)', async () => {
-    const c = http2.connect(`http://127.0.0.1:${proxy.port}`, { settings: { initialWindowSize: 65_535 } });
+    // A raw client never credits its 64 KiB windows: the proxy must stop crediting the endpoint in turn.
+    const c = new RawClient(proxy.port);
+    const before = new Map(h2pool.sockets().map((x) => [x, x.bytesRead]));
     try {
-      const r = c.request({ ...grpc, ':path': '/big' });
-      r.end('x');
-      r.pause();
-      // Wait for the response head, then read nothing for a while: the proxy holds at most the windows.
-      await new Promise<void>((res) => r.once('response', () => res()));
-      const sock = h2pool.sockets()[0]!;
+      c.send(Buffer.concat(headersFrames(1, encode([[':method', 'POST'], [':scheme', 'http'], [':authority', 'a'], [':path', '/big'], ['content-type', 'application/grpc']]), true)));
+      await waitFor('the response head', () => c.frames.some((f) => f.type === FRAME.HEADERS && f.stream === 1), 5000);
+      const read = (): number => h2pool.sockets().reduce((n, x) => n + x.bytesRead - (before.get(x) ?? 0), 0);
       await waitFor('the upstream stalls', async () => {
-        const a = sock.bytesRead;
+        const a = read();
         await new Promise((x) => setTimeout(x, 100));
-        return sock.bytesRead === a;
+        return read() === a;
       }, 5000, 10);
-      // What came from the endpoint is bounded by the two windows (and socket buffers), far below the 3 MB it wants to send.
-      assert.ok(sock.bytesRead < 1_500_000, `read ${sock.bytesRead} bytes from the endpoint while the client read nothing`);
-      r.resume();
-      const a = await collect(r);
-      assert.equal(a.body.length, 3_000_000);
+      // The proxy took what its stream window allows (256 KiB) plus socket buffers, far below the 3 MB on offer.
+      assert.ok(read() < 1_000_000, `read ${read()} bytes from the endpoint while the client read nothing`);
+      const got = c.frames.filter((f) => f.type === FRAME.DATA).reduce((n, f) => n + f.payload.length, 0);
+      assert.equal(got, 65_535);
+      // Credit the client's windows: the rest flows.
+      c.send(windowUpdateFrame(0, 4_000_000), windowUpdateFrame(1, 4_000_000));
+      await waitFor('the whole body', () => c.frames.some((f) => f.type === FRAME.HEADERS && f.stream === 1 && (f.flags & FLAG.END_STREAM) !== 0), 5000);
+      assert.equal(c.frames.filter((f) => f.type === FRAME.DATA).reduce((n, f) => n + f.payload.length, 0), 3_000_000);
     } finally {
-      c.close();
+      c.sock.destroy();
     }
   });
 

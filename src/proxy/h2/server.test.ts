@@ -3,52 +3,13 @@
 // HPACK floods, too many streams, PING floods). After each attack the listener still serves.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Ctx } from '../context.js';
 import { HttpListener } from '../engine/listener.js';
-import { FrameReader, FRAME, FLAG, ERROR, SETTING, PREFACE, frame, settingsFrame, settingsAck, rstStreamFrame, headersFrames, type Frame } from './frames.js';
+import { FRAME, FLAG, ERROR, SETTING, frame, rstStreamFrame, headersFrames, type Frame } from './frames.js';
+import { RawClient } from './raw-client.test-helper.js';
 import { encode } from './hpack.js';
 import { waitFor } from '../../util/wait.js';
-
-/** A client that speaks raw frames. */
-class RawClient {
-  readonly sock: net.Socket;
-  readonly frames: Frame[] = [];
-  private readonly reader = new FrameReader({ maxFrameSize: 1 << 24 });
-  closed = false;
-  constructor(port: number) {
-    this.sock = net.connect(port, '127.0.0.1');
-    this.sock.on('data', (b) => {
-      try {
-        this.frames.push(...this.reader.push(b));
-      } catch {
-        // the server broke framing: the test's assertions say so
-      }
-    });
-    this.sock.on('close', () => { this.closed = true; });
-    this.sock.on('error', () => {});
-    this.sock.write(Buffer.concat([PREFACE, settingsFrame([])]));
-  }
-  send(...bufs: Buffer[]): void {
-    if (!this.sock.destroyed) this.sock.write(Buffer.concat(bufs));
-  }
-  /** Acknowledges the server's SETTINGS (then the server holds us to its limits). */
-  async ack(): Promise<void> {
-    await waitFor('server SETTINGS', () => this.frames.some((f) => f.type === FRAME.SETTINGS && (f.flags & FLAG.ACK) === 0), 5000);
-    this.send(settingsAck());
-  }
-  goaway(): Frame | undefined {
-    return this.frames.find((f) => f.type === FRAME.GOAWAY);
-  }
-  resets(): Frame[] {
-    return this.frames.filter((f) => f.type === FRAME.RST_STREAM);
-  }
-  async gone(): Promise<number> {
-    await waitFor('GOAWAY and close', () => this.goaway() !== undefined && this.closed, 5000);
-    return this.goaway()!.payload.readUInt32BE(4);
-  }
-}
 
 const REQ = (path = '/', extra: [string, string][] = []): [string, string][] => [[':method', 'GET'], [':scheme', 'http'], [':authority', 'example.test'], [':path', path], ...extra];
 const headers = (id: number, fields: [string, string][], end = true): Buffer => Buffer.concat(headersFrames(id, encode(fields), end));
