@@ -192,7 +192,7 @@ export const ROUTE_RULE: Schema = {
         retryOn: { type: 'array', maxItems: 8, items: { type: 'string', enum: [...RETRY_ON] } },
         nonIdempotent: { type: 'boolean', default: false },
       },
-      'x-unsupported': { grpcStatuses: 'retrying on gRPC statuses needs HTTP/2, which weft does not carry yet' },
+      'x-unsupported': { grpcStatuses: 'gRPC statuses go in retryOn: cancelled, deadline-exceeded, resource-exhausted, unavailable' },
     },
     // GEP-1742. Checked further in checks.ts (backendRequest <= request).
     timeouts: {

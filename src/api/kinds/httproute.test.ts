@@ -21,7 +21,7 @@ describe('HTTPRoute rules', () => {
     assert.deepEqual(t('{attempts: 11}'), ['spec.rules[0].retry.attempts: must be <= 10']);
     assert.deepEqual(t('{codes: [200]}'), ['spec.rules[0].retry.codes[0]: must be >= 400']);
     assert.match(t('{retryOn: [timeout]}')[0], /^spec\.rules\[0\]\.retry\.retryOn\[0\]: must be one of/);
-    assert.deepEqual(t('{grpcStatuses: [unavailable]}'), ['spec.rules[0].retry.grpcStatuses: retrying on gRPC statuses needs HTTP/2, which weft does not carry yet']);
+    assert.deepEqual(t('{grpcStatuses: [unavailable]}'), ['spec.rules[0].retry.grpcStatuses: gRPC statuses go in retryOn: cancelled, deadline-exceeded, resource-exhausted, unavailable']);
     assert.deepEqual(t('{backoff: 1s, maxBackoff: 100ms}'), ['spec.rules[0].retry.maxBackoff: must not be shorter than backoff (1s), got "100ms"']);
   });
 

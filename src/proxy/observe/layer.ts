@@ -19,7 +19,7 @@ export interface ObserveParams {
 const NS = 1_000_000n;
 
 // Per-request strings that depend on a handful of values are made once per value, not once per request.
-const PROTOCOLS = new Map<string, string>([['1.1', 'HTTP/1.1'], ['1.0', 'HTTP/1.0'], ['2.0', 'HTTP/2.0']]);
+const PROTOCOLS = new Map<string, string>([['1.1', 'HTTP/1.1'], ['1.0', 'HTTP/1.0'], ['2.0', 'HTTP/2.0'], ['2', 'HTTP/2']]);
 const protocolOf = (v: string) => PROTOCOLS.get(v) ?? `HTTP/${v}`;
 
 /** A cluster "svc.ns:port" split into its service and namespace; few clusters, so a small cache. */
@@ -94,6 +94,7 @@ export function observe(p: ObserveParams): Layer<Ctx> {
         sourceNamespace: direction === 'inbound' ? nsOf(peer) : self.namespace,
         destPrincipal: direction === 'inbound' ? self.principal : undefined,
         tls: p.tls(ctx),
+        grpcStatus: ctx.grpcStatus === undefined ? undefined : String(ctx.grpcStatus),
       };
       for (const s of sinks) {
         try {

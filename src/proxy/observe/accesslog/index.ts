@@ -89,6 +89,11 @@ function writeJson(w: LineWriter, r: RequestRecord, proxy: string): void {
   w.num(r.status);
   w.ascii(',"response_flags":');
   w.str(r.flags);
+  // Only on gRPC calls: the status the call ended with (trailers, or a trailers-only answer).
+  if (r.grpcStatus !== undefined) {
+    w.ascii(',"grpc_status":');
+    w.num(Number(r.grpcStatus));
+  }
   w.ascii(',"error":');
   w.str(r.error);
   w.ascii(',"bytes_received":');
