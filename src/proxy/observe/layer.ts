@@ -53,8 +53,9 @@ export function observe(p: ObserveParams): Layer<Ctx> {
   return (inner) => (ctx) => {
     inflight?.inc(direction);
     const conn = ctx.conn;
-    const read0 = conn.bytesRead;
-    const written0 = conn.bytesWritten;
+    // An HTTP/1 connection counts across its requests; an HTTP/2 stream's counts are this request's alone.
+    const read0 = conn.protocol === 2 ? 0 : conn.bytesRead;
+    const written0 = conn.protocol === 2 ? 0 : conn.bytesWritten;
     ctx.res.onClose(() => {
       inflight?.dec(direction);
       const end = process.hrtime.bigint();
