@@ -30,7 +30,9 @@ export function forward(pools: Pools): Service<Ctx> {
     if (ep === undefined) return Promise.reject(new ProxyError('internal', 'forward: no endpoint chosen'));
     // HTTP/2 stays HTTP/2 to a peer proxy (ALPN h2 over mTLS) and for gRPC anywhere; other HTTP/2 requests
     // to a plaintext endpoint go as HTTP/1.1, which every HTTP server speaks.
-    if (ctx.conn.protocol === 2 && (ep.tls === 'mtls' || (ctx.conn as ServerStream).isGrpc)) return sendH2(ctx, pools.getH2(ep.address, ep.port, ep.tls));
+    if (ctx.conn.protocol === 2 ? ep.tls === 'mtls' || (ctx.conn as ServerStream).isGrpc : pools.peerHttp2 && ep.tls === 'mtls' && ctx.upgrade === undefined) {
+      return sendH2(ctx, pools.getH2(ep.address, ep.port, ep.tls));
+    }
     return send(ctx, pools.get(ep.address, ep.port, ep.tls));
   };
 }

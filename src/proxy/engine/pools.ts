@@ -17,6 +17,11 @@ const SWEEP_MS = 1000;
 
 export class Pools {
   private readonly pools = new Map<string, UpstreamPool>();
+  /**
+   * HTTP/1 requests to peer proxies go multiplexed over HTTP/2 too (WEFT_PEER_PROTOCOL=h2). Off: the
+   * HTTP/1.1 pool carries them, which `npm run bench` measured faster (docs/performance.md).
+   */
+  peerHttp2 = process.env['WEFT_PEER_PROTOCOL'] === 'h2';
   /** HTTP/2 pools, keyed as the HTTP/1 ones: "address:port" or "mtls:address:port". */
   private readonly h2 = new Map<string, H2Pool>();
   private sweeper: NodeJS.Timeout | undefined;

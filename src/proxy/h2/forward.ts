@@ -10,6 +10,9 @@ import { MAX_TIMER_MS, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { H2Pool, H2Acquirer, H2ClientConn } from './client.js';
 import type { H2Stream, StreamEvents, Fields } from './session.js';
 import type { ServerStream } from './server.js';
+import type { ServerConn } from '../engine/server.js';
+import { ChunkedScanner } from '../engine/chunked.js';
+import { STATUS_TEXT } from '../engine/wire.js';
 import { ERROR } from './frames.js';
 import { HOP_BY_HOP } from '../engine/wire.js';
 import { parseGrpcTimeout } from './grpc.js';
@@ -26,8 +29,25 @@ const R_WAIT = 0;
 const R_BODY = 1;
 const R_DONE = 2;
 
+/** The client side as the HTTP/2 forwarder uses it: an HTTP/2 stream (ServerStream), or an HTTP/1 connection's adapter (H1Client). */
+export interface H2Down {
+  readonly isGrpc: boolean;
+  readonly isHead: boolean;
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  readonly hasBody: boolean;
+  exchange: { abort(): void } | null;
+  drainWaiter: { onDownDrain(): void } | null;
+  attachBody(sink: BodySink): void;
+  resumeBody(): void;
+  respond(status: number, fields: Fields, endStream: boolean): void;
+  send(data: Buffer, end: boolean): boolean;
+  sendTrailers(fields: Fields): void;
+  resetWith(code: number): void;
+}
+
 class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
-  private readonly down: ServerStream;
+  private readonly down: H2Down;
   private up: H2Stream | null = null;
   private state = R_WAIT;
   private settled = false;
@@ -44,7 +64,8 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
     private readonly resolve: () => void,
     private readonly reject: (e: unknown) => void,
   ) {
-    this.down = ctx.conn as ServerStream;
+    const c = ctx.conn;
+    this.down = c.protocol === 2 ? (c as ServerStream) : new H1Client(c as ServerConn);
   }
 
   /** Route timeouts as the HTTP/1 forwarder applies them, and the client's grpc-timeout when shorter. */
@@ -307,3 +328,110 @@ const SERVER_FAULT = new Set([2, 4, 13, 14, 15]);
 function onTimeout(ex: H2Exchange): void {
   ex.timedOut();
 }
+
+/**
+ * An HTTP/1.1 request sent on as HTTP/2 (between proxies, when the mesh says so): the body de-chunked into
+ * DATA, the response written back as HTTP/1.1 — Content-Length kept when the endpoint gave one, chunked
+ * otherwise, with the endpoint's trailers in the last chunk.
+ */
+class H1Client implements H2Down {
+  readonly isGrpc = false;
+  private chunked = false;
+
+  constructor(private readonly c: ServerConn) {}
+
+  get isHead(): boolean {
+    return this.c.isHead;
+  }
+  get headersSent(): boolean {
+    return this.c.headersSent;
+  }
+  get destroyed(): boolean {
+    return this.c.destroyed;
+  }
+  get hasBody(): boolean {
+    return this.c.hasBody;
+  }
+  get exchange(): { abort(): void } | null {
+    return this.c.exchange;
+  }
+  set exchange(e: { abort(): void } | null) {
+    this.c.exchange = e;
+  }
+  get drainWaiter(): { onDownDrain(): void } | null {
+    return this.c.drainWaiter;
+  }
+  set drainWaiter(w: { onDownDrain(): void } | null) {
+    this.c.drainWaiter = w;
+  }
+
+  attachBody(sink: BodySink): void {
+    if (!this.c.bodyChunked) {
+      this.c.attachBody(sink);
+      return;
+    }
+    // The connection hands over chunked framing as it came: only the chunk data goes on.
+    const scanner = new ChunkedScanner();
+    let ok = true;
+    scanner.sink = { chunkData: (buf, s, e) => { ok = sink.write(buf.subarray(s, e)) && ok; } };
+    this.c.attachBody({
+      write: (b) => {
+        ok = true;
+        scanner.scan(b, 0, b.length);
+        return ok;
+      },
+      end: () => sink.end(),
+    });
+  }
+
+  resumeBody(): void {
+    this.c.resumeBody();
+  }
+
+  respond(status: number, fields: Fields, endStream: boolean): void {
+    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
+    let length = false;
+    for (const [k, v] of fields) {
+      if (k === 'content-length') length = true;
+      head += `${k}: ${v}\r\n`;
+    }
+    const bodiless = this.c.isHead || status === 204 || status === 304;
+    if (!bodiless && !length) {
+      if (endStream) head += 'content-length: 0\r\n';
+      else if (this.c.isHttp10) this.c.closeAfter();
+      else {
+        this.chunked = true;
+        head += 'transfer-encoding: chunked\r\n';
+      }
+    }
+    head += this.c.connectionHeader();
+    this.c.sendHead(status, head, null);
+    if (endStream) this.c.finishResponse();
+  }
+
+  send(data: Buffer, end: boolean): boolean {
+    let ok = true;
+    if (data.length > 0) ok = this.c.write(this.chunked ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'), data, CRLF]) : data);
+    if (end) this.finish(undefined);
+    return ok;
+  }
+
+  sendTrailers(fields: Fields): void {
+    this.finish(fields);
+  }
+
+  private finish(trailers: Fields | undefined): void {
+    if (this.chunked) {
+      let last = '0\r\n';
+      if (trailers !== undefined) for (const [k, v] of trailers) last += `${k}: ${v}\r\n`;
+      this.c.write(Buffer.from(`${last}\r\n`, 'latin1'));
+    }
+    this.c.finishResponse();
+  }
+
+  resetWith(): void {
+    this.c.destroy();
+  }
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
