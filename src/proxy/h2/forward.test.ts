@@ -10,6 +10,7 @@ import { forwardTo } from '../engine/forward.js';
 import { HttpListener } from '../engine/listener.js';
 import { UpstreamPool, plainConnect } from '../engine/client.js';
 import { H2Pool } from './client.js';
+import { sendH2 } from './forward.js';
 import { waitFor } from '../../util/wait.js';
 import { RawClient } from './raw-client.test-helper.js';
 import { FRAME, FLAG, headersFrames, windowUpdateFrame } from './frames.js';
@@ -89,8 +90,8 @@ describe('HTTP/2 forwarding', () => {
     const viaH2 = forwardTo(new UpstreamPool('unused', plainConnect('127.0.0.1', h2port), { maxConnections: 4, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 }), h2pool);
     const viaH1 = forwardTo(new UpstreamPool('h1 upstream', plainConnect('127.0.0.1', (h1up.address() as AddressInfo).port), { maxConnections: 4, idleTimeoutMs: 30_000, connectTimeoutMs: 5000 }));
     proxy = new HttpListener((ctx: Ctx) => {
-      const svc = ctx.path.startsWith('/h1') ? viaH1 : viaH2;
-      return svc(ctx).catch((e: unknown) => {
+      const run = ctx.path.startsWith('/h1') ? viaH1(ctx) : ctx.path.startsWith('/fromh1') ? sendH2(ctx, h2pool) : viaH2(ctx);
+      return run.catch((e: unknown) => {
         failures.push(e);
         if (!ctx.res.headersSent) {
           ctx.res.writeHead(e instanceof Error && (e as { code?: string }).code === 'upstream-timeout' ? 504 : 502, { 'x-weft-error': (e as { code?: string }).code ?? 'x' });
@@ -238,5 +239,24 @@ describe('HTTP/2 forwarding', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('HTTP/1.1 to an HTTP/2 endpoint: a chunked body is de-chunked into DATA, the response comes back chunked with its trailers', async () => {
+    const res = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: proxy.port, method: 'POST', path: '/fromh1/x', headers: { 'content-type': 'application/grpc' } }, (r) => {
+        let d = '';
+        r.setEncoding('latin1');
+        r.on('data', (c: string) => { d += c; });
+        r.on('end', () => resolve({ status: r.statusCode!, headers: r.headers, trailers: r.trailers, body: d }));
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(50_000, 1));
+      req.end(Buffer.alloc(50_000, 1));
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['transfer-encoding'], 'chunked');
+    assert.equal(res.headers['x-up'], '/fromh1/x');
+    assert.equal(res.body.length, 16);
+    assert.equal(res.trailers['grpc-message'], 'got 100000');
   });
 });
