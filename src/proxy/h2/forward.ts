@@ -16,6 +16,10 @@ import { STATUS_TEXT } from '../engine/wire.js';
 import { ERROR } from './frames.js';
 import { HOP_BY_HOP } from '../engine/wire.js';
 import { parseGrpcTimeout } from './grpc.js';
+import { Mirror, shadowHost } from '../engine/mirror.js';
+import { mirrorStats } from '../engine/forward.js';
+import { serializeHeaders } from '../engine/wire.js';
+import type { UpstreamPool } from '../engine/client.js';
 
 export function sendH2(ctx: Ctx, pool: H2Pool): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -57,6 +61,9 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
   private resent = false;
   private bodySent = false;
   private grpcDeadline = false;
+  /** Shadow copies (RequestMirror), sent as HTTP/1.1 with the body chunk-framed unless its length is known. */
+  private mirrors: Mirror[] | null = null;
+  private mirrorChunked = false;
 
   constructor(
     private readonly ctx: Ctx,
@@ -150,11 +157,37 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
     const replay = ctx.replayBody;
     const hasBody = replay !== undefined ? replay.length > 0 : down.hasBody;
     ctx.upstreamStart ??= process.hrtime.bigint();
+    const mp = ctx.mirrors;
+    if (mp !== undefined) {
+      ctx.mirrors = undefined;
+      this.startMirrors(mp, hasBody);
+    }
     this.up = conn.open(this.requestFields(), !hasBody, this);
     if (!hasBody) return;
     this.bodySent = true;
     if (replay !== undefined) this.up.data(replay, true);
     else down.attachBody(this);
+  }
+
+  private startMirrors(pools: UpstreamPool[], hasBody: boolean): void {
+    const ctx = this.ctx;
+    const h: HeaderMap = { ...ctx.headers, host: shadowHost(ctx.authority) };
+    delete h['te'];
+    const replay = ctx.replayBody;
+    this.mirrorChunked = hasBody && replay === undefined && h['content-length'] === undefined;
+    if (replay !== undefined) h['content-length'] = String(replay.length);
+    const head = `${ctx.method} ${ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`} HTTP/1.1\r\n${serializeHeaders(h)}${this.mirrorChunked ? 'transfer-encoding: chunked\r\n' : ''}\r\n`;
+    const t = ctx.timeouts;
+    const timeoutMs = t !== undefined && t.requestMs > 0 ? t.requestMs : 15_000;
+    for (const pool of pools) {
+      const m = Mirror.start(pool, head, mirrorStats, timeoutMs);
+      if (m === null) continue;
+      if (replay !== undefined) {
+        m.write(replay);
+        m.end();
+      } else if (!hasBody) m.end();
+      (this.mirrors ??= []).push(m);
+    }
   }
 
   private requestFields(): Fields {
@@ -178,12 +211,24 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
   // ---- BodySink: the request body, client -> endpoint ----
 
   write(chunk: Buffer): boolean {
+    const ms = this.mirrors;
+    if (ms !== null) {
+      const c = this.mirrorChunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF]) : chunk;
+      for (const m of ms) m.write(c);
+    }
     const up = this.up;
     if (up === null) return true;
     return up.data(chunk, false);
   }
 
   end(trailers?: Fields): void {
+    const ms = this.mirrors;
+    if (ms !== null) {
+      for (const m of ms) {
+        if (this.mirrorChunked) m.write(Buffer.from('0\r\n\r\n', 'latin1'));
+        m.end();
+      }
+    }
     const up = this.up;
     if (up === null) return;
     if (trailers !== undefined) up.trailers(trailers);
@@ -314,6 +359,8 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
 
   /** The client reset its stream or went away: the endpoint's stream is cancelled too. */
   abort(): void {
+    const ms = this.mirrors;
+    if (ms !== null) for (const m of ms) m.abort();
     const up = this.up;
     this.up = null;
     up?.reset(ERROR.CANCEL);
