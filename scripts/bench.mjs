@@ -6,7 +6,7 @@
 // Telemetry off and on, alternating (off-on, then on-off), five rounds; best, mean and median of the rounds
 // and of per-round differences (BENCH_REQUESTS, BENCH_RATE, BENCH_ROUNDS).
 // Scenarios 1-5 (scripts/bench/sidebyside.mjs): weft side by side with direct, nginx and haproxy in the same
-// run: one plain proxy, the mTLS mesh hop, 1 KiB / 64 KiB bodies, and the slots for gRPC and opaque TCP.
+// run: one plain proxy, the mTLS mesh hop, 1 KiB / 64 KiB bodies, gRPC unary and opaque TCP through the hop.
 // Each figure lasts BENCH_SECONDS (default 8). docs/performance.md says what is measured and how.
 // `npm run bench -- --quick` runs scenario 2 alone (haproxy and weft); its last line is one JSON object.
 // `npm run bench -- --scenario 1,3` runs the chosen side-by-side scenarios only.

@@ -4,7 +4,7 @@
 //   1  one proxy, plain HTTP/1 (nginx/haproxy as one reverse proxy; weft: one sidecar's inbound listener)
 //   2  one mTLS mesh hop, weft in its default configuration (metrics and access logs on)
 //   3  1 KiB and 64 KiB request and response bodies through the mesh hop: max rps and MB/s
-//   4  gRPC unary through a mesh hop: a slot with null figures until weft speaks gRPC (see notYet below)
+//   4  gRPC unary through the mTLS mesh hop, HTTP/2 end to end: a @grpc/grpc-js load (scripts/bench/grpc.mjs)
 //   5  opaque TCP through the mTLS hop: redis-benchmark against redis-server (scripts/bench/tcp.mjs)
 // Cores: the load (wrk, loadgen.mjs), the app, this driver and weft's runtime and control plane run on
 // core 0; the proxies (weft's, nginx's, haproxy's) alone on core 1.
@@ -20,6 +20,7 @@ import { BODIES, ensureTools, startHaproxy, startNginx, startPinned, writeAppCon
 import { fixedRate, maxRps, noiseProbe, processTree, rssOf, waitOk, wrkScript } from './measure.mjs';
 import { freePort, gatewayYaml, pinProxies, startWeft } from './mesh.mjs';
 import { runTcp, printTcp } from './tcp.mjs';
+import { runGrpc, printGrpc } from './grpc.mjs';
 
 const D = Number(process.env.BENCH_SECONDS ?? 8);
 const RATE = 1000;
@@ -211,23 +212,11 @@ function printBodiesTable(title, rows) {
 
 // ---- the scenarios ----
 
-/**
- * Slots 4 and 5: weft has no gRPC-aware routing or opaque TCP listener yet. To fill one: add a `run` that
- * starts the rows (haproxy: `mode tcp`; nginx: `stream {}`; weft: its TCP/gRPC listener), measure with a
- * tool that speaks the protocol (gRPC unary: ghz or h2load at a fixed rate; TCP: iperf3-style bulk
- * transfer, MB/s), and print it with the same table helpers.
- */
-const notYet = (figures) => async () => ({
-  implemented: false,
-  note: 'not yet implemented in weft',
-  rows: ['direct', 'nginx-mtls-hop', 'haproxy-mtls-hop', 'weft-mtls-hop'].map((name) => ({ name, note: 'not yet implemented in weft', ...Object.fromEntries(figures.map((f) => [f, null])) })),
-});
-
 export const SCENARIOS = [
   { id: 1, title: 'Scenario 1: one proxy, plain HTTP/1', rows: (ctx) => [direct(ctx), nginxRow(ctx, false), haproxyRow(ctx, false), weftRow(ctx, false)], measure: latencyAndMax, print: printLatencyTable },
   { id: 2, title: 'Scenario 2: one mTLS mesh hop (weft default configuration: metrics and access logs on)', rows: (ctx) => (ctx.quick ? [haproxyRow(ctx, true), weftRow(ctx, true)] : [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), naiveNodeRow(ctx), weftRow(ctx, true)]), measure: latencyAndMax, print: printLatencyTable },
   { id: 3, title: 'Scenario 3: 1 KiB and 64 KiB bodies through the mTLS mesh hop', rows: (ctx) => [direct(ctx), nginxRow(ctx, true), haproxyRow(ctx, true), naiveNodeRow(ctx), weftRow(ctx, true)], measure: bodies, print: printBodiesTable },
-  { id: 4, title: 'Scenario 4: gRPC unary through a mesh hop', run: notYet(['max_rps', 'p50_ms', 'p90_ms', 'p99_ms', 'p999_ms', 'cpu_s_per_1k', 'rss_load_mb']) },
+  { id: 4, title: 'Scenario 4: gRPC unary through an mTLS mesh hop (HTTP/2 end to end)', run: runGrpc, print: printGrpc },
   { id: 5, title: 'Scenario 5: opaque TCP (redis-benchmark against redis-server) through an mTLS mesh hop', run: runTcp, print: printTcp },
 ];
 
@@ -254,11 +243,7 @@ export async function runSideBySide({ root, cli, ids, quick = false }) {
       if (s.run) {
         const r = await s.run(ctx);
         results[s.id] = { id: s.id, title: s.title, date: started, ...r };
-        if (s.print) s.print(s.title, r);
-        else {
-          console.log(`\n### ${s.title}\n\n| row | figures | vs haproxy |\n|---|---|---|`);
-          for (const row of r.rows) console.log(`| ${row.name} | ${row.note} | - |`);
-        }
+        s.print(s.title, r);
         continue;
       }
       const rows = [];
