@@ -376,11 +376,12 @@ function oneRouteKind(attached: Route[]): Route[] {
 /**
  * A GRPCRoute match as the route table carries it: the call's path "/<service>/<method>" as a path match
  * (Exact for both names, a PathPrefix for a service alone, else a regular expression), its headers, and the
- * method match itself for GRPCRoute precedence. A leading "." of a fully-qualified service name is not part
- * of the path.
+ * method match itself for GRPCRoute precedence. The leading "." of a fully-qualified Exact service name is
+ * not part of the path.
  */
 export function grpcEntryMatch(method: GRPCMethodMatch | undefined, headers: RouteEntry['match']['headers']): Pick<RouteEntry, 'match' | 'grpc'> {
-  const mm = method === undefined ? undefined : { ...method, ...(method.service !== undefined ? { service: method.service.replace(/^\./, '') } : {}) };
+  const fq = method !== undefined && (method.type ?? 'Exact') === 'Exact' && method.service?.startsWith('.') === true;
+  const mm = method === undefined ? undefined : fq ? { ...method, service: method.service!.slice(1) } : method;
   return {
     match: { path: grpcPath(mm), ...(headers !== undefined && headers.length > 0 ? { headers } : {}) },
     grpc: mm === undefined ? {} : { method: mm },
