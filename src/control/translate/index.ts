@@ -3,7 +3,7 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, GRPCMethodMatch, GRPCRoute, HTTPRoute, HTTPRouteRule, Mesh, PathMatch, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, GRPCMethodMatch, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteRule, Mesh, PathMatch, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
 } from '../../api/types.js';
 import type {
   AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
@@ -172,9 +172,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const percent = m.percent ?? (m.fraction !== undefined ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100);
         return [{ cluster: target.cluster, ref: target.ref, percent }];
       });
-      const matches: Pick<RouteEntry, 'match' | 'grpc'>[] = r.kind === 'GRPCRoute'
-        ? (r.spec.rules[ri].matches.length > 0 ? r.spec.rules[ri].matches : [{}]).map((m) => grpcEntryMatch(m.method, m.headers))
-        : (r.spec.rules[ri].matches.length > 0 ? r.spec.rules[ri].matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }]).map((m) => ({ match: m }));
+      const matches = r.kind === 'GRPCRoute' ? grpcMatchesOf(r.spec.rules[ri]) : httpMatchesOf(r.spec.rules[ri]);
       matches.forEach((m, mi) => {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
@@ -249,6 +247,17 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     },
   };
   return { version: versionOf(body), ...body };
+}
+
+// A rule without matches (an object built without the schema's defaults) matches every request, every call.
+function httpMatchesOf(rule: HTTPRouteRule): Pick<RouteEntry, 'match'>[] {
+  const ms = rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
+  return ms.map((match) => ({ match }));
+}
+
+function grpcMatchesOf(rule: GRPCRouteRule): Pick<RouteEntry, 'match' | 'grpc'>[] {
+  const ms = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  return ms.map((m) => grpcEntryMatch(m.method, m.headers));
 }
 
 function defaultEntry(cluster: string, svc: Service, port: number, timeouts: RouteTimeoutsSnap): RouteEntry {
