@@ -133,6 +133,33 @@ spec:
   await c.cli(['delete', '-f', path.join(c.dir, 'route.yaml')]);
 });
 
+test('a GRPCRoute is applied, listed by weft get (any case, plural) and deleted like any kind; its dangling backend is warned about', async () => {
+  const route = `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: greeter }
+spec:
+  parentRefs: [{ kind: Service, name: web, port: 80 }]
+  rules:
+  - matches: [{ method: { service: helloworld.Greeter, method: SayHello } }]
+    backendRefs: [{ name: greeter-v2, port: 80 }]
+`;
+  const r = await c.cli(['apply', '-f', write('grpc.yaml', route)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'GRPCRoute/default/greeter configured\n');
+  assert.match(r.stderr, /^warning: GRPCRoute default\/greeter: rules\[0\]\.backendRefs\[0\] names Service default\/greeter-v2, which does not exist/);
+  const got = await c.cli(['get', 'grpcroutes', '-o', 'json']);
+  assert.equal(got.code, 0, got.stderr);
+  const rows = JSON.parse(got.stdout) as ObjectRow[];
+  assert.deepEqual(rows.map((x) => [x.kind, x.metadata.name, x.source]), [['GRPCRoute', 'greeter', 'api']]);
+  assert.deepEqual((rows[0].spec as { rules: { matches: unknown[] }[] }).rules[0].matches, [{ method: { type: 'Exact', service: 'helloworld.Greeter', method: 'SayHello' } }]);
+  const bad = await c.cli(['apply', '-f', write('grpc-bad.yaml', route.replace('SayHello', 'Say/Hello'))]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /grpc-bad\.yaml:7:\d+ spec\.rules\[0\]\.matches\[0\]\.method\.method: must be a gRPC method name/);
+  const del = await c.cli(['delete', '-f', path.join(c.dir, 'grpc.yaml')]);
+  assert.equal(del.code, 0, del.stderr);
+  assert.deepEqual(await objects('GRPCRoute'), []);
+});
+
 test('check FAILs naming a crash-looping app from the runtime report, and WARNs about its restarts', async () => {
   const ref = { name: 'crash-0', kind: 'sidecar', workload: 'crash', namespace: 'default', serviceAccount: 'default' };
   const report = (restarts: number) => ({

@@ -6,6 +6,7 @@ import type { AnyResource } from './types.js';
 import { checkAuthorizationPolicy } from './kinds/authorization-policy.js';
 import { checkGateway } from './kinds/gateway.js';
 import { checkHTTPRoute } from './kinds/httproute.js';
+import { checkGRPCRoute } from './kinds/grpcroute.js';
 import { checkMesh } from './kinds/mesh.js';
 import { checkPeerAuthentication } from './kinds/peer-authentication.js';
 import { checkService } from './kinds/service.js';
@@ -20,6 +21,7 @@ export function checkObject(r: AnyResource): Issue[] {
     case 'Service': checkService(r, out); break;
     case 'Gateway': checkGateway(r, out); break;
     case 'HTTPRoute': checkHTTPRoute(r, out); break;
+    case 'GRPCRoute': checkGRPCRoute(r, out); break;
     case 'PeerAuthentication': checkPeerAuthentication(r, out); break;
     case 'AuthorizationPolicy': checkAuthorizationPolicy(r, out); break;
     case 'Telemetry': checkTelemetry(r, out); break;

@@ -96,7 +96,7 @@ export interface CheckResult { category: string; check: string; status: CheckSta
 export interface TapEvent {
   proxy: string; time: string; direction: string; method: string; path: string; authority: string; status: number; flags: string;
   latencyMs: number; source: string | null; destination: string | null; destinationService: string | null; destinationWorkload: string | null; tls: boolean;
-  /** "<namespace>/<name>" of the HTTPRoute that matched, or "default". */
+  /** "<namespace>/<name>" of the HTTPRoute or GRPCRoute that matched, or "default". */
   route?: string | null;
   /** The Service the caller named (catalog), when a route sent the request to a backend (catalog-v2). */
   service?: string | null;

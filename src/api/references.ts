@@ -5,7 +5,7 @@
 // in `weft check`. Pure: plain objects in, findings out.
 
 import { ROOT_NAMESPACE } from './schemas.js';
-import type { AnyResource, Gateway, HTTPRoute, Service, Workload } from './types.js';
+import type { AnyResource, Gateway, GRPCRoute, HTTPRoute, Service, Workload } from './types.js';
 
 export interface DanglingRef {
   /** The object holding the reference, "Kind namespace/name". */
@@ -59,7 +59,7 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
 
   for (const r of objects) {
     const ns = nsOf(r, defaultNamespace);
-    if (r.kind === 'HTTPRoute') routeRefs(r, ns, services, gateways, (d) => add(r, d));
+    if (r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute') routeRefs(r, ns, services, gateways, (d) => add(r, d));
     if (r.kind === 'Service') {
       const sel = r.spec.selector ?? {};
       const registered = endpoints.some((e) => e.namespace === ns && selects(sel, e.labels));
@@ -93,8 +93,8 @@ function portList(s: Service): string {
   return s.spec.ports.map((p) => (p.name === undefined ? String(p.port) : `${p.port} (${p.name})`)).join(', ');
 }
 
-function routeRefs(r: HTTPRoute, ns: string, services: Map<string, Service>, gateways: Map<string, Gateway>, add: (d: Omit<DanglingRef, 'object' | 'key'>) => void): void {
-  const me = `HTTPRoute ${ns}/${r.metadata.name}`;
+function routeRefs(r: HTTPRoute | GRPCRoute, ns: string, services: Map<string, Service>, gateways: Map<string, Gateway>, add: (d: Omit<DanglingRef, 'object' | 'key'>) => void): void {
+  const me = `${r.kind} ${ns}/${r.metadata.name}`;
   const near = (key: string, pool: Iterable<string>) => {
     const [pns] = key.split('/');
     const same = [...pool].filter((k) => k.startsWith(`${pns}/`)).map((k) => k.slice(pns.length + 1));
@@ -127,7 +127,8 @@ function routeRefs(r: HTTPRoute, ns: string, services: Map<string, Service>, gat
       add({ target: `Service ${key}`, missing: 'port', severity: 'error', message: `${me}: parentRefs[${i}] names port ${p.port} of Service ${key}, which has no such port`, hint: `its ports: ${portList(s)}` });
     }
   });
-  r.spec.rules.forEach((rule, i) => (rule.backendRefs ?? []).forEach((b, k) => {
+  const rules: (HTTPRoute | GRPCRoute)['spec']['rules'][number][] = r.spec.rules;
+  rules.forEach((rule, i) => (rule.backendRefs ?? []).forEach((b, k) => {
     const key = `${b.namespace ?? ns}/${b.name}`;
     const s = services.get(key);
     const at = `rules[${i}].backendRefs[${k}]`;

@@ -14,6 +14,7 @@ import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, metadata, object, type Schema
 export { API_ALIASES } from './kinds/primitives.js';
 import { GATEWAY_SPEC } from './kinds/gateway.schema.js';
 import { HTTPROUTE_SPEC } from './kinds/httproute.schema.js';
+import { GRPCROUTE_SPEC } from './kinds/grpcroute.schema.js';
 import { MESH_SPEC } from './kinds/mesh.schema.js';
 import { AUTHORIZATION_POLICY_SPEC, PEER_AUTHENTICATION_SPEC } from './kinds/security.schema.js';
 import { SERVICE_SPEC } from './kinds/service.schema.js';
@@ -30,6 +31,7 @@ export const KINDS = [
   { apiVersion: 'v1', kind: 'Service', namespaced: true },
   { apiVersion: GATEWAY_API, kind: 'Gateway', namespaced: true },
   { apiVersion: GATEWAY_API, kind: 'HTTPRoute', namespaced: true },
+  { apiVersion: GATEWAY_API, kind: 'GRPCRoute', namespaced: true },
   { apiVersion: WEFT_API, kind: 'PeerAuthentication', namespaced: true },
   { apiVersion: WEFT_API, kind: 'AuthorizationPolicy', namespaced: true },
   { apiVersion: WEFT_API, kind: 'Telemetry', namespaced: true },
@@ -48,6 +50,7 @@ export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
   Service: object('Service', 'v1', metadata(DNS_1035_LABEL, true), SERVICE_SPEC, true),
   Gateway: object('Gateway', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), GATEWAY_SPEC, true),
   HTTPRoute: object('HTTPRoute', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), HTTPROUTE_SPEC, true),
+  GRPCRoute: object('GRPCRoute', GATEWAY_API, metadata(DNS_SUBDOMAIN, true), GRPCROUTE_SPEC, true),
   PeerAuthentication: object('PeerAuthentication', WEFT_API, metadata(DNS_SUBDOMAIN, true), PEER_AUTHENTICATION_SPEC, false),
   AuthorizationPolicy: object('AuthorizationPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), AUTHORIZATION_POLICY_SPEC, false),
   Telemetry: object('Telemetry', WEFT_API, metadata(DNS_SUBDOMAIN, true), TELEMETRY_SPEC, false),

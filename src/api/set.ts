@@ -6,7 +6,7 @@ import { linearRegExpProblem } from '../util/linear-regexp.js';
 import { ConfigError, formatPath, sortErrors, type PathSeg } from './errors.js';
 import type { Loaded } from './load.js';
 import type { Issue } from './source.js';
-import { keyOf, type AnyResource, type AuthorizationPolicy, type Gateway, type HTTPRoute, type Service, type SourceRef } from './types.js';
+import { keyOf, type AnyResource, type AuthorizationPolicy, type Gateway, type GRPCRoute, type HTTPRoute, type Service, type SourceRef } from './types.js';
 import { portProtocol } from './protocol.js';
 
 /** `context`: objects already stored (for checks that look across objects: a policy and the Service it names). */
@@ -60,7 +60,7 @@ export function validateSet(objects: Loaded[], context: readonly AnyResource[] =
     if (r.kind === 'Gateway') gateways.set(`${nsOf(r)}/${r.metadata.name}`, r);
   }
   for (const l of objects) {
-    if (l.resource.kind !== 'HTTPRoute') continue;
+    if (l.resource.kind !== 'HTTPRoute' && l.resource.kind !== 'GRPCRoute') continue;
     checkReferences(l.resource, nsOf(l.resource), services, gateways, (issue) => report(l, issue));
   }
 
@@ -145,7 +145,8 @@ function checkRegexes(r: HTTPRoute, report: (i: Issue) => void): void {
   }));
 }
 
-function checkReferences(r: HTTPRoute, ns: string, services: Map<string, Service>, gateways: Map<string, Gateway>, report: (i: Issue) => void): void {
+/** A route's parents, mirror targets and backends against the Services and Gateways of the set. */
+function checkReferences(r: HTTPRoute | GRPCRoute, ns: string, services: Map<string, Service>, gateways: Map<string, Gateway>, report: (i: Issue) => void): void {
   r.spec.parentRefs.forEach((p, i) => {
     const at: PathSeg[] = ['spec', 'parentRefs', i];
     const key = `${p.namespace ?? ns}/${p.name}`;
@@ -172,7 +173,8 @@ function checkReferences(r: HTTPRoute, ns: string, services: Map<string, Service
     }
   });
   // A mirror's target is a backend like any other: its Service must have the port.
-  r.spec.rules.forEach((rule, i) => (rule.filters ?? []).forEach((f, k) => {
+  const rules: (HTTPRoute | GRPCRoute)['spec']['rules'][number][] = r.spec.rules;
+  rules.forEach((rule, i) => (rule.filters ?? []).forEach((f, k) => {
     if (f.type !== 'RequestMirror') return;
     const b = f.requestMirror.backendRef;
     const at: PathSeg[] = ['spec', 'rules', i, 'filters', k, 'requestMirror', 'backendRef'];
@@ -181,7 +183,7 @@ function checkReferences(r: HTTPRoute, ns: string, services: Map<string, Service
     if (b.port === undefined && s.spec.ports.length > 1) report({ path: [...at, 'port'], at, code: 'required', message: `is required: Service ${b.namespace ?? ns}/${b.name} has ${s.spec.ports.length} ports`, hint: portList(s) });
     else if (b.port !== undefined && !s.spec.ports.some((x) => x.port === b.port)) report({ path: [...at, 'port'], code: 'reference', message: `Service ${b.namespace ?? ns}/${b.name} has no port ${b.port}`, hint: portList(s) });
   }));
-  r.spec.rules.forEach((rule, i) => (rule.backendRefs ?? []).forEach((b, k) => {
+  rules.forEach((rule, i) => (rule.backendRefs ?? []).forEach((b, k) => {
     const at: PathSeg[] = ['spec', 'rules', i, 'backendRefs', k];
     const key = `${b.namespace ?? ns}/${b.name}`;
     const s = services.get(key);

@@ -2,7 +2,7 @@
 // It is computed by control/translate from mesh state and holds only what that one proxy needs.
 // Everything here is plain JSON so it can be hashed, diffed and dumped.
 
-import type { AuthzRule, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
+import type { AuthzRule, GRPCMethodMatch, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
 import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
@@ -84,14 +84,20 @@ export interface VirtualHostSnap {
   routes: RouteEntry[];
 }
 
-/** One match of one rule of one HTTPRoute (a rule with N matches gives N entries). */
+/** One match of one rule of one HTTPRoute or GRPCRoute (a rule with N matches gives N entries). */
 export interface RouteEntry {
-  /** "<namespace>/<name>" of the HTTPRoute, or "default" for the implicit route of a service. */
+  /** "<namespace>/<name>" of the HTTPRoute or GRPCRoute, or "default" for the implicit route of a service. */
   route: string;
   rule: number;
   /** Gateway API tie-breakers after match specificity: older route first, then route name, then rule/match order. */
   order: { created: string; match: number };
+  /** A GRPCRoute's match as a path match ("/<service>/<method>") and its headers. */
   match: HTTPRouteMatch;
+  /**
+   * Present on a GRPCRoute's entries only: its method match (absent: every call; a service without its leading
+   * "."). Such entries are ordered by GRPCRoute precedence, not HTTPRoute's.
+   */
+  grpc?: { method?: GRPCMethodMatch };
   filters: HTTPRouteFilter[];
   backends: BackendSnap[];
   /** Resolved: the rule's own timeouts, or the mesh default. Absent in snapshots from before timeouts (none). */

@@ -173,7 +173,44 @@ export interface HTTPRouteSpec {
 }
 export type HTTPRoute = Resource<'HTTPRoute', HTTPRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy;
+/** GRPCRoute: matches a gRPC call by its service and/or method (the request path "/<service>/<method>"). */
+export interface GRPCMethodMatch {
+  /** Default Exact. */
+  type: 'Exact' | 'RegularExpression';
+  /** Absent: any service. At least one of service and method is set. */
+  service?: string;
+  /** Absent: any method. */
+  method?: string;
+}
+export interface GRPCRouteMatch {
+  /** Absent: every service and method. */
+  method?: GRPCMethodMatch;
+  headers?: HeaderMatch[];
+}
+/** The filters a GRPCRoute has: HTTPRoute's filters of the same names and shapes. */
+export type GRPCRouteFilter = Extract<HTTPRouteFilter, { type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestMirror' }>;
+export interface GRPCBackendRef extends Omit<BackendRef, 'filters'> {
+  filters?: GRPCRouteFilter[];
+}
+export interface GRPCRouteRule {
+  name?: string;
+  /** Default: one match that matches every call ({}). */
+  matches: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: GRPCBackendRef[];
+  /** weft's extension (the Gateway API GRPCRoute has none yet): as HTTPRoute's rule `timeouts`. */
+  timeouts?: { request?: string; backendRequest?: string };
+  /** weft's extension: as HTTPRoute's rule `retry` (HTTP statuses and failure classes; gRPC status names not yet). */
+  retry?: HTTPRouteRetry;
+}
+export interface GRPCRouteSpec {
+  parentRefs: ParentRef[];
+  hostnames?: string[];
+  rules: GRPCRouteRule[];
+}
+export type GRPCRoute = Resource<'GRPCRoute', GRPCRouteSpec>;
+
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy;
 
 /** Gateway API RequestMirror: a copy of each request (or `percent` / `fraction` of them) to another Service. */
 export interface RequestMirror {

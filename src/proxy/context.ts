@@ -11,7 +11,7 @@ export type HeaderMap = Record<string, string | string[] | undefined>;
 
 /** The result of routing, as the layers below need it. Filled in by the route layer. */
 export interface RouteDecision {
-  /** "<namespace>/<name>" of the HTTPRoute or "default". */
+  /** "<namespace>/<name>" of the HTTPRoute or GRPCRoute, or "default". */
   name: string;
   /** The matched rule's retry policy, if it has one. */
   readonly retry?: RetrySnap;

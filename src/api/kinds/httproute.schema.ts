@@ -92,6 +92,28 @@ export const PATH_MODIFIER: Schema = {
   },
 };
 
+/** RequestMirror's settings (HTTPRoute and GRPCRoute alike). */
+export const REQUEST_MIRROR: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['backendRef'],
+  properties: {
+    backendRef: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: { group: { type: 'string', enum: [''] }, kind: { type: 'string', enum: ['Service'], default: 'Service' }, name: { type: 'string', minLength: 1, maxLength: 253 }, namespace: DNS_LABEL, port: PORT },
+    },
+    percent: { type: 'integer', minimum: 0, maximum: 100 },
+    fraction: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['numerator'],
+      properties: { numerator: { type: 'integer', minimum: 0 }, denominator: { type: 'integer', minimum: 1, default: 100 } },
+    },
+  },
+};
+
 export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'RequestMirror'] as const;
 
 export const FILTER: Schema = {
@@ -108,26 +130,7 @@ export const FILTER: Schema = {
     },
     requestHeaderModifier: HEADER_MODIFIER,
     responseHeaderModifier: HEADER_MODIFIER,
-    requestMirror: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['backendRef'],
-      properties: {
-        backendRef: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name'],
-          properties: { group: { type: 'string', enum: [''] }, kind: { type: 'string', enum: ['Service'], default: 'Service' }, name: { type: 'string', minLength: 1, maxLength: 253 }, namespace: DNS_LABEL, port: PORT },
-        },
-        percent: { type: 'integer', minimum: 0, maximum: 100 },
-        fraction: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['numerator'],
-          properties: { numerator: { type: 'integer', minimum: 0 }, denominator: { type: 'integer', minimum: 1, default: 100 } },
-        },
-      },
-    },
+    requestMirror: REQUEST_MIRROR,
     urlRewrite: {
       type: 'object',
       additionalProperties: false,
@@ -169,6 +172,28 @@ export const BACKEND_REF: Schema = {
   },
 };
 
+// GEP-1731, with weft's extensions (retryOn, nonIdempotent, maxBackoff); docs/traffic.md.
+export const RULE_RETRY: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    attempts: { type: 'integer', minimum: 0, maximum: 10, default: 2 },
+    backoff: GATEWAY_DURATION_SCHEMA,
+    maxBackoff: GATEWAY_DURATION_SCHEMA,
+    codes: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 400, maximum: 599 } },
+    retryOn: { type: 'array', maxItems: 8, items: { type: 'string', enum: [...RETRY_ON] } },
+    nonIdempotent: { type: 'boolean', default: false },
+  },
+  'x-unsupported': { grpcStatuses: 'gRPC statuses go in retryOn: cancelled, deadline-exceeded, resource-exhausted, unavailable' },
+};
+
+// GEP-1742. Checked further in checks.ts (backendRequest <= request).
+export const RULE_TIMEOUTS: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { request: TIMEOUT_DURATION_SCHEMA, backendRequest: TIMEOUT_DURATION_SCHEMA },
+};
+
 export const ROUTE_RULE: Schema = {
   type: 'object',
   additionalProperties: false,
@@ -180,26 +205,8 @@ export const ROUTE_RULE: Schema = {
     },
     filters: FILTERS,
     backendRefs: { type: 'array', maxItems: 16, items: BACKEND_REF },
-    // GEP-1731, with weft's extensions (retryOn, nonIdempotent, maxBackoff); docs/traffic.md.
-    retry: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        attempts: { type: 'integer', minimum: 0, maximum: 10, default: 2 },
-        backoff: GATEWAY_DURATION_SCHEMA,
-        maxBackoff: GATEWAY_DURATION_SCHEMA,
-        codes: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 400, maximum: 599 } },
-        retryOn: { type: 'array', maxItems: 8, items: { type: 'string', enum: [...RETRY_ON] } },
-        nonIdempotent: { type: 'boolean', default: false },
-      },
-      'x-unsupported': { grpcStatuses: 'gRPC statuses go in retryOn: cancelled, deadline-exceeded, resource-exhausted, unavailable' },
-    },
-    // GEP-1742. Checked further in checks.ts (backendRequest <= request).
-    timeouts: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { request: TIMEOUT_DURATION_SCHEMA, backendRequest: TIMEOUT_DURATION_SCHEMA },
-    },
+    retry: RULE_RETRY,
+    timeouts: RULE_TIMEOUTS,
   },
   'x-unsupported': {
     sessionPersistence: 'session persistence is not implemented by weft',

@@ -4,7 +4,7 @@ import type { PathSeg } from '../errors.js';
 import type { Issue } from '../source.js';
 import { unique, notAnIP } from './check-helpers.js';
 import { parseGatewayDuration } from '../traffic.js';
-import type { BackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, HeaderModifier, PathModifier } from '../types.js';
+import type { BackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, HeaderModifier, ParentRef, PathModifier } from '../types.js';
 
 export function checkHTTPRoute(r: HTTPRoute, out: Issue[]): void {
   const spec = r.spec;
@@ -28,7 +28,8 @@ export function checkHTTPRoute(r: HTTPRoute, out: Issue[]): void {
   rules.forEach((rule, i) => checkRule(rule, ['spec', 'rules', i], out));
 }
 
-function checkParentRefs(r: HTTPRoute, out: Issue[]): void {
+/** Gateway API rules for a route's parentRefs (HTTPRoute and GRPCRoute alike). */
+export function checkParentRefs(r: { spec: { parentRefs: ParentRef[] } }, out: Issue[]): void {
   const refs = r.spec.parentRefs;
   refs.forEach((p, i) => {
     const want = p.kind === 'Gateway' ? 'gateway.networking.k8s.io' : '';
@@ -70,25 +71,7 @@ function checkParentRefs(r: HTTPRoute, out: Issue[]): void {
 
 function checkRule(rule: HTTPRouteRule, at: PathSeg[], out: Issue[]): void {
   rule.matches.forEach((m, j) => checkMatch(m, [...at, 'matches', j], out));
-  // GEP-1742: one attempt cannot outlast the whole request ("0s" request = no overall limit).
-  const rt = rule.retry;
-  if (rt?.backoff !== undefined && rt.maxBackoff !== undefined) {
-    const lo = parseGatewayDuration(rt.backoff);
-    const hi = parseGatewayDuration(rt.maxBackoff);
-    if (lo !== undefined && hi !== undefined && hi < lo) {
-      out.push({ path: [...at, 'retry', 'maxBackoff'], code: 'range', message: `must not be shorter than backoff (${rt.backoff}), got ${JSON.stringify(rt.maxBackoff)}` });
-    }
-  }
-  const t = rule.timeouts;
-  const req = t?.request === undefined ? undefined : parseGatewayDuration(t.request);
-  const backend = t?.backendRequest === undefined ? undefined : parseGatewayDuration(t.backendRequest);
-  if (req !== undefined && backend !== undefined && req !== 0 && (backend > req || backend === 0)) {
-    out.push({
-      path: [...at, 'timeouts', 'backendRequest'], code: 'range',
-      message: `must not be longer than timeouts.request (${t!.request}), got ${JSON.stringify(t!.backendRequest)}`,
-      hint: 'backendRequest limits one attempt; request limits the whole exchange, retries included',
-    });
-  }
+  checkTimeouts(rule, at, out);
   const filters = rule.filters ?? [];
   checkFilters(filters, [...at, 'filters'], rule.matches, out);
   const backends = rule.backendRefs ?? [];
@@ -102,7 +85,31 @@ function checkRule(rule: HTTPRouteRule, at: PathSeg[], out: Issue[]): void {
   backends.forEach((b, k) => checkBackendRef(b, [...at, 'backendRefs', k], rule.matches, out));
 }
 
-function checkBackendRef(b: BackendRef, at: PathSeg[], matches: HTTPRouteMatch[], out: Issue[]): void {
+/** A rule's retry backoffs and GEP-1742 timeouts (HTTPRoute's, and GRPCRoute's in weft). */
+export function checkTimeouts(rule: Pick<HTTPRouteRule, 'retry' | 'timeouts'>, at: PathSeg[], out: Issue[]): void {
+  const rt = rule.retry;
+  if (rt?.backoff !== undefined && rt.maxBackoff !== undefined) {
+    const lo = parseGatewayDuration(rt.backoff);
+    const hi = parseGatewayDuration(rt.maxBackoff);
+    if (lo !== undefined && hi !== undefined && hi < lo) {
+      out.push({ path: [...at, 'retry', 'maxBackoff'], code: 'range', message: `must not be shorter than backoff (${rt.backoff}), got ${JSON.stringify(rt.maxBackoff)}` });
+    }
+  }
+  // GEP-1742: one attempt cannot outlast the whole request ("0s" request = no overall limit).
+  const t = rule.timeouts;
+  const req = t?.request === undefined ? undefined : parseGatewayDuration(t.request);
+  const backend = t?.backendRequest === undefined ? undefined : parseGatewayDuration(t.backendRequest);
+  if (req !== undefined && backend !== undefined && req !== 0 && (backend > req || backend === 0)) {
+    out.push({
+      path: [...at, 'timeouts', 'backendRequest'], code: 'range',
+      message: `must not be longer than timeouts.request (${t!.request}), got ${JSON.stringify(t!.backendRequest)}`,
+      hint: 'backendRequest limits one attempt; request limits the whole exchange, retries included',
+    });
+  }
+}
+
+/** A backendRef's group and filters; `matches` are its rule's (ReplacePrefixMatch needs them). */
+export function checkBackendRef(b: BackendRef, at: PathSeg[], matches: HTTPRouteMatch[], out: Issue[]): void {
   if (b.group !== undefined && b.group !== '') {
     out.push({ path: [...at, 'group'], code: 'invalid', message: `a Service backend must have group "" (got ${JSON.stringify(b.group)})`, hint: 'or leave group out' });
   }
@@ -152,7 +159,8 @@ const FILTER_FIELD = {
   RequestMirror: 'requestMirror',
 } as const;
 
-function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches: HTTPRouteMatch[], out: Issue[]): void {
+/** One list of filters (a rule's or a backendRef's): Gateway API CEL rules and weft's. */
+export function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches: HTTPRouteMatch[], out: Issue[]): void {
   filters.forEach((f, i) => {
     const own = FILTER_FIELD[f.type];
     const rec = f as unknown as Record<string, unknown>;

@@ -10,6 +10,14 @@ export const route = (...spec: string[]) => [
   'spec:',
   ...spec,
 ].join('\n');
+/** A GRPCRoute document with the given spec lines. */
+export const grpcRoute = (...spec: string[]) => [
+  'apiVersion: gateway.networking.k8s.io/v1',
+  'kind: GRPCRoute',
+  'metadata: {name: g}',
+  'spec:',
+  ...spec,
+].join('\n');
 /** Errors with file:line:column, as a user sees them. */
 export const errs = (text: string) => parseDocuments(text, 'r.yaml').errors.map(String);
 /** Errors without positions, for rules where the wording is what matters. */

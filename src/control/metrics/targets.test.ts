@@ -84,3 +84,14 @@ test('stat by service: one row for the called name, aggregated over its backends
   // By workload: what each workload received, unaffected.
   assert.deepEqual(statRows(deltas, 10, 'workload', { calledService }).map((r) => [r.name, r.requests]), [['catalog-v1', 100]]);
 });
+
+test('a GRPCRoute on a Service names the called Service too, also when an HTTPRoute has the same name', () => {
+  const grpc = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'api', namespace: 'default' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'reviews', port: 80 }], rules: [{ matches: [{}], backendRefs: [{ kind: 'Service', name: 'reviews-v2', port: 80, weight: 1 }] }] } } as AnyResource;
+  const http = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'api', namespace: 'default' },
+    spec: { parentRefs: [{ kind: 'Service', name: 'web', port: 80 }], rules: [{ matches: [], backendRefs: [{ kind: 'Service', name: 'web', port: 80, weight: 1 }] }] } } as AnyResource;
+  const n = new TrafficNames([...objects, svc('reviews-v2', { app: 'reviews', version: 'v2' }), http, grpc]);
+  assert.deepEqual(n.calledService('default/api', 'reviews-v2', 'default'), { name: 'reviews', namespace: 'default' });
+  assert.deepEqual(n.calledService('default/api', 'web', 'default'), { name: 'web', namespace: 'default' });
+  assert.ok(n.target('reviews')!.services.has('reviews-v2'), 'the GRPCRoute backend is covered by a tap of reviews');
+});

@@ -1,8 +1,8 @@
 // The names people use for traffic, resolved against the config: `weft tap catalog` and `weft stat` speak
 // of the Service callers call (catalog), while proxies record the backend a request went to (catalog-v1,
-// after an HTTPRoute split it). Pure: built from the stored objects, asked per event or sample.
+// after an HTTPRoute or GRPCRoute split it). Pure: built from the stored objects, asked per event or sample.
 import { closest } from '../../api/suggest.js';
-import type { AnyResource, Gateway, HTTPRoute, Service, Workload } from '../../api/types.js';
+import type { AnyResource, Gateway, GRPCRoute, HTTPRoute, Service, Workload } from '../../api/types.js';
 
 /** What a tap target covers: requests to any of these Services or Workloads, or sent from these Workloads. */
 export interface TargetSet {
@@ -13,14 +13,18 @@ export interface TargetSet {
 }
 
 export class TrafficNames {
-  private readonly routes = new Map<string, HTTPRoute>();
+  /** By "ns/name", the name records carry: an HTTPRoute and a GRPCRoute may share one. */
+  private readonly routes = new Map<string, (HTTPRoute | GRPCRoute)[]>();
   private readonly services: Service[] = [];
   private readonly workloads: Workload[] = [];
   private readonly gateways: Gateway[] = [];
 
   constructor(objects: readonly AnyResource[], private readonly defaultNamespace = 'default') {
     for (const r of objects) {
-      if (r.kind === 'HTTPRoute') this.routes.set(`${this.ns(r)}/${r.metadata.name}`, r);
+      if (r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute') {
+        const k = `${this.ns(r)}/${r.metadata.name}`;
+        this.routes.set(k, [...(this.routes.get(k) ?? []), r]);
+      }
       if (r.kind === 'Service') this.services.push(r);
       if (r.kind === 'Workload') this.workloads.push(r);
       if (r.kind === 'Gateway') this.gateways.push(r);
@@ -32,13 +36,18 @@ export class TrafficNames {
   }
 
   /**
-   * The Service a caller named, for a request the proxy recorded with `route` ("ns/name" of the HTTPRoute
-   * that matched, or "default") and the backend Service it went to. A mesh route attached to a Service
-   * (GAMMA) means the caller called that Service; a route with several Service parents counts under the
-   * first. Anything else (no route, a Gateway's route) was called by its own name.
+   * The Service a caller named, for a request the proxy recorded with `route` ("ns/name" of the HTTPRoute or
+   * GRPCRoute that matched, or "default") and the backend Service it went to. A mesh route attached to a
+   * Service (GAMMA) means the caller called that Service; a route with several Service parents counts under
+   * the first. Anything else (no route, a Gateway's route) was called by its own name. When an HTTPRoute and a
+   * GRPCRoute share the name, the one with a Service parent that sends to that backend is meant.
    */
   calledService(route: string | undefined | null, destService: string, destNamespace: string): { name: string; namespace: string } {
-    const r = route === undefined || route === null ? undefined : this.routes.get(route);
+    const named = route === undefined || route === null ? [] : this.routes.get(route) ?? [];
+    const mesh = named.filter((x) => x.spec.parentRefs.some((p) => p.kind === 'Service'));
+    const sendsThere = (x: HTTPRoute | GRPCRoute) => (x.spec.rules as { backendRefs?: { name: string; namespace?: string }[] }[])
+      .some((rule) => (rule.backendRefs ?? []).some((b) => b.name === destService && (b.namespace ?? this.ns(x)) === destNamespace));
+    const r = mesh.find(sendsThere) ?? mesh[0];
     const parent = r?.spec.parentRefs.find((p) => p.kind === 'Service');
     if (r === undefined || parent === undefined) return { name: destService, namespace: destNamespace };
     return { name: parent.name, namespace: parent.namespace ?? this.ns(r) };
@@ -58,7 +67,7 @@ export class TrafficNames {
     for (const s of svc) {
       covered.push(s);
       // Backends of every mesh route attached to it: where its callers' requests really go.
-      for (const r of this.routes.values()) {
+      for (const r of [...this.routes.values()].flat()) {
         const attached = r.spec.parentRefs.some((p) => p.kind === 'Service' && p.name === s.metadata.name && (p.namespace ?? this.ns(r)) === this.ns(s));
         if (!attached) continue;
         for (const rule of r.spec.rules) for (const b of rule.backendRefs ?? []) {

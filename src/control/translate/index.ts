@@ -3,7 +3,7 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, HTTPRoute, HTTPRouteRule, Mesh, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, GRPCMethodMatch, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteRule, Mesh, PathMatch, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
 } from '../../api/types.js';
 import type {
   AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
@@ -115,7 +115,7 @@ function endpointsOf(svc: Service, state: MeshState): RegisteredEndpoint[] {
 export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   const mesh = meshOf(state.objects);
   const services = ofKind(state.objects, 'Service');
-  const routes = ofKind(state.objects, 'HTTPRoute');
+  const routes: Route[] = [...ofKind(state.objects, 'GRPCRoute'), ...ofKind(state.objects, 'HTTPRoute')];
   const svcIndex = new Map(services.map((s) => [`${ns(s)}/${s.metadata.name}`, s]));
   const clusters = new Map<string, ClusterSnap>();
 
@@ -154,15 +154,16 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   const meshSpec = (ofKind(state.objects, 'Mesh')[0] as Mesh | undefined)?.spec;
   const meshDefault: RouteTimeoutsSnap = { ...NO_TIMEOUTS, responseHeadersMs: durationOr(meshSpec?.traffic?.responseTimeout, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS) };
   // A rule with `timeouts` replaces the mesh default: its request/backendRequest (each "0s" = none) are all.
-  const timeoutsOf = (rule: HTTPRouteRule): RouteTimeoutsSnap => rule.timeouts === undefined ? meshDefault : {
+  const timeoutsOf = (rule: Pick<HTTPRouteRule, 'timeouts'>): RouteTimeoutsSnap => rule.timeouts === undefined ? meshDefault : {
     requestMs: durationOr(rule.timeouts.request, 0), backendRequestMs: durationOr(rule.timeouts.backendRequest, 0), responseHeadersMs: 0,
   };
 
-  const entriesOf = (r: HTTPRoute): RouteEntry[] => {
+  // One entry per match of each rule; an HTTPRoute's matches as they are, a GRPCRoute's as path matches.
+  const entriesOf = (r: Route): RouteEntry[] => {
     const out: RouteEntry[] = [];
     const rns = ns(r);
-    r.spec.rules.forEach((rule, ri) => {
-      const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
+    const rules: Route['spec']['rules'][number][] = r.spec.rules;
+    rules.forEach((rule, ri) => {
       const backends = (rule.backendRefs ?? []).map((b) => backendOf(b, rns));
       const mirrors = (rule.filters ?? []).flatMap((f) => {
         if (f.type !== 'RequestMirror') return [];
@@ -171,11 +172,12 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const percent = m.percent ?? (m.fraction !== undefined ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100);
         return [{ cluster: target.cluster, ref: target.ref, percent }];
       });
+      const matches = r.kind === 'GRPCRoute' ? grpcMatchesOf(r.spec.rules[ri]) : httpMatchesOf(r.spec.rules[ri]);
       matches.forEach((m, mi) => {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
-          match: m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}),
+          ...m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}),
         });
       });
     });
@@ -191,10 +193,10 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
       if (sns === proxy.namespace) hosts.unshift(svc.metadata.name);
       const ports: ServicePortSnap[] = svc.spec.ports.map((p) => {
         const own = useCluster(svc, p.port);
-        const attached = routes.filter((r) => r.spec.parentRefs.some((pr) =>
-          pr.kind === 'Service' && pr.name === svc.metadata.name && (pr.namespace ?? ns(r)) === sns && (pr.port === undefined || pr.port === p.port)));
+        const attached = oneRouteKind(routes.filter((r) => (ns(r) === sns || ns(r) === proxy.namespace) && r.spec.parentRefs.some((pr) =>
+          pr.kind === 'Service' && pr.name === svc.metadata.name && (pr.namespace ?? ns(r)) === sns && (pr.port === undefined || pr.port === p.port))));
         // GAMMA: a consumer route (in the caller's namespace) overrides producer routes for that caller.
-        const consumer = attached.filter((r) => ns(r) !== sns && ns(r) === proxy.namespace);
+        const consumer = attached.filter((r) => ns(r) !== sns);
         const producer = attached.filter((r) => ns(r) === sns);
         const chosen = consumer.length > 0 ? consumer : producer;
         const entries = chosen.length > 0 ? chosen.flatMap(entriesOf) : [defaultEntry(own, svc, p.port, meshDefault)];
@@ -245,6 +247,17 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     },
   };
   return { version: versionOf(body), ...body };
+}
+
+// A rule without matches (an object built without the schema's defaults) matches every request, every call.
+function httpMatchesOf(rule: HTTPRouteRule): Pick<RouteEntry, 'match'>[] {
+  const ms = rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
+  return ms.map((match) => ({ match }));
+}
+
+function grpcMatchesOf(rule: GRPCRouteRule): Pick<RouteEntry, 'match' | 'grpc'>[] {
+  const ms = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  return ms.map((m) => grpcEntryMatch(m.method, m.headers));
 }
 
 function defaultEntry(cluster: string, svc: Service, port: number, timeouts: RouteTimeoutsSnap): RouteEntry {
@@ -309,8 +322,13 @@ export function intersectHostnames(listener: string | undefined, route: string[]
   return [...new Set(out)];
 }
 
-function virtualHosts(gw: Gateway, l: GatewayListener, routes: HTTPRoute[], entriesOf: (r: HTTPRoute) => RouteEntry[]): VirtualHostSnap[] {
-  const byDomain = new Map<string, RouteEntry[]>();
+/**
+ * The routes of one listener by virtual host. An HTTPRoute and a GRPCRoute whose hostnames on the listener
+ * overlap cannot both be accepted (GRPCRoute spec, `hostnames`): the older one is, then the first by
+ * "{namespace}/{name}"; the other serves nothing on this listener.
+ */
+function virtualHosts(gw: Gateway, l: GatewayListener, routes: Route[], entriesOf: (r: Route) => RouteEntry[]): VirtualHostSnap[] {
+  const candidates: { r: Route; domains: string[] }[] = [];
   for (const r of routes) {
     const attached = r.spec.parentRefs.some((pr) =>
       (pr.kind ?? 'Gateway') === 'Gateway' && pr.name === gw.metadata.name && (pr.namespace ?? ns(r)) === ns(gw) &&
@@ -318,7 +336,16 @@ function virtualHosts(gw: Gateway, l: GatewayListener, routes: HTTPRoute[], entr
     // Listeners allow routes from their own namespace by default (allowedRoutes.namespaces.from: Same).
     if (!attached || ns(r) !== ns(gw)) continue;
     const domains = intersectHostnames(l.hostname, r.spec.hostnames);
-    if (domains.length === 0) continue;
+    if (domains.length > 0) candidates.push({ r, domains });
+  }
+  candidates.sort((a, b) => routeAge(a.r, b.r));
+  const accepted: typeof candidates = [];
+  for (const c of candidates) {
+    const conflict = accepted.some((a) => a.r.kind !== c.r.kind && a.domains.some((x) => c.domains.some((y) => hostnamesOverlap(x, y))));
+    if (!conflict) accepted.push(c);
+  }
+  const byDomain = new Map<string, RouteEntry[]>();
+  for (const { r, domains } of accepted) {
     const entries = entriesOf(r);
     for (const d of domains) byDomain.set(d, [...(byDomain.get(d) ?? []), ...entries]);
   }
@@ -326,6 +353,68 @@ function virtualHosts(gw: Gateway, l: GatewayListener, routes: HTTPRoute[], entr
   return [...byDomain.entries()]
     .sort(([a], [b]) => rank(a) - rank(b) || b.length - a.length || a.localeCompare(b))
     .map(([d, routes]) => ({ domains: [d], routes }));
+}
+
+type Route = HTTPRoute | GRPCRoute;
+
+/** Gateway API order between routes: the oldest first (no timestamp: newest), then by "{namespace}/{name}". */
+function routeAge(a: Route, b: Route): number {
+  const ta = Date.parse(a.metadata.creationTimestamp ?? '');
+  const tb = Date.parse(b.metadata.creationTimestamp ?? '');
+  const x = Number.isNaN(ta) ? Infinity : ta;
+  const y = Number.isNaN(tb) ? Infinity : tb;
+  if (x !== y) return x < y ? -1 : 1;
+  const ka = `${ns(a)}/${a.metadata.name}`;
+  const kb = `${ns(b)}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** Whether some host name matches both patterns ("*", "*.example.com" or an exact name). */
+export function hostnamesOverlap(a: string, b: string): boolean {
+  return a === '*' || b === '*' || intersectHostnames(a, [b]).length > 0;
+}
+
+/**
+ * GAMMA (GEP-1426): when routes of different kinds attach to one Service port, only one kind applies, the most
+ * specific: GRPCRoute over HTTPRoute.
+ */
+function oneRouteKind(attached: Route[]): Route[] {
+  return attached.some((r) => r.kind === 'GRPCRoute') ? attached.filter((r) => r.kind === 'GRPCRoute') : attached;
+}
+
+/**
+ * A GRPCRoute match as the route table carries it: the call's path "/<service>/<method>" as a path match
+ * (Exact for both names, a PathPrefix for a service alone, else a regular expression), its headers, and the
+ * method match itself for GRPCRoute precedence. The leading "." of a fully-qualified Exact service name is
+ * not part of the path.
+ */
+export function grpcEntryMatch(method: GRPCMethodMatch | undefined, headers: RouteEntry['match']['headers']): Pick<RouteEntry, 'match' | 'grpc'> {
+  const fq = method !== undefined && (method.type ?? 'Exact') === 'Exact' && method.service?.startsWith('.') === true;
+  const mm = method === undefined ? undefined : fq ? { ...method, service: method.service!.slice(1) } : method;
+  return {
+    match: { path: grpcPath(mm), ...(headers !== undefined && headers.length > 0 ? { headers } : {}) },
+    grpc: mm === undefined ? {} : { method: mm },
+  };
+}
+
+const SEGMENT = '[^/]+';
+// At the end of a path regex: the path up to here has exactly two segments, so neither pattern spans a "/".
+const TWO_SEGMENTS = '(?<=^/[^/]*/[^/]*)';
+
+function grpcPath(m: GRPCMethodMatch | undefined): PathMatch {
+  if (m === undefined || (m.service === undefined && m.method === undefined)) return { type: 'PathPrefix', value: '/' };
+  if ((m.type ?? 'Exact') === 'Exact') {
+    if (m.service !== undefined && m.method !== undefined) return { type: 'Exact', value: `/${m.service}/${m.method}` };
+    if (m.service !== undefined) return { type: 'PathPrefix', value: `/${m.service}/` };
+    return { type: 'RegularExpression', value: `/${SEGMENT}/${escapeRegExp(m.method!)}` };
+  }
+  const svc = m.service === undefined ? SEGMENT : `(?:${m.service})`;
+  const meth = m.method === undefined ? SEGMENT : `(?:${m.method})`;
+  return { type: 'RegularExpression', value: `/${svc}/${meth}${TWO_SEGMENTS}` };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 export function versionOf(body: unknown): string {

@@ -19,7 +19,7 @@ export interface RequestRecord {
   error?: string;
   bytesIn: number;
   bytesOut: number;
-  /** "<namespace>/<name>" of the HTTPRoute that matched, or "default". */
+  /** "<namespace>/<name>" of the HTTPRoute or GRPCRoute that matched, or "default". */
   route?: string;
   /** Backend cluster "svc.ns:port" and its parts. */
   cluster?: string;

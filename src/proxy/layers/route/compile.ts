@@ -167,37 +167,79 @@ function compileValueMatches(
  */
 const PATH_RANK = [3 /* Exact */, 1 /* Prefix */, 2 /* Regex */] as const;
 
+/*
+ * GRPCRoute (GRPCRouteRule.matches) orders its own way: after the hostname (the virtual host decides that),
+ * precedence goes to the largest number of characters in a matching service, then in a matching method, then
+ * the largest number of header matches; then the same route and rule tie-breakers as HTTPRoute. Merging with
+ * HTTPRoutes is not allowed, so a table normally holds one kind; if it holds both, GRPCRoute entries come
+ * first (GEP-1426's order of route kinds).
+ *
+ * A RegularExpression service or method has no character count in the spec (its support is implementation-
+ * specific). weft ranks a pattern after every exact name and before no name at all, as it ranks path regexes
+ * between Exact and the catch-all: a pattern scored 0 would tie with, and so lose to, an older catch-all.
+ */
 interface SortKey {
   r: CompiledRoute;
+  /** 1 for a GRPCRoute entry. */
+  grpc: number;
   pathRank: number;
   pathLen: number;
   method: number;
   headers: number;
   query: number;
+  /** GRPCRoute: characters of an Exact service (0: none, or a pattern), whether it is a pattern; the same for the method. */
+  service: number;
+  servicePattern: number;
+  grpcMethod: number;
+  grpcMethodPattern: number;
   created: number;
 }
 
 function keyOf(r: CompiledRoute): SortKey {
   const created = Date.parse(r.entry.order.created);
+  const g = r.entry.grpc;
+  const gm = g?.method;
+  const exact = gm !== undefined && (gm.type ?? 'Exact') === 'Exact';
   return {
     r,
+    grpc: g === undefined ? 0 : 1,
     pathRank: PATH_RANK[r.pathKind],
     pathLen: r.pathKind === PathKind.Regex ? 0 : r.path.length,
     method: r.method === null ? 0 : 1,
     headers: r.headers.length,
     query: r.query.length,
+    service: exact ? (gm.service?.length ?? 0) : 0,
+    servicePattern: !exact && gm?.service !== undefined ? 1 : 0,
+    grpcMethod: exact ? (gm.method?.length ?? 0) : 0,
+    grpcMethodPattern: !exact && gm?.method !== undefined ? 1 : 0,
     // A route without a usable timestamp sorts as the newest, after every route that has one.
     created: Number.isNaN(created) ? Infinity : created,
   };
 }
 
-function byPrecedence(a: SortKey, b: SortKey): number {
+function byMatch(a: SortKey, b: SortKey): number {
+  if (a.grpc !== b.grpc) return b.grpc - a.grpc;
+  if (a.grpc === 1) {
+    return (
+      b.service - a.service ||
+      b.servicePattern - a.servicePattern ||
+      b.grpcMethod - a.grpcMethod ||
+      b.grpcMethodPattern - a.grpcMethodPattern ||
+      b.headers - a.headers
+    );
+  }
   return (
     b.pathRank - a.pathRank ||
     b.pathLen - a.pathLen ||
     b.method - a.method ||
     b.headers - a.headers ||
-    b.query - a.query ||
+    b.query - a.query
+  );
+}
+
+function byPrecedence(a: SortKey, b: SortKey): number {
+  return (
+    byMatch(a, b) ||
     (a.created < b.created ? -1 : a.created > b.created ? 1 : 0) ||
     // Code-unit order, not localeCompare: precedence must not depend on the machine's locale.
     (a.r.entry.route < b.r.entry.route ? -1 : a.r.entry.route > b.r.entry.route ? 1 : 0) ||
