@@ -46,6 +46,10 @@ export const DEFAULT_H2_LIMITS: H2Limits = {
 };
 
 const MAX_WINDOW = 0x7fffffff;
+
+function uncork(s: H2Session): void {
+  s.uncork();
+}
 /** DATA frames without data and without END_STREAM, and other frames that carry nothing, per connection. */
 const MAX_EMPTY_FRAMES = 1000;
 
@@ -198,9 +202,25 @@ export abstract class H2Session {
     if (first !== undefined && first.length > 0) this.onSockData(first);
   }
 
+  /**
+   * Frames written in one turn of the event loop leave in one write (one TLS record, one syscall): the
+   * socket is corked at the first and uncorked on the next tick.
+   */
   write(b: Buffer): boolean {
     if (this.destroyed) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(uncork, this);
+    }
     return this.sock.write(b);
+  }
+
+  private corked = false;
+
+  uncork(): void {
+    this.corked = false;
+    this.sock.uncork();
   }
 
   // ---- incoming ----
@@ -447,10 +467,8 @@ export abstract class H2Session {
         buf.copy(out, 9, at, at + n);
         this.write(out);
       } else {
-        this.sock.cork();
         this.write(h);
         this.write(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n));
-        this.sock.uncork();
       }
       s.sendWindow -= n;
       this.sendWindow -= n;
