@@ -25,6 +25,7 @@ const TEST_CROSSINGS: Record<string, { imports: string; why: string }[]> = {
     { imports: 'control/ca/x509.ts', why: 'cert facts are compared with what the X.509 library reads' },
   ],
   'proxy/layers/route/grpc.test.ts': [{ imports: 'control/translate/index.ts', why: 'GRPCRoute matching is tested on the entries the translator makes, and end to end from the object' }],
+  'api/kinds/secret.test.ts': [{ imports: 'control/ca/fixtures.ts', why: 'server certificates for the Secrets under test come from the test CA, which needs the X.509 library' }],
   'util/linear-regexp.test.ts': [{ imports: 'proxy/layers/route/index.ts', why: 'route matching is the linear regexps\' user, tested end to end' }],
 };
 

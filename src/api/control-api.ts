@@ -112,7 +112,8 @@ export interface ApplyErrors { errors: string[] }
 export interface SourceConflict { errors: string[] }
 
 /** GET /v1/objects[?kind=K]: every stored object with where it came from. */
-export type ObjectRow = { kind: string; metadata: { name: string; namespace?: string }; spec?: unknown; source: string };
+/** A stored object; a Secret comes with its `type` and `keys` only (values are never sent). */
+export type ObjectRow = { kind: string; metadata: { name: string; namespace?: string }; spec?: unknown; type?: string; keys?: string[]; source: string };
 
 /** The largest request body the control API reads (apply/delete text, reports); larger ones get 413. */
 export const CONTROL_API_MAX_BODY = 4 * 1024 * 1024;

@@ -8,7 +8,8 @@ export interface ProxyPorts {
   inbound?: number;
   /** cluster name ("svc.ns:port") -> local port the app can call. */
   upstreams: Record<string, number>;
-  listeners: { name: string; address: string; port: number }[];
+  /** Gateway listeners as bound; `tls` when the port terminates TLS (HTTPS). */
+  listeners: { name: string; address: string; port: number; tls?: boolean }[];
 }
 
 /** Messages a forked proxy sends its parent. */

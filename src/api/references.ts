@@ -15,7 +15,7 @@ export interface DanglingRef {
   /** What it names that is missing or lacks the port/listener: "Service ns/name", "Gateway ns/name"; absent for selectors. */
   target?: string;
   /** What kind of thing is missing. */
-  missing: 'service' | 'gateway' | 'port' | 'listener' | 'workload';
+  missing: 'service' | 'gateway' | 'port' | 'listener' | 'workload' | 'secret';
   /** One line: what refers to what, and that it is not there. */
   message: string;
   hint: string;
@@ -50,7 +50,9 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
   const services = new Map<string, Service>();
   const gateways = new Map<string, Gateway>();
   const workloads: Workload[] = [];
+  const secrets = new Set<string>();
   for (const r of objects) {
+    if (r.kind === 'Secret') secrets.add(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`);
     if (r.kind === 'Service') services.set(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`, r);
     if (r.kind === 'Gateway') gateways.set(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`, r);
     if (r.kind === 'Workload') workloads.push(r);
@@ -60,6 +62,17 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
   for (const r of objects) {
     const ns = nsOf(r, defaultNamespace);
     if (r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute') routeRefs(r, ns, services, gateways, (d) => add(r, d));
+    if (r.kind === 'Gateway') {
+      for (const l of r.spec.listeners) for (const c of l.tls?.certificateRefs ?? []) {
+        const key = `${c.namespace ?? ns}/${c.name}`;
+        if (secrets.has(key)) continue;
+        add(r, {
+          target: `Secret ${key}`, missing: 'secret', severity: 'error',
+          message: `${label(r, defaultNamespace)}: listener ${l.name} names Secret ${key}, which does not exist`,
+          hint: 'TLS handshakes on that listener fail until the Secret exists (a kubernetes.io/tls Secret with tls.crt and tls.key)',
+        });
+      }
+    }
     if (r.kind === 'Service') {
       const sel = r.spec.selector ?? {};
       const registered = endpoints.some((e) => e.namespace === ns && selects(sel, e.labels));

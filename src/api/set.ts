@@ -66,6 +66,14 @@ export function validateSet(objects: Loaded[], context: readonly AnyResource[] =
 
   checkGatewayPorts(objects.filter((l) => l.resource.kind === 'Gateway'), report);
 
+  // A listener's certificate: a Secret of this input or already stored, in the Gateway's own namespace.
+  const setKeys = new Set(objects.map((l) => keyOf(l.resource)));
+  const secrets = new Set([...objects.map((l) => l.resource), ...context.filter((r) => !setKeys.has(keyOf(r)))]
+    .filter((r) => r.kind === 'Secret').map((r) => `${nsOf(r)}/${r.metadata.name}`));
+  for (const l of objects) {
+    if (l.resource.kind === 'Gateway') checkCertificateRefs(l.resource, nsOf(l.resource), secrets, (issue) => report(l, issue));
+  }
+
   // One TrafficPolicy per Service: two would leave which budget applies to chance.
   const policyOf = new Map<string, Loaded>();
   for (const l of objects) {
@@ -218,4 +226,30 @@ function checkGatewayPorts(gws: Loaded[], report: (l: Loaded, i: Issue) => void)
     });
     taken.push(...mine);
   }
+}
+
+/**
+ * certificateRefs name a Secret in the Gateway's namespace that exists. Another namespace would need a
+ * ReferenceGrant from the Secret's owner (Gateway API), which weft does not implement, so it is refused.
+ */
+function checkCertificateRefs(g: Gateway, ns: string, secrets: Set<string>, report: (i: Issue) => void): void {
+  g.spec.listeners.forEach((l, i) => (l.tls?.certificateRefs ?? []).forEach((r, j) => {
+    const at: PathSeg[] = ['spec', 'listeners', i, 'tls', 'certificateRefs', j];
+    if (r.namespace !== undefined && r.namespace !== ns) {
+      report({
+        path: [...at, 'namespace'], code: 'reference',
+        message: `Secret ${r.namespace}/${r.name} is in another namespace than the Gateway (${ns}); that needs a ReferenceGrant, which weft does not implement`,
+        hint: `put the Secret in namespace ${ns}, or leave namespace out`,
+      });
+      return;
+    }
+    if (!secrets.has(`${ns}/${r.name}`)) {
+      const near = [...secrets].filter((k) => k.startsWith(`${ns}/`)).map((k) => k.slice(ns.length + 1));
+      report({
+        path: [...at, 'name'], code: 'reference',
+        message: `Secret ${ns}/${r.name} does not exist`,
+        hint: near.length === 0 ? `namespace ${ns} has no Secret; add one of type kubernetes.io/tls (weft apply, or in the same file)` : `namespace ${ns} has ${near.join(', ')}`,
+      });
+    }
+  }));
 }

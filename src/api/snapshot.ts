@@ -73,9 +73,34 @@ export interface ListenerSnap {
   gateway: string;
   address: string;
   port: number;
-  protocol: 'HTTP';
+  protocol: 'HTTP' | 'HTTPS';
+  /** HTTPS: the TLS server name (SNI) this listener's certificates answer; absent: the port's default certificate. */
+  hostname?: string;
+  /**
+   * HTTPS: the certificate chain and key of each certificateRef that resolved (none: handshakes for this
+   * listener's names fail). Only gateway snapshots carry keys; dumps show them redacted (redactSnapshot).
+   */
+  tls?: { certificates: ListenerCertificateSnap[] };
   /** Ordered most specific first: exact hostnames, then longer wildcards, then "*". */
   virtualHosts: VirtualHostSnap[];
+}
+
+export interface ListenerCertificateSnap {
+  /** "<namespace>/<name>" of the Secret. */
+  secret: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export const REDACTED = '[redacted]';
+
+/** The snapshot as dumps show it (proxy admin /config_dump, `weft proxy-config`): private keys replaced. */
+export function redactSnapshot(s: Snapshot): Snapshot {
+  if (!s.listeners.some((l) => l.tls !== undefined)) return s;
+  return {
+    ...s,
+    listeners: s.listeners.map((l) => l.tls === undefined ? l : { ...l, tls: { certificates: l.tls.certificates.map((c) => ({ ...c, keyPem: REDACTED })) } }),
+  };
 }
 
 export interface VirtualHostSnap {

@@ -84,8 +84,17 @@ export type Service = Resource<'Service', ServiceSpec>;
 export interface GatewayListener {
   name: string;
   port: number;
-  protocol: 'HTTP';
+  /** HTTPS: TLS is terminated at the gateway with the certificates of `tls.certificateRefs`. */
+  protocol: 'HTTP' | 'HTTPS';
   hostname?: string;
+  /** Required for HTTPS, refused for HTTP. */
+  tls?: GatewayListenerTls;
+}
+export interface GatewayListenerTls {
+  /** Terminate (default); Passthrough is refused. */
+  mode: 'Terminate';
+  /** Gateway API SecretObjectReference: a core Secret of type kubernetes.io/tls, in the Gateway's namespace. */
+  certificateRefs: { group: ''; kind: 'Secret'; name: string; namespace?: string }[];
 }
 export interface GatewaySpec {
   gatewayClassName: string;
@@ -210,7 +219,21 @@ export interface GRPCRouteSpec {
 }
 export type GRPCRoute = Resource<'GRPCRoute', GRPCRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy | Secret;
+/**
+ * Core v1 Secret, as Kubernetes defines it, of type kubernetes.io/tls only (Gateway certificates). No spec:
+ * `data` holds base64 values, `stringData` plain text that wins over `data` for the same key.
+ */
+export interface Secret {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: ObjectMeta;
+  /** Never present (the schema refuses it); declared so code that reads `.spec` of any object still compiles. */
+  spec?: undefined;
+  type: 'kubernetes.io/tls';
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
 
 /** Gateway API RequestMirror: a copy of each request (or `percent` / `fraction` of them) to another Service. */
 export interface RequestMirror {

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../api/snapshot.js';
 import type { ProxyConn } from './push/server.js';
-import type { AnyResource } from '../api/types.js';
+import type { AnyResource, Secret } from '../api/types.js';
+import { secretExpiry, secretWarnings } from '../api/kinds/secret.js';
 import { danglingReferences, type DanglingRef, type LabelledEndpoint } from '../api/references.js';
 
 import type { CheckStatus, CheckResult, ControlStatus, ProcessReport } from '../api/control-api.js';
@@ -75,6 +76,35 @@ function findings(found: DanglingRef[], status: CheckStatus, ok: string): Omit<C
   return { status, message: found.map((d) => d.message).join('; '), hint: hints.join('; ') };
 }
 
+/** How close to expiry a gateway certificate gets a warning. */
+export const CERTIFICATE_EXPIRY_WARN_MS = 14 * 24 * 3600_000;
+
+/** Every Secret an HTTPS listener names exists, and its certificate is valid now and for a while yet. */
+function gatewayCertificates(objects: readonly AnyResource[], defaultNamespace: string, now: number): Omit<CheckResult, 'category' | 'check'> {
+  const fail: string[] = [];
+  const warn: string[] = [];
+  const nsOf = (r: AnyResource) => r.metadata.namespace ?? defaultNamespace;
+  for (const d of danglingReferences(objects, defaultNamespace).filter((x) => x.missing === 'secret')) fail.push(d.message);
+  const seen = new Set<string>();
+  for (const g of objects) {
+    if (g.kind !== 'Gateway') continue;
+    for (const l of g.spec.listeners) for (const ref of l.tls?.certificateRefs ?? []) {
+      const s = objects.find((o): o is Secret => o.kind === 'Secret' && o.metadata.name === ref.name && nsOf(o) === (ref.namespace ?? nsOf(g)));
+      const key = `${nsOf(g)}/${ref.name}`;
+      if (s === undefined || seen.has(key)) continue;
+      seen.add(key);
+      const bad = secretWarnings(s, now)[0];
+      const expires = secretExpiry(s);
+      if (bad !== undefined) fail.push(`Secret ${key}: ${bad.message}`);
+      else if (expires !== undefined && expires - now < CERTIFICATE_EXPIRY_WARN_MS) warn.push(`Secret ${key}: the certificate expires on ${new Date(expires).toISOString()}`);
+    }
+  }
+  const hint = 'put a renewed certificate and key in the Secret (weft apply); gateways load it for new connections without a restart';
+  if (fail.length > 0) return { status: 'FAIL', message: [...fail, ...warn].join('; '), hint };
+  if (warn.length > 0) return { status: 'WARN', message: warn.join('; '), hint };
+  return { status: 'PASS', message: seen.size === 0 ? 'no gateway terminates TLS' : `${seen.size} certificate${seen.size === 1 ? '' : 's'} valid for at least 14 days` };
+}
+
 export const CHECKS: Check[] = [
   {
     category: 'control plane', check: 'every proxy is connected and SYNCED',
@@ -108,7 +138,7 @@ export const CHECKS: Check[] = [
   },
   {
     category: 'config', check: 'routes point at Services, ports and Gateways that exist',
-    run: ({ objects, defaultNamespace, endpoints }) => findings(danglingReferences(objects, defaultNamespace, endpoints).filter((d) => d.severity === 'error'), 'FAIL', 'every route reference resolves'),
+    run: ({ objects, defaultNamespace, endpoints }) => findings(danglingReferences(objects, defaultNamespace, endpoints).filter((d) => d.severity === 'error' && d.missing !== 'secret'), 'FAIL', 'every route reference resolves'),
   },
   {
     category: 'config', check: 'policies and Services select a Workload',
@@ -154,6 +184,10 @@ export const CHECKS: Check[] = [
       if (late.length > 0) return { status: 'WARN', message: `past their renewal time: ${names(late)}`, hint: 'renewal needs the control plane; check connectivity' };
       return { status: 'PASS', message: 'all certificates valid' };
     },
+  },
+  {
+    category: 'certificates', check: 'gateway TLS listeners have a current certificate',
+    run: ({ objects, defaultNamespace, now }) => gatewayCertificates(objects, defaultNamespace, now),
   },
   {
     category: 'certificates', check: 'every proxy trusts the same bundle as the CA',

@@ -5,7 +5,10 @@ import { keyOf } from '../api/types.js';
 import type { Answer, ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, RolloutRestartRequest, RolloutRestartResult, Rollouts } from '../api/control-api.js';
 import { closest } from '../api/suggest.js';
 import { allErrors, loadFiles, parseDocuments, type ConfigError } from '../api/load.js';
+import { errorAt } from '../api/set.js';
 import { danglingReferences } from '../api/references.js';
+import { secretWarnings, withoutSecretValues } from '../api/kinds/secret.js';
+import { redactSnapshot } from '../api/snapshot.js';
 import { openFileStore } from './store/store.js';
 import { watchFiles } from './store/watch-files.js';
 import { Registry, type RuntimeReport } from './registry/index.js';
@@ -77,6 +80,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     await store.replaceSource(source, objects.map((l) => l.resource));
     for (const [k, at] of definedAt) if (at.file === path.resolve(file)) definedAt.delete(k);
     for (const l of objects) definedAt.set(keyOf(l.resource), { file: path.resolve(file), line: l.source.line });
+    for (const l of objects) if (l.resource.kind === 'Secret') for (const i of secretWarnings(l.resource, Date.now())) log(`warning: ${String(errorAt(l, i))}`);
     return [];
   };
   /** "file:/abs/mesh.yaml:12" for an object a file defines (line from its last good load), else the stored source. */
@@ -239,7 +243,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       if (g.kind !== 'Gateway') continue;
       const addr = g.spec.addresses?.[0]?.value ?? '127.0.0.1';
       const host = addr === '0.0.0.0' || addr === '::' ? '127.0.0.1' : addr;
-      for (const l of g.spec.listeners) gateways.push({ name: g.metadata.name, listener: l.name, url: `http://${host.includes(':') ? `[${host}]` : host}:${l.port}/` });
+      for (const l of g.spec.listeners) gateways.push({ name: g.metadata.name, listener: l.name, url: `${l.protocol === 'HTTPS' ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${l.port}/` });
     }
     return {
       control: { version: VERSION, url: url(apiPortBound), pid: process.pid, startedAt, mesh: meshOf(st.objects).name, stateDir: path.resolve(o.stateDir) },
@@ -272,7 +276,9 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 200, body: { deleted: ch.deleted, notFound: keys.filter((k) => !ch.deleted.includes(k)), revision: ch.revision, ...(warnings.length > 0 ? { warnings } : {}) } };
     }
     const ch = await store.apply(objects.map((l) => l.resource));
-    const warnings = referenceWarnings(keys, false);
+    // An expired certificate is stored (refusing it would not make the old one valid again), and said.
+    const certWarnings = objects.flatMap((l) => l.resource.kind === 'Secret' ? secretWarnings(l.resource, Date.now()).map((i) => String(errorAt(l, i))) : []);
+    const warnings = [...referenceWarnings(keys, false), ...certWarnings];
     return { status: 200, body: { applied: ch.upserted, unchanged: keys.filter((k) => !ch.upserted.includes(k)), revision: ch.revision, ...(warnings.length > 0 ? { warnings } : {}) } };
   }
   // Dangling references in the config as it is now that involve the objects just applied (their own
@@ -367,7 +373,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     },
     proxyConfig: (name) => {
       const c = push.conns.get(name);
-      return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running ?? null };
+      return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running === undefined ? null : redactSnapshot(c.running) };
     },
     apply: (t, f) => applyText(t, f, false),
     delete: (t, f) => applyText(t, f, true),
@@ -379,7 +385,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     },
     rolloutRestart: (body) => rolloutRestart(body),
     rollouts: (): Rollouts => ({ restarts: store.getState<Record<string, string>>(ROLLOUTS) ?? {} }),
-    objects: (kind): ObjectRow[] => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...s.resource, source: sourceOf(s.key, s.source) })),
+    objects: (kind): ObjectRow[] => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...withoutSecretValues(s.resource), source: sourceOf(s.key, s.source) })),
   }, secrets.adminToken, o.host, o.apiPort, log);
   apiPortBound = api.port;
 

@@ -6,6 +6,7 @@ import type { RouteTable } from './layers/route/layer.js';
 import { balancerFor, type Balancer, type BalancerFactory } from './balance/index.js';
 import { LoadTracker } from './balance/load.js';
 import { hostOf } from './engine/request.js';
+import { compileServerNames, type ServerNames, type TlsListenerSpec } from './tls/gateway.js';
 
 export interface UpstreamTarget {
   /** The service port's own cluster, which also names the listener. */
@@ -19,6 +20,15 @@ export interface UpstreamTarget {
   tcp: boolean;
 }
 
+export interface GatewayPort {
+  address: string;
+  port: number;
+  listeners: string[];
+  table: RouteTable;
+  /** HTTPS: the certificates by server name; absent: plain HTTP. */
+  tls?: ServerNames;
+}
+
 export interface CompiledConfig {
   snapshot: Snapshot;
   balancers: Map<string, Balancer>;
@@ -27,7 +37,7 @@ export interface CompiledConfig {
   /** Sidecar: one local port per service port. */
   upstreams: Map<string, UpstreamTarget>;
   /** Gateway: one listener per address:port, routes by virtual host. */
-  gatewayPorts: Map<string, { address: string; port: number; listeners: string[]; table: RouteTable }>;
+  gatewayPorts: Map<string, GatewayPort>;
   /** Endpoint pool keys in use, so pools of vanished endpoints can be closed. */
   endpointKeys: Set<string>;
   /** address:port -> SPIFFE IDs allowed to answer there (the identities of the services it backs). */
@@ -87,13 +97,15 @@ export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracke
     return ports.get(80);
   };
 
-  const gatewayPorts = new Map<string, { address: string; port: number; listeners: string[]; table: RouteTable }>();
-  const byPort = new Map<string, { address: string; port: number; listeners: string[]; vhosts: Snapshot['listeners'][number]['virtualHosts'] }>();
+  const gatewayPorts = new Map<string, GatewayPort>();
+  const byPort = new Map<string, { address: string; port: number; listeners: string[]; vhosts: Snapshot['listeners'][number]['virtualHosts']; protocol: string; tls: TlsListenerSpec[] }>();
   for (const l of snap.listeners) {
     const key = `${l.address}:${l.port}`;
-    const g = byPort.get(key) ?? { address: l.address, port: l.port, listeners: [], vhosts: [] };
+    const g = byPort.get(key) ?? { address: l.address, port: l.port, listeners: [], vhosts: [], protocol: l.protocol, tls: [] };
+    if (g.protocol !== l.protocol) throw new Error(`listener ${l.name} (${key}): ${l.protocol} on a port that listener ${g.listeners[0]} serves as ${g.protocol}`);
     g.listeners.push(l.name);
     g.vhosts.push(...l.virtualHosts);
+    if (l.protocol === 'HTTPS') g.tls.push({ name: l.name, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}), certificates: l.tls?.certificates ?? [] });
     byPort.set(key, g);
   }
   for (const [key, g] of byPort) {
@@ -103,7 +115,8 @@ export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracke
     } catch (e) {
       throw new Error(`listener ${g.listeners.join(',')} (${key}): ${(e as Error).message}`);
     }
-    gatewayPorts.set(key, { address: g.address, port: g.port, listeners: g.listeners, table: (ctx) => selectVirtualHost(vh, ctx.authority) });
+    const tls = g.protocol === 'HTTPS' ? compileServerNames(g.tls) : undefined;
+    gatewayPorts.set(key, { address: g.address, port: g.port, listeners: g.listeners, table: (ctx) => selectVirtualHost(vh, ctx.authority), ...(tls !== undefined ? { tls } : {}) });
   }
 
   return { snapshot: snap, balancers, byHost, upstreams, gatewayPorts, endpointKeys, identities };

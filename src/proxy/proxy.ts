@@ -14,6 +14,7 @@ import { compileConfig, type CompiledConfig } from './config.js';
 import { startAdmin, type AdminServer } from './admin/index.js';
 import type { IdentityManager } from './tls/manager.js';
 import { InboundTlsListener } from './tls/inbound.js';
+import { GatewayTlsFront } from './tls/gateway.js';
 import { mtlsConnector, newTlsStats, TCP_ALPN } from './tls/connector.js';
 import { H2Pool } from './h2/client.js';
 import { TcpListener, tcpOutbound, tcpRecord } from './engine/tcp.js';
@@ -22,6 +23,7 @@ import { tunnel } from './engine/tunnel.js';
 import { authorize, compileAuthz, type CompiledAuthz } from '../policy/authz/index.js';
 import type { PeerIdentity } from './tls/verify.js';
 import net from 'node:net';
+import { listenOn } from '../util/listen.js';
 import type tls from 'node:tls';
 import { Tap } from './observe/tap.js';
 import { watchConnections, type ConnectionSink, type RecordSink, type RequestRecord } from './observe/record.js';
@@ -82,6 +84,8 @@ export class Proxy {
   private readonly tcpConnects = new Map<string, Connect>();
   private inboundAuthz: CompiledAuthz | undefined;
   private readonly gatewayListeners = new Map<string, HttpListener>();
+  /** HTTPS gateway ports: the TLS front that listens and hands handshaken sockets to the port's HttpListener. */
+  private readonly gatewayTls = new Map<string, GatewayTlsFront>();
   private admin: AdminServer | undefined;
   private current: CompiledConfig | undefined;
   private appPool: UpstreamPool | undefined;
@@ -159,7 +163,8 @@ export class Proxy {
     const listeners: ProxyPorts['listeners'] = [];
     for (const [k, l] of this.gatewayListeners) {
       const g = this.current?.gatewayPorts.get(k);
-      for (const name of g?.listeners ?? []) listeners.push({ name, address: g!.address, port: l.port });
+      const front = this.gatewayTls.get(k);
+      for (const name of g?.listeners ?? []) listeners.push({ name, address: g!.address, port: front?.port ?? l.port, ...(front !== undefined ? { tls: true } : {}) });
     }
     return { admin: this.admin?.port ?? 0, outbound: this.outbound?.port, inbound: this.inboundTls?.port, upstreams, listeners };
   }
@@ -186,17 +191,28 @@ export class Proxy {
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
     const freshTcp: [string, TcpListener][] = [];
+    const freshTls: [string, GatewayTlsFront][] = [];
     try {
       for (const [key, g] of cfg.gatewayPorts) {
-        if (this.gatewayListeners.has(key)) continue;
-        const l = this.recordRejects(new HttpListener(unavailable), 'gateway');
-        watchConnections(l.server, 'gateway', () => this.connections);
+        if (this.gatewayListeners.has(key)) {
+          if ((g.tls !== undefined) === this.gatewayTls.has(key)) continue;
+          // The port switches between HTTP and HTTPS: the old listener must let go of it before the new one
+          // binds (its requests in flight finish). Only this case gives a port up before the new bind.
+          this.retireGateway(key, 10_000);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        // HTTPS: requests see scheme https (X-Forwarded-Proto, redirects); the TLS front owns the port.
+        const l = this.recordRejects(new HttpListener(unavailable, g.tls !== undefined ? 'https' : 'http'), 'gateway');
+        const front = g.tls !== undefined ? new GatewayTlsFront(l, g.tls) : undefined;
+        const server = front?.server ?? l.server;
+        watchConnections(server, 'gateway', () => this.connections);
         try {
-          await l.listen(g.port, g.address);
+          await listenOn(server, g.port, g.address);
         } catch (e) {
           throw new Error(`listener ${g.listeners.join(',')}: cannot listen on ${key}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
         fresh.push([this.gatewayListeners, key, l]);
+        if (front !== undefined) freshTls.push([key, front]);
       }
       for (const [key, u] of cfg.upstreams) {
         if (u.tcp) {
@@ -214,10 +230,11 @@ export class Proxy {
         fresh.push([this.upstreamListeners, key, l]);
       }
     } catch (e) {
-      await Promise.all([...fresh.map(([, , l]) => l.drain(0)), ...freshTcp.map(([, t]) => t.drain(0))]);
+      await Promise.all([...fresh.map(([, , l]) => l.drain(0)), ...freshTcp.map(([, t]) => t.drain(0)), ...freshTls.map(([, f]) => f.drain(0))]);
       throw e;
     }
     for (const [map, key, l] of fresh) map.set(key, l);
+    for (const [key, f] of freshTls) this.gatewayTls.set(key, f);
     for (const [key, t] of freshTcp) this.tcpListeners.set(key, t);
 
     // Listener protections from the Mesh apply to requests parsed from now on.
@@ -226,11 +243,15 @@ export class Proxy {
     this.pools.setConnectTimeout(connectTimeoutMs);
     for (const l of [this.outbound, this.inbound, ...this.gatewayListeners.values(), ...this.upstreamListeners.values()]) l?.setLimits(limits);
     this.inboundTls?.setLimits(limits);
+    for (const f of this.gatewayTls.values()) f.setLimits(limits);
 
     // Swap: every listener gets a stack built from the new snapshot.
     if (this.outbound) this.outbound.service = outbound(cfg.byHost, false, snap.security.outboundTrafficPolicy);
     if (this.inbound && inbound) this.inbound.service = inbound;
-    for (const [key, g] of cfg.gatewayPorts) this.gatewayListeners.get(key)!.service = outbound(g.table, true);
+    for (const [key, g] of cfg.gatewayPorts) {
+      this.gatewayListeners.get(key)!.service = outbound(g.table, true);
+      if (g.tls !== undefined) this.gatewayTls.get(key)!.setServerNames(g.tls);
+    }
     for (const [key, u] of cfg.upstreams) {
       if (u.tcp) {
         const t = this.tcpListeners.get(key)!;
@@ -255,13 +276,23 @@ export class Proxy {
 
     // Retire what the new snapshot no longer has.
     const retired: HttpListener[] = [];
-    for (const [key, l] of this.gatewayListeners) if (!cfg.gatewayPorts.has(key)) { this.gatewayListeners.delete(key); retired.push(l); }
+    for (const key of [...this.gatewayListeners.keys()]) if (!cfg.gatewayPorts.has(key)) this.retireGateway(key, 10_000);
     for (const [key, l] of this.upstreamListeners) if (cfg.upstreams.get(key)?.tcp !== false) { this.upstreamListeners.delete(key); retired.push(l); }
     for (const [key, t] of this.tcpListeners) if (cfg.upstreams.get(key)?.tcp !== true) { this.tcpListeners.delete(key); void t.drain(10_000); }
     this.inboundAuthz = compileAuthz(snap.security.authz);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
     this.load.retain(new Set(snap.clusters.flatMap((c) => c.endpoints.map((e) => `${e.address}:${e.port}`))));
+  }
+
+  /** Stops a gateway port (its TLS front too): it stops accepting now, in-flight requests get `graceMs`. */
+  private retireGateway(key: string, graceMs: number): void {
+    const l = this.gatewayListeners.get(key);
+    const front = this.gatewayTls.get(key);
+    this.gatewayListeners.delete(key);
+    this.gatewayTls.delete(key);
+    if (front !== undefined) void front.drain(graceMs);
+    else void l?.drain(graceMs);
   }
 
   /** Requests a listener refuses before any layer runs (bad framing, bad Host, head timeout) still get a record. */
@@ -353,8 +384,9 @@ export class Proxy {
   /** Graceful stop: refuse new requests, finish in-flight ones (up to graceMs), close everything. */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined);
-    await Promise.all([...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
+    const fronted = new Set([...this.gatewayTls.values()].map((f) => f.http));
+    const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined && !fronted.has(l));
+    await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
     this.opts.identity.stop();
     this.pools.close();
     await this.exporter?.exporter.shutdown();

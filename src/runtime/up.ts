@@ -503,7 +503,7 @@ export class LocalMesh {
         const child = this.forkProxy(entry.proc, ref, [], (m) => {
           if (m.type === 'ready' || m.type === 'ports') {
             entry.ports = m.ports;
-            entry.listeners = m.ports.listeners.map((l) => ({ name: g.metadata.name, listener: l.name, url: `http://${l.address === '0.0.0.0' ? '127.0.0.1' : l.address}:${l.port}/` }));
+            entry.listeners = m.ports.listeners.map((l) => ({ name: g.metadata.name, listener: l.name, url: `${l.tls === true ? 'https' : 'http'}://${l.address === '0.0.0.0' ? '127.0.0.1' : l.address}:${l.port}/` }));
             if (m.type === 'ready') resolve(entry.listeners);
           }
         });

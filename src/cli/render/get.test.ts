@@ -31,3 +31,11 @@ test('get: source labels', () => {
   assert.equal(sourceLabel('api', cwd), 'api');
   assert.equal(sourceLabel('something-else', cwd), 'something-else');
 });
+
+test('get secrets: type and keys, never values', () => {
+  const secrets: ObjectRow[] = [
+    { kind: 'Secret', metadata: { name: 'shop-tls', namespace: 'default' }, type: 'kubernetes.io/tls', keys: ['ca.crt', 'tls.crt', 'tls.key'], source: 'file:/home/ana/shop/tls.yaml:1' },
+    { kind: 'Secret', metadata: { name: 'api-tls', namespace: 'default' }, type: 'kubernetes.io/tls', keys: ['tls.crt', 'tls.key'], source: 'api' },
+  ];
+  golden('get-secrets-table', renderObjects(secrets, { kind: 'Secret', cwd, output: 'table' }));
+});

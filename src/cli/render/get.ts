@@ -18,6 +18,12 @@ export function renderObjects(rows: ObjectRow[], o: { kind?: string; cwd: string
   if (o.output === 'json') return json(rows);
   if (rows.length === 0) return o.kind ? `no ${o.kind} objects\n` : 'no objects\n';
   const sorted = [...rows].sort((a, b) => a.kind.localeCompare(b.kind) || (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+  // Secrets: their type and keys, which is all the control API sends of them.
+  if (o.kind === 'Secret') {
+    const rowsOut = [['NAMESPACE', 'NAME', 'TYPE', 'KEYS', 'SOURCE']];
+    for (const r of sorted) rowsOut.push([r.metadata.namespace ?? '-', r.metadata.name, r.type ?? '-', (r.keys ?? []).join(',') || '-', sourceLabel(r.source, o.cwd)]);
+    return table(rowsOut);
+  }
   const out = [['KIND', 'NAMESPACE', 'NAME', 'SOURCE']];
   for (const r of sorted) out.push([r.kind, r.metadata.namespace ?? '-', r.metadata.name, sourceLabel(r.source, o.cwd)]);
   return table(out);

@@ -98,6 +98,8 @@ export async function makeTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
 export interface LeafOptions {
   /** URI SANs (default one: spiffe://mesh.local/ns/default/sa/test). */
   uris?: string[];
+  /** DNS SANs (a server certificate for names, e.g. a gateway's); given alone, no URI SAN. */
+  dns?: string[];
   ca?: boolean;
   /** EKU OIDs; null omits the extension. Default serverAuth + clientAuth. */
   eku?: string[] | null;
@@ -116,7 +118,8 @@ export interface TestLeaf {
 /** A leaf signed by the test CA's intermediate with exactly the properties asked for. */
 export async function makeLeaf(ca: TestCa, opts: LeafOptions = {}): Promise<TestLeaf> {
   const keys = await keyPair();
-  const uris = opts.uris ?? ['spiffe://mesh.local/ns/default/sa/test'];
+  const uris = opts.uris ?? (opts.dns !== undefined ? [] : ['spiffe://mesh.local/ns/default/sa/test']);
+  const dns = opts.dns ?? [];
   const eku = opts.eku === undefined ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : opts.eku;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(opts.ca ?? false, undefined, true),
@@ -124,11 +127,12 @@ export async function makeLeaf(ca: TestCa, opts: LeafOptions = {}): Promise<Test
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, x509Crypto),
     await x509.AuthorityKeyIdentifierExtension.create(ca.intermediateKeys.publicKey, false, x509Crypto),
   ];
-  if (uris.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(uris.map((value) => ({ type: 'url' as const, value })), true));
+  const sans = [...uris.map((value) => ({ type: 'url' as const, value })), ...dns.map((value) => ({ type: 'dns' as const, value }))];
+  if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans, true));
   if (eku) extensions.push(new x509.ExtendedKeyUsageExtension(eku));
   const cert = await x509.X509CertificateGenerator.create(
     {
-      subject: uris.length === 0 ? 'CN=no-uri' : undefined,
+      subject: dns.length > 0 ? `CN=${dns[0]}` : uris.length === 0 ? 'CN=no-uri' : undefined,
       issuer: ca.intermediate.subjectName,
       notBefore: opts.notBefore ?? hoursFromNow(-1),
       notAfter: opts.notAfter ?? hoursFromNow(1),

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnyResource } from '../../api/types.js';
+import { redactSnapshot } from '../../api/snapshot.js';
+import { makeLeaf, makeTestCa } from '../ca/fixtures.js';
 import { translate, intersectHostnames, resolveMtls, authzFor, ROOT_NAMESPACE, type MeshState, type RegisteredEndpoint } from './index.js';
 
 const svc = (name: string, selector: Record<string, string>, port = 80, namespace = 'default'): AnyResource => ({
@@ -198,4 +200,47 @@ test('a TrafficPolicy loadBalancer reaches the cluster, resolved (header lower-c
   assert.deepEqual(lb('catalog-v2.default:80'), { type: 'LEAST_REQUEST', slowStart: { windowMs: 30_000, aggression: 2, minWeight: 0.05 } });
   assert.deepEqual(lb('web.default:80'), { type: 'MAGLEV', hashOn: { cookie: { name: 's', path: '/', ttlSeconds: 3600 } } });
   assert.equal(lb('catalog.default:80'), undefined);
+});
+
+test('HTTPS gateway listeners: the gateway snapshot carries its Secrets\' certificate and key, sidecars never do', async () => {
+  const ca = await makeTestCa();
+  const leaf = await makeLeaf(ca, { dns: ['shop.example'] });
+  const secret: AnyResource = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls', namespace: 'default' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': leaf.certPem, 'tls.key': leaf.keyPem } };
+  const other: AnyResource = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls', namespace: 'ops' }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from(leaf.certPem).toString('base64'), 'tls.key': Buffer.from(leaf.keyPem).toString('base64') } };
+  const tlsGateway: AnyResource = {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'ingress', namespace: 'default' },
+    spec: { gatewayClassName: 'weft', listeners: [
+      { name: 'https', port: 8443, protocol: 'HTTPS', hostname: 'shop.example', tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'shop-tls' }] } },
+      { name: 'missing', port: 8443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'gone' }] } },
+      { name: 'http', port: 8080, protocol: 'HTTP' },
+    ] },
+  };
+  const st: MeshState = { objects: [...state.objects.filter((o) => o.kind !== 'Gateway'), tlsGateway, secret, other], endpoints: state.endpoints };
+  const gw = translate(st, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' });
+  const [https, missing, http] = gw.listeners;
+  assert.equal(https.protocol, 'HTTPS');
+  assert.equal(https.hostname, 'shop.example');
+  assert.deepEqual(https.tls, { certificates: [{ secret: 'default/shop-tls', certPem: leaf.certPem, keyPem: leaf.keyPem }] });
+  // The route attached to the Gateway serves on the HTTPS listener too (matching its hostname).
+  assert.deepEqual(https.virtualHosts.map((v) => v.domains), [['shop.example']]);
+  // A Secret that does not exist gives the listener no certificate (its handshakes fail), not an error.
+  assert.equal(missing.hostname, undefined);
+  assert.deepEqual(missing.tls, { certificates: [] });
+  assert.equal(http.tls, undefined);
+  assert.equal(http.hostname, undefined);
+  // The same Secret from data (base64) decodes to the same PEM.
+  const fromData = translate({ ...st, objects: st.objects.map((o) => o === secret ? { ...other, metadata: secret.metadata } : o) }, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' });
+  assert.deepEqual(fromData.listeners[0].tls, https.tls);
+  // Only the gateway proxy gets key material.
+  const sidecar = translate(st, web);
+  assert.doesNotMatch(JSON.stringify(sidecar), /PRIVATE KEY/);
+  // Dumps show the certificate and hide the key.
+  const shown = JSON.stringify(redactSnapshot(gw));
+  assert.doesNotMatch(shown, /PRIVATE KEY/);
+  assert.match(shown, /BEGIN CERTIFICATE/);
+  assert.match(JSON.stringify(gw), /PRIVATE KEY/);
+  // A new certificate is a new snapshot version.
+  const leaf2 = await makeLeaf(ca, { dns: ['shop.example'] });
+  const rotated = translate({ ...st, objects: st.objects.map((o) => o === secret ? { ...secret, stringData: { 'tls.crt': leaf2.certPem, 'tls.key': leaf2.keyPem } } : o) }, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' });
+  assert.notEqual(rotated.version, gw.version);
 });

@@ -3,10 +3,11 @@
 // what lets a restarted control plane find every proxy already in sync.
 import { createHash } from 'node:crypto';
 import type {
-  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, GRPCMethodMatch, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteRule, Mesh, PathMatch, TrafficPolicy, MtlsMode, PeerAuthentication, Service, Workload,
+  AnyResource, AuthorizationPolicy, BackendRef, Gateway, GatewayListener, GRPCMethodMatch, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteRule, Mesh, PathMatch, TrafficPolicy, MtlsMode, PeerAuthentication, Secret, Service, Workload,
 } from '../../api/types.js';
+import { tlsPair } from '../../api/kinds/secret.js';
 import type {
-  AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
+  AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerCertificateSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
 } from '../../api/snapshot.js';
 
 /** Policies in this namespace without a selector apply mesh-wide (Istio's root namespace). */
@@ -216,6 +217,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
       for (const l of gw.spec.listeners) {
         listeners.push({
           name: l.name, gateway: `${ns(gw)}/${gw.metadata.name}`, address, port: l.port, protocol: l.protocol,
+          ...(l.protocol === 'HTTPS' ? { ...(l.hostname !== undefined ? { hostname: l.hostname } : {}), tls: { certificates: certificatesOf(state.objects, gw, l) } } : {}),
           virtualHosts: virtualHosts(gw, l, routes, entriesOf),
         });
       }
@@ -258,6 +260,21 @@ function httpMatchesOf(rule: HTTPRouteRule): Pick<RouteEntry, 'match'>[] {
 function grpcMatchesOf(rule: GRPCRouteRule): Pick<RouteEntry, 'match' | 'grpc'>[] {
   const ms = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
   return ms.map((m) => grpcEntryMatch(m.method, m.headers));
+}
+
+/**
+ * The certificate and key of each of an HTTPS listener's certificateRefs that names a Secret of the
+ * Gateway's namespace (other namespaces would need a ReferenceGrant). Only a gateway's snapshot has them.
+ */
+function certificatesOf(objects: readonly AnyResource[], gw: Gateway, l: GatewayListener): ListenerCertificateSnap[] {
+  const out: ListenerCertificateSnap[] = [];
+  for (const ref of l.tls?.certificateRefs ?? []) {
+    if ((ref.namespace ?? ns(gw)) !== ns(gw) || (ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') continue;
+    const s = objects.find((o): o is Secret => o.kind === 'Secret' && o.metadata.name === ref.name && ns(o) === ns(gw));
+    const pair = s === undefined ? undefined : tlsPair(s);
+    if (pair !== undefined) out.push({ secret: `${ns(gw)}/${ref.name}`, ...pair });
+  }
+  return out;
 }
 
 function defaultEntry(cluster: string, svc: Service, port: number, timeouts: RouteTimeoutsSnap): RouteEntry {

@@ -1,7 +1,7 @@
 // The proxy's admin listener: liveness, readiness and the running config, for people and for the runtime.
 import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
-import type { Snapshot } from '../../api/snapshot.js';
+import { redactSnapshot, type Snapshot } from '../../api/snapshot.js';
 import type { Tap } from '../observe/tap.js';
 
 export interface AdminSource {
@@ -32,7 +32,7 @@ export async function startAdmin(src: AdminSource, host: string, port: number): 
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (path === '/ready') return json(src.ready ? 200 : 503, { ready: src.ready, configVersion: src.version });
     if (path === '/config_dump') {
-      return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), snapshot: src.snapshot ?? null });
+      return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), snapshot: src.snapshot === undefined ? null : redactSnapshot(src.snapshot) });
     }
     if (path === '/stats') return json(200, src.stats);
     if (path === '/metrics') {
