@@ -30,7 +30,7 @@ interface UnaryResult extends Status { headers: Md; response: { echo: string; re
 interface StreamResult extends Status { headers: Md; received: number; inOrder: boolean }
 interface BidiResult extends Status { matched: number; mismatched: number }
 interface LargeResult { code: number; details: string; sent: number; received: number; intact: boolean }
-interface Stats { replica: string; outcomes: Record<string, 'cancelled' | 'done'> }
+interface Stats { replica: string; outcomes: Record<string, 'cancelled' | 'done'>; failed: number }
 interface Calls {
   unary(c: unknown, a: object): Promise<UnaryResult>;
   serverStream(c: unknown, a: object): Promise<StreamResult>;
@@ -48,13 +48,48 @@ interface Route { name: string; call<K extends CallName>(name: K, args: object):
 
 // ---- the mesh (or, with DIRECT=1, the two apps alone) ----
 
-function meshYaml(gwPort: number): string {
+function meshYaml(gwPort: number, flakyPort: number): string {
   return docs(
     meshDoc('grpc'),
     // No readiness path: the server speaks only HTTP/2, so the runtime's TCP check says it is up.
     workloadDoc('echo', { args: [SERVER_APP] }),
     serviceDoc('echo', ['{ name: grpc, port: 50051, appProtocol: grpc }']),
     workloadDoc('caller', { args: [CLIENT_APP], probe: '/healthz' }),
+    // flaky: two replicas, flaky-0 answers every unary call UNAVAILABLE; a GRPCRoute retries on it.
+    `apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: flaky, labels: { app: flaky } }
+spec:
+  command: ${process.execPath}
+  args: ${JSON.stringify([SERVER_APP])}
+  replicas: 2
+  env: { FAIL_REPLICA: flaky-0 }
+`,
+    serviceDoc('flaky', ['{ name: grpc, port: 50051, appProtocol: grpc }']),
+    `apiVersion: weft.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: flaky }
+spec:
+  targetRef: { kind: Service, name: flaky }
+  retryBudget: { retryRatio: 1 }
+  # Round robin keeps sending flaky-0 its half of the first attempts (EWMA would steer away from it).
+  loadBalancer: { type: ROUND_ROBIN }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: flaky-edge }
+spec: { listeners: [{ name: grpc, port: ${flakyPort}, protocol: HTTP }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: flaky }
+spec:
+  parentRefs: [{ name: flaky-edge }]
+  rules:
+  - matches: [{ method: { service: weft.test.Echo, method: Unary } }]
+    backendRefs: [{ name: flaky, port: 50051 }]
+    retry: { attempts: 2, retryOn: [unavailable] }
+`,
     `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: edge }
@@ -80,6 +115,8 @@ const clients: { close(): void }[] = [];
 let serverAppPort = 0;
 let statsClient: unknown;
 let routes: Route[] = [];
+/** The second gateway's port (mesh only): a GRPCRoute with retries to the flaky service. */
+let flakyPort = 0;
 
 function startApp(script: string, env: Record<string, string>): ChildProcess {
   const c = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,7 +158,8 @@ before(async () => {
     routes = [grpcRoute('direct', `127.0.0.1:${serverAppPort}`), clientAppRoute('client app, direct', clientAppPort)];
   } else {
     const gw = await freePort();
-    mesh = new TestMesh(meshYaml(gw));
+    flakyPort = await freePort();
+    mesh = new TestMesh(meshYaml(gw, flakyPort));
     await mesh.start();
     await mesh.waitAllSynced();
     const procs = mesh.runtime().processes as unknown as { name: string; appPort?: number }[];
@@ -263,3 +301,19 @@ for (const name of DIRECT ? ['direct', 'client app, direct'] : ['gateway', 'two 
     assert.ok(l.intact, 'the echo equals what was sent');
   });
 }
+
+test('GRPCRoute with retryOn unavailable: of two replicas one fails every call UNAVAILABLE, and every call succeeds', { skip: DIRECT ? 'mesh only' : false }, async () => {
+  const procs = mesh!.runtime().processes as unknown as { name: string; appPort?: number }[];
+  const bad = echo.echoClient(`127.0.0.1:${procs.find((p) => p.name === 'flaky-0')?.appPort ?? 0}`);
+  clients.push(bad);
+  const c = echo.echoClient(`127.0.0.1:${flakyPort}`);
+  clients.push(c);
+  await waitFor('the flaky route', async () => (await echo.calls.unary(c, { deadlineMs: 2000 })).code === 0, 20_000, 200);
+  const before = (await echo.calls.stats(bad, { deadlineMs: 2000 })).failed;
+  const codes: number[] = [];
+  for (let i = 0; i < 30; i++) codes.push((await echo.calls.unary(c, { deadlineMs: 5000 })).code);
+  const failedAtServer = (await echo.calls.stats(bad, { deadlineMs: 2000 })).failed - before;
+  assert.deepEqual(codes.filter((x) => x !== 0), [], 'every call succeeds');
+  // The failing replica did get its share of first attempts: the retries are what saved them.
+  assert.ok(failedAtServer >= 5, `flaky-0 failed ${failedAtServer} calls`);
+});
