@@ -155,6 +155,8 @@ export interface ClusterSnap {
   endpoints: EndpointSnap[];
   /** From a TrafficPolicy targeting the Service, else the defaults (src/api/traffic.ts). */
   retryBudget?: RetryBudgetSnap;
+  /** Most requests in flight from one proxy to this service (TrafficPolicy circuitBreaker.maxRequests); absent: no limit. */
+  maxRequests?: number;
   /** From a TrafficPolicy targeting the Service; absent: EWMA. */
   loadBalancer?: LoadBalancerSnap;
 }

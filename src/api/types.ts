@@ -261,6 +261,8 @@ export interface HTTPRouteRetry {
 export interface TrafficPolicySpec {
   targetRef: { group?: string; kind: 'Service'; name: string };
   retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
+  /** Overflow fails fast with 503 overflow (flag UO). */
+  circuitBreaker?: { maxRequests?: number };
   loadBalancer?: {
     type: 'EWMA' | 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RING_HASH' | 'MAGLEV';
     hashOn?: { header?: string; cookie?: { name: string; path: string; ttl?: string }; sourceIP?: boolean };

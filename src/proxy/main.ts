@@ -137,6 +137,11 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     metrics.incCounter('weft_retries_total', 'Retries by destination service: attempted, refused by the retry budget (budget_exhausted), and retried requests that then succeeded (success)',
       { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '', outcome });
   };
+  proxy.overflowCounter = (cluster, limit) => {
+    const m = /^(.*)\.([^.]+):(\d+)$/.exec(cluster);
+    metrics.incCounter('weft_overflow_total', 'Requests refused by a circuit breaker (TrafficPolicy circuitBreaker), by destination service and the limit reached',
+      { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '', limit });
+  };
   proxy.connections = {
     opened: (direction) => metrics.incCounter('weft_tcp_connections_opened_total', 'Downstream TCP connections accepted', { direction }),
     closed: (direction, rx, tx) => {

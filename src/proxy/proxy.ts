@@ -1,6 +1,7 @@
 // One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
+import type { CircuitParams } from './layers/circuit/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
 import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
@@ -68,6 +69,10 @@ export class Proxy {
   readonly load = new LoadTracker();
   /** Retry budgets per destination cluster, kept across snapshots. */
   readonly retryBudgets = new RetryBudgets();
+  /** Requests in flight per cluster, for circuit breaking (outlives snapshots). */
+  readonly activeRequests = new Map<string, number>();
+  /** Told about each request refused by a circuit breaker (weft_overflow_total; set by main). */
+  overflowCounter: CircuitParams['overflow'];
   /** Told about each retry decision (weft_retries_total; set by main). */
   retryCounter: RetryParams['count'];
   /** Told about every downstream connection a listener accepts (weft_tcp_* metrics). */
@@ -182,8 +187,10 @@ export class Proxy {
     const log = this.opts.log;
     const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
     const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };
+    const maxRequests = new Map(snap.clusters.filter((c) => c.maxRequests !== undefined).map((c) => [c.name, c.maxRequests!]));
+    const circuit: CircuitParams | undefined = maxRequests.size === 0 ? undefined : { limitOf: (c) => maxRequests.get(c), active: this.activeRequests, overflow: this.overflowCounter };
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
     const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appH2: this.appH2Pool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });

@@ -49,6 +49,18 @@ export const TRAFFIC_POLICY_SPEC: Schema = {
         },
       },
     },
+    // Istio's connectionPool / Envoy's circuit_breakers: requests in flight from one proxy to the Service.
+    circuitBreaker: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxRequests: { type: 'integer', minimum: 1, maximum: 1000000 },
+      },
+      'x-unsupported': {
+        maxConnections: 'maxConnections is not implemented by weft yet (only maxRequests)',
+        maxPendingRequests: 'maxPendingRequests is not implemented by weft yet (only maxRequests)',
+      },
+    },
     retryBudget: {
       type: 'object',
       additionalProperties: false,

@@ -15,4 +15,9 @@ describe('TrafficPolicy', () => {
     assert.deepEqual(msgs(tp('  loadBalancer: {type: RING_HASH, hashOn: {header: a}, slowStart: {window: 1s}}')), ['spec.loadBalancer.slowStart: slow start does not apply to RING_HASH (a key\'s endpoint does not depend on load)']);
     assert.match(msgs(tp('  loadBalancer: {type: RANDOM}'))[0], /^spec\.loadBalancer\.type: must be one of/);
   });
+  it('takes a circuit breaker request limit, and says which limits are not there yet', () => {
+    assert.deepEqual(msgs(tp('  circuitBreaker: {maxRequests: 100}')), []);
+    assert.match(msgs(tp('  circuitBreaker: {maxRequests: 0}'))[0], /^spec\.circuitBreaker\.maxRequests: must be >= 1/);
+    assert.deepEqual(msgs(tp('  circuitBreaker: {maxConnections: 10}')), ['spec.circuitBreaker.maxConnections: maxConnections is not implemented by weft yet (only maxRequests)']);
+  });
 });

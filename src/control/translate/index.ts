@@ -130,6 +130,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         authority: port === 80 ? short : `${short}:${port}`,
         identities: [...new Set(eps.map((e) => spiffeId(mesh.trustDomain, e.namespace, e.serviceAccount)))].sort(),
         retryBudget: retryBudgetOf(state.objects, svc),
+        ...maxRequestsOf(state.objects, svc),
         ...loadBalancerOf(state.objects, svc),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
@@ -284,6 +285,13 @@ function defaultEntry(cluster: string, svc: Service, port: number, timeouts: Rou
     backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
     timeouts,
   };
+}
+
+/** The circuit breaker's request limit for traffic to `svc`, when its TrafficPolicy sets one. */
+function maxRequestsOf(objects: readonly AnyResource[], svc: Service): { maxRequests?: number } {
+  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const n = tp?.spec.circuitBreaker?.maxRequests;
+  return n === undefined ? {} : { maxRequests: n };
 }
 
 /** The retry budget of traffic to `svc`: its TrafficPolicy's, field by field over the defaults. */

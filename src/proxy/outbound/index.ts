@@ -1,5 +1,6 @@
 // Builds the outbound stack: what a request from the local app (or, for a gateway, from outside) goes
 // through on its way to a service. Built once per snapshot per listener; reads top to bottom.
+import { circuit, type CircuitParams } from '../layers/circuit/layer.js';
 import type { Service } from '../stack/index.js';
 import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
@@ -37,6 +38,8 @@ export interface OutboundParams {
   tracing: { sampleRate: number; exporter: SpanExporter | undefined; proxy: { name: string; workload: string; namespace: string } };
   log: (msg: string) => void;
   retry: RetryParams;
+  /** Per-cluster request limits (TrafficPolicy circuitBreaker). */
+  circuit?: CircuitParams;
 }
 
 export function buildOutbound(p: OutboundParams): Service<Ctx> {
@@ -66,6 +69,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       mirror(p.balancers, p.pools),
       // The rule's retries: each attempt goes through the balancer again; budgets bound retry storms.
       retry(p.retry),
+      // The cluster's circuit breaker: past maxRequests in flight, fail fast (503 overflow).
+      ...(p.circuit !== undefined ? [circuit(p.circuit)] : []),
       // The cluster's balancer picks a ready endpoint (503 no-healthy-endpoint).
       balance(p.balancers),
     ],

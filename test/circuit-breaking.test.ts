@@ -1,0 +1,68 @@
+// Circuit breaking end to end in a real mesh: a TrafficPolicy's circuitBreaker.maxRequests bounds what the
+// gateway sends a slow service at once; the rest fail fast with 503 overflow (flag UO) and are counted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestMesh, ECHO, freePort, httpCall } from './helpers/mesh.js';
+import { docs, serviceDoc, edgeDocs } from './helpers/yaml.js';
+
+function yaml(gwPort: number): string {
+  return docs(
+    `apiVersion: weft.dev/v1alpha1
+kind: Mesh
+metadata: { name: breaker }
+spec: { trustDomain: breaker.local }
+`,
+    `apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: slow, labels: { app: slow } }
+spec:
+  command: ${process.execPath}
+  args: [${JSON.stringify(ECHO)}]
+  readinessProbe: { httpGet: { path: /healthz } }
+`,
+    serviceDoc('slow'),
+    `apiVersion: weft.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: slow }
+spec:
+  targetRef: { kind: Service, name: slow }
+  circuitBreaker: { maxRequests: 3 }
+`,
+    edgeDocs(gwPort, 'slow'),
+  );
+}
+
+let mesh: TestMesh;
+let gw: number;
+
+before(async () => {
+  gw = await freePort();
+  mesh = new TestMesh(yaml(gw));
+  await mesh.start();
+  await mesh.waitAllSynced();
+});
+
+after(async () => {
+  await mesh?.stop();
+});
+
+test('maxRequests 3: of 8 concurrent slow requests 3 are served, 5 fail fast with 503 overflow; then all are served again', async () => {
+  const t0 = performance.now();
+  const all = await Promise.all(Array.from({ length: 8 }, () => httpCall(gw, '/slow?delay=1500').then((r) => ({ ...r, ms: performance.now() - t0 }))));
+  const ok = all.filter((r) => r.status === 200);
+  const over = all.filter((r) => r.status === 503);
+  assert.equal(ok.length, 3, JSON.stringify(all.map((r) => r.status)));
+  assert.equal(over.length, 5);
+  for (const r of over) {
+    assert.equal(r.headers['x-weft-error'], 'overflow');
+    // Fast: refused at once, not after waiting for the slow ones.
+    assert.ok(r.ms < 1200, `an overflow took ${r.ms.toFixed(0)} ms`);
+  }
+  // The places free up as the slow ones finish.
+  const again = await Promise.all(Array.from({ length: 3 }, () => httpCall(gw, '/again')));
+  assert.deepEqual(again.map((r) => r.status), [200, 200, 200]);
+  const admin = mesh.runtime().processes.find((p) => p.name === 'gateway-edge')?.ports?.admin;
+  assert.ok(admin !== undefined, 'the gateway admin port in runtime.json');
+  const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+  assert.match(metrics, /weft_overflow_total\{[^}]*destination_service="slow"[^}]*limit="max_requests"[^}]*\} 5/);
+});
