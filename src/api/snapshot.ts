@@ -5,7 +5,7 @@
 import type { AuthzRule, GRPCMethodMatch, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
-import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap } from './traffic.js';
+import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap } from './traffic.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -155,6 +155,8 @@ export interface ClusterSnap {
   endpoints: EndpointSnap[];
   /** From a TrafficPolicy targeting the Service, else the defaults (src/api/traffic.ts). */
   retryBudget?: RetryBudgetSnap;
+  /** Passive outlier detection, when a TrafficPolicy asks for it. */
+  outlierDetection?: OutlierDetectionSnap;
   /** Most requests in flight from one proxy to this service (TrafficPolicy circuitBreaker.maxRequests); absent: no limit. */
   maxRequests?: number;
   /** From a TrafficPolicy targeting the Service; absent: EWMA. */

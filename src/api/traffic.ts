@@ -119,6 +119,28 @@ export function resolveRetry(r: { attempts?: number; backoff?: string; maxBackof
   };
 }
 
+/** Passive outlier detection of a Service's endpoints (TrafficPolicy outlierDetection). */
+export interface OutlierDetectionSnap {
+  /** Consecutive 5xx answers (or gateway errors) that eject an endpoint; 0: off. */
+  consecutive5xxErrors: number;
+  /** Consecutive gateway errors (no answer, 502, 503, 504) that eject an endpoint; 0: off. */
+  consecutiveGatewayErrors: number;
+  baseEjectionMs: number;
+  maxEjectionMs: number;
+  maxEjectionPercent: number;
+  /** Under this share of endpoints left in, the balancer uses them all (panic). */
+  panicThresholdPercent: number;
+}
+
+/**
+ * weft's defaults when a TrafficPolicy has `outlierDetection`: Istio's and Envoy's (5 consecutive 5xx, 30 s base
+ * ejection, 300 s cap, Envoy's 50 % panic threshold), except maxEjectionPercent 50 instead of Istio's 10: with
+ * the few replicas of a local mesh, 10 % would still eject only one (Envoy ejects one whatever the share).
+ */
+export const DEFAULT_OUTLIER: OutlierDetectionSnap = {
+  consecutive5xxErrors: 5, consecutiveGatewayErrors: 0, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 50, panicThresholdPercent: 50,
+};
+
 export const LB_TYPES = ['EWMA', 'LEAST_REQUEST', 'ROUND_ROBIN', 'RING_HASH', 'MAGLEV'] as const;
 export type LbType = (typeof LB_TYPES)[number];
 

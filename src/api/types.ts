@@ -261,6 +261,7 @@ export interface HTTPRouteRetry {
 export interface TrafficPolicySpec {
   targetRef: { group?: string; kind: 'Service'; name: string };
   retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
+  outlierDetection?: { consecutive5xxErrors?: number; consecutiveGatewayErrors?: number; baseEjectionTime?: string; maxEjectionTime?: string; maxEjectionPercent?: number; panicThreshold?: number };
   /** Overflow fails fast with 503 overflow (flag UO). */
   circuitBreaker?: { maxRequests?: number };
   loadBalancer?: {

@@ -4,6 +4,7 @@ import type { Snapshot } from '../api/snapshot.js';
 import { compileRoutes, compileVirtualHosts, selectVirtualHost, type CompiledRoute, type CompiledVirtualHosts } from './layers/route/index.js';
 import type { RouteTable } from './layers/route/layer.js';
 import { balancerFor, type Balancer, type BalancerFactory } from './balance/index.js';
+import { OutlierBalancer, OutlierState } from './balance/outlier.js';
 import { LoadTracker } from './balance/load.js';
 import { hostOf } from './engine/request.js';
 import { compileServerNames, type ServerNames, type TlsListenerSpec } from './tls/gateway.js';
@@ -48,12 +49,13 @@ export interface CompiledConfig {
  * `load` is the proxy's tracker (kept across snapshots) for the balancers that learn from traffic; each
  * cluster's balancer follows its TrafficPolicy (EWMA when it has none). `makeBalancer` overrides that (tests).
  */
-export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracker(), makeBalancer?: BalancerFactory): CompiledConfig {
+export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracker(), makeBalancer?: BalancerFactory, outliers: OutlierState = new OutlierState()): CompiledConfig {
   const balancers = new Map<string, Balancer>();
   const endpointKeys = new Set<string>();
   const identities = new Map<string, Set<string>>();
   for (const c of snap.clusters) {
-    balancers.set(c.name, (makeBalancer ?? balancerFor(c.loadBalancer, load))(c.endpoints));
+    const factory = makeBalancer ?? balancerFor(c.loadBalancer, load);
+    balancers.set(c.name, c.outlierDetection === undefined ? factory(c.endpoints) : new OutlierBalancer(c.name, c.endpoints, factory, c.outlierDetection, outliers));
     for (const e of c.endpoints) {
       const k = `${e.address}:${e.port}`;
       endpointKeys.add(e.tls === 'mtls' ? `mtls:${k}` : k);

@@ -137,6 +137,11 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     metrics.incCounter('weft_retries_total', 'Retries by destination service: attempted, refused by the retry budget (budget_exhausted), and retried requests that then succeeded (success)',
       { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '', outcome });
   };
+  proxy.outliers.onEject = (cluster) => {
+    const m = /^(.*)\.([^.]+):(\d+)$/.exec(cluster);
+    metrics.incCounter('weft_outlier_ejections_total', 'Endpoints ejected by outlier detection (TrafficPolicy outlierDetection), by destination service',
+      { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '' });
+  };
   proxy.overflowCounter = (cluster, limit) => {
     const m = /^(.*)\.([^.]+):(\d+)$/.exec(cluster);
     metrics.incCounter('weft_overflow_total', 'Requests refused by a circuit breaker (TrafficPolicy circuitBreaker), by destination service and the limit reached',

@@ -1,6 +1,7 @@
 // One proxy process: a sidecar (outbound + inbound + a local port per service) or an ingress gateway
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
+import { OutlierState } from './balance/outlier.js';
 import type { CircuitParams } from './layers/circuit/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
 import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
@@ -69,6 +70,8 @@ export class Proxy {
   readonly load = new LoadTracker();
   /** Retry budgets per destination cluster, kept across snapshots. */
   readonly retryBudgets = new RetryBudgets();
+  /** Outlier detection's record of each endpoint (outlives snapshots). */
+  readonly outliers = new OutlierState();
   /** Requests in flight per cluster, for circuit breaking (outlives snapshots). */
   readonly activeRequests = new Map<string, number>();
   /** Told about each request refused by a circuit breaker (weft_overflow_total; set by main). */
@@ -183,7 +186,8 @@ export class Proxy {
 
   private async applyNow(snap: Snapshot): Promise<void> {
     if (this.draining) throw new Error('proxy is shutting down');
-    const cfg = compileConfig(snap, this.load);
+    const cfg = compileConfig(snap, this.load, undefined, this.outliers);
+    this.outliers.retain(new Set(snap.clusters.map((c) => c.name)));
     const log = this.opts.log;
     const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
     const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };

@@ -61,6 +61,20 @@ export const TRAFFIC_POLICY_SPEC: Schema = {
         maxPendingRequests: 'maxPendingRequests is not implemented by weft yet (only maxRequests)',
       },
     },
+    // Passive outlier detection (Istio's DestinationRule outlierDetection); defaults in src/api/traffic.ts.
+    outlierDetection: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        consecutive5xxErrors: { type: 'integer', minimum: 0, maximum: 100000 },
+        consecutiveGatewayErrors: { type: 'integer', minimum: 0, maximum: 100000 },
+        baseEjectionTime: GATEWAY_DURATION_SCHEMA,
+        maxEjectionTime: GATEWAY_DURATION_SCHEMA,
+        maxEjectionPercent: { type: 'integer', minimum: 0, maximum: 100 },
+        panicThreshold: { type: 'integer', minimum: 0, maximum: 100 },
+      },
+      'x-unsupported': { interval: 'weft ejects at the threshold and returns endpoints when their time is up; there is no analysis interval' },
+    },
     retryBudget: {
       type: 'object',
       additionalProperties: false,

@@ -19,7 +19,7 @@ import { resolveTelemetry } from '../../api/telemetry.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limits.js';
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OUTLIER, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type OutlierDetectionSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 export type { ProxyRef, RegisteredEndpoint };
 
@@ -131,6 +131,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         identities: [...new Set(eps.map((e) => spiffeId(mesh.trustDomain, e.namespace, e.serviceAccount)))].sort(),
         retryBudget: retryBudgetOf(state.objects, svc),
         ...maxRequestsOf(state.objects, svc),
+        ...outlierOf(state.objects, svc),
         ...loadBalancerOf(state.objects, svc),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
@@ -284,6 +285,25 @@ function defaultEntry(cluster: string, svc: Service, port: number, timeouts: Rou
     match: { path: { type: 'PathPrefix', value: '/' } }, filters: [],
     backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
     timeouts,
+  };
+}
+
+/** Outlier detection of traffic to `svc`, when its TrafficPolicy asks for it: its fields over weft's defaults. */
+function outlierOf(objects: readonly AnyResource[], svc: Service): { outlierDetection?: OutlierDetectionSnap } {
+  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const o = tp?.spec.outlierDetection;
+  if (o === undefined) return {};
+  const d = DEFAULT_OUTLIER;
+  const ms = (v: string | undefined, def: number) => (v === undefined ? def : parseGatewayDuration(v) ?? def);
+  return {
+    outlierDetection: {
+      consecutive5xxErrors: o.consecutive5xxErrors ?? d.consecutive5xxErrors,
+      consecutiveGatewayErrors: o.consecutiveGatewayErrors ?? d.consecutiveGatewayErrors,
+      baseEjectionMs: ms(o.baseEjectionTime, d.baseEjectionMs),
+      maxEjectionMs: ms(o.maxEjectionTime, d.maxEjectionMs),
+      maxEjectionPercent: o.maxEjectionPercent ?? d.maxEjectionPercent,
+      panicThresholdPercent: o.panicThreshold ?? d.panicThresholdPercent,
+    },
   };
 }
 

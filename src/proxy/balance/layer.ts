@@ -7,6 +7,7 @@ import type { Ctx } from '../context.js';
 import { ProxyError } from '../errors.js';
 import type { Balancer } from './index.js';
 import { hash32 } from './hash.js';
+import { OutlierBalancer, outcomeOf } from './outlier.js';
 import type { HashOnSnap } from '../../api/traffic.js';
 
 export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
@@ -17,6 +18,10 @@ export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
     const ep = b.pick(b.hashOn === undefined ? undefined : hashKey(ctx, b.hashOn));
     if (ep === undefined) return Promise.reject(new ProxyError('no-healthy-endpoint', `${cluster}: no ready endpoint`));
     ctx.endpoint = ep;
+    if (b instanceof OutlierBalancer) {
+      // Outlier detection hears how each attempt on the endpoint ended.
+      return reportTo(b, ep, ctx, inner);
+    }
     // The forwarder tells the endpoint's load when the attempt ends (no closure or promise per request).
     // With one endpoint there is nothing to choose between, so nothing to learn.
     const tracker = b.load;
@@ -27,6 +32,22 @@ export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
     }
     return inner(ctx);
   };
+}
+
+function reportTo(b: OutlierBalancer, ep: NonNullable<Ctx['endpoint']>, ctx: Ctx, inner: (ctx: Ctx) => Promise<void>): Promise<void> {
+  const tracker = b.load;
+  if (tracker !== undefined && b.size > 1) {
+    const l = tracker.of(ep);
+    ctx.load = l;
+    ctx.loadStart = l.start();
+  }
+  return inner(ctx).then(
+    () => b.report(ep, outcomeOf(ctx.res.statusCode, undefined)),
+    (e: unknown) => {
+      b.report(ep, outcomeOf(0, e));
+      throw e;
+    },
+  );
 }
 
 /** The request's hash key, or undefined (a random endpoint) when it has none. */
