@@ -68,13 +68,17 @@ test('one replica of three failing: ejected after 3 consecutive 503s (~no traffi
   // At most the 3 that trip the detector reach it (the warm-up above may have counted toward them).
   assert.ok(during <= 3, `the broken replica got ${during} of 60 requests`);
   assert.equal(failed, during);
+  // While it is out, the gateway's config dump says so.
+  const admin = mesh.runtime().processes.find((p) => p.name === 'gateway-edge')?.ports?.admin;
+  const dump = (await (await fetch(`http://127.0.0.1:${admin}/config_dump`)).json()) as { ejected: Record<string, string[]> };
+  const inbound = mesh.runtime().processes.find((p) => p.name === 'api-bad-0/proxy')?.ports?.inbound;
+  assert.deepEqual(dump.ejected['api.default:80'], [`127.0.0.1:${inbound}`], JSON.stringify(dump.ejected));
   // Its 3 s are up: it gets a request again (and fails it, and is ejected again).
   const h1 = await hits();
   await waitFor('the broken replica back in rotation', async () => {
     await httpCall(gw, '/y');
     return (await hits()) > h1;
   }, 15_000, 100);
-  const admin = mesh.runtime().processes.find((p) => p.name === 'gateway-edge')?.ports?.admin;
   const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
   assert.match(metrics, /weft_outlier_ejections_total\{[^}]*destination_service="api"[^}]*\} [1-9]/);
 });
