@@ -1,11 +1,10 @@
 // GRPCRoute: the Gateway API CEL rules (GRPCMethodMatch, rule and match limits) and weft's own, across the
 // fields of one route. Parents, filters, backends, retry and timeouts follow HTTPRoute's rules.
-import { isIP } from 'node:net';
 import type { PathSeg } from '../errors.js';
 import type { Issue } from '../source.js';
 import { linearRegExpProblem } from '../../util/linear-regexp.js';
-import { unique, notAnIP } from './check-helpers.js';
-import { checkBackendRef, checkFilters, checkParentRefs, checkTimeouts } from './httproute.js';
+import { unique } from './check-helpers.js';
+import { checkBackendRef, checkFilters, checkRouteShape, checkTimeouts } from './httproute.js';
 import type { GRPCMethodMatch, GRPCRoute, GRPCRouteMatch, GRPCRouteRule } from '../types.js';
 
 /** A fully-qualified protobuf service name, as the Gateway API's CEL rule (case-insensitive, optional leading "."). */
@@ -13,24 +12,8 @@ const EXACT_SERVICE = /^\.?[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)*$/
 const EXACT_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
 
 export function checkGRPCRoute(r: GRPCRoute, out: Issue[]): void {
-  const spec = r.spec;
-  checkParentRefs(r, out);
-  (spec.hostnames ?? []).forEach((h, i) => {
-    if (isIP(h) !== 0) out.push(notAnIP(['spec', 'hostnames', i]));
-  });
-  const rules = spec.rules;
-  unique(rules, (x) => x.name, (i) => out.push({
-    path: ['spec', 'rules', i, 'name'], code: 'duplicate', message: 'rule name must be unique within the route',
-  }));
-  const totalMatches = rules.reduce((n, x) => n + x.matches.length, 0);
-  if (totalMatches > 128) {
-    out.push({
-      path: ['spec', 'rules'], code: 'items',
-      message: `a route may have at most 128 matches across all its rules (got ${totalMatches})`,
-      hint: 'split the route into several GRPCRoutes',
-    });
-  }
-  rules.forEach((rule, i) => checkRule(rule, ['spec', 'rules', i], out));
+  checkRouteShape(r, 'GRPCRoutes', out);
+  r.spec.rules.forEach((rule, i) => checkRule(rule, ['spec', 'rules', i], out));
 }
 
 function checkRule(rule: GRPCRouteRule, at: PathSeg[], out: Issue[]): void {

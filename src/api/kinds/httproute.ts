@@ -7,12 +7,20 @@ import { parseGatewayDuration } from '../traffic.js';
 import type { BackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, HeaderModifier, ParentRef, PathModifier } from '../types.js';
 
 export function checkHTTPRoute(r: HTTPRoute, out: Issue[]): void {
+  checkRouteShape(r, 'HTTPRoutes', out);
+  r.spec.rules.forEach((rule, i) => checkRule(rule, ['spec', 'rules', i], out));
+}
+
+/**
+ * What HTTPRoute and GRPCRoute check alike at the route level: parents, hostnames that are names (not IPs),
+ * unique rule names, and at most 128 matches over all rules (the Gateway API's limit).
+ */
+export function checkRouteShape(r: { spec: { parentRefs: ParentRef[]; hostnames?: string[]; rules: { name?: string; matches: unknown[] }[] } }, plural: string, out: Issue[]): void {
   const spec = r.spec;
   checkParentRefs(r, out);
   (spec.hostnames ?? []).forEach((h, i) => {
     if (isIP(h) !== 0) out.push(notAnIP(['spec', 'hostnames', i]));
   });
-
   const rules = spec.rules;
   unique(rules, (x) => x.name, (i) => out.push({
     path: ['spec', 'rules', i, 'name'], code: 'duplicate', message: 'rule name must be unique within the route',
@@ -22,13 +30,11 @@ export function checkHTTPRoute(r: HTTPRoute, out: Issue[]): void {
     out.push({
       path: ['spec', 'rules'], code: 'items',
       message: `a route may have at most 128 matches across all its rules (got ${totalMatches})`,
-      hint: 'split the route into several HTTPRoutes',
+      hint: `split the route into several ${plural}`,
     });
   }
-  rules.forEach((rule, i) => checkRule(rule, ['spec', 'rules', i], out));
 }
 
-/** Gateway API rules for a route's parentRefs (HTTPRoute and GRPCRoute alike). */
 export function checkParentRefs(r: { spec: { parentRefs: ParentRef[] } }, out: Issue[]): void {
   const refs = r.spec.parentRefs;
   refs.forEach((p, i) => {
