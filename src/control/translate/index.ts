@@ -288,9 +288,14 @@ function defaultEntry(cluster: string, svc: Service, port: number, timeouts: Rou
   };
 }
 
+/** The TrafficPolicy that targets `svc`, if any. */
+function policyOf(objects: readonly AnyResource[], svc: Service): TrafficPolicy | undefined {
+  return ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+}
+
 /** Outlier detection of traffic to `svc`, when its TrafficPolicy asks for it: its fields over weft's defaults. */
 function outlierOf(objects: readonly AnyResource[], svc: Service): { outlierDetection?: OutlierDetectionSnap } {
-  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const tp = policyOf(objects, svc);
   const o = tp?.spec.outlierDetection;
   if (o === undefined) return {};
   const d = DEFAULT_OUTLIER;
@@ -309,14 +314,14 @@ function outlierOf(objects: readonly AnyResource[], svc: Service): { outlierDete
 
 /** The circuit breaker's request limit for traffic to `svc`, when its TrafficPolicy sets one. */
 function maxRequestsOf(objects: readonly AnyResource[], svc: Service): { maxRequests?: number } {
-  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const tp = policyOf(objects, svc);
   const n = tp?.spec.circuitBreaker?.maxRequests;
   return n === undefined ? {} : { maxRequests: n };
 }
 
 /** The retry budget of traffic to `svc`: its TrafficPolicy's, field by field over the defaults. */
 function retryBudgetOf(objects: readonly AnyResource[], svc: Service): RetryBudgetSnap {
-  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const tp = policyOf(objects, svc);
   const b = tp?.spec.retryBudget;
   return {
     retryRatio: b?.retryRatio ?? DEFAULT_RETRY_BUDGET.retryRatio,
@@ -327,7 +332,7 @@ function retryBudgetOf(objects: readonly AnyResource[], svc: Service): RetryBudg
 
 /** The balancing policy of traffic to `svc`, from its TrafficPolicy (none: the proxy's default, EWMA). */
 function loadBalancerOf(objects: readonly AnyResource[], svc: Service): { loadBalancer?: LoadBalancerSnap } {
-  const tp = ofKind(objects, 'TrafficPolicy').find((p) => p.spec.targetRef.name === svc.metadata.name && ns(p) === ns(svc)) as TrafficPolicy | undefined;
+  const tp = policyOf(objects, svc);
   const lb = tp?.spec.loadBalancer;
   if (lb === undefined) return {};
   const h = lb.hashOn;

@@ -18,10 +18,6 @@ export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
     const ep = b.pick(b.hashOn === undefined ? undefined : hashKey(ctx, b.hashOn));
     if (ep === undefined) return Promise.reject(new ProxyError('no-healthy-endpoint', `${cluster}: no ready endpoint`));
     ctx.endpoint = ep;
-    if (b instanceof OutlierBalancer) {
-      // Outlier detection hears how each attempt on the endpoint ended.
-      return reportTo(b, ep, ctx, inner);
-    }
     // The forwarder tells the endpoint's load when the attempt ends (no closure or promise per request).
     // With one endpoint there is nothing to choose between, so nothing to learn.
     const tracker = b.load;
@@ -30,17 +26,12 @@ export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
       ctx.load = l;
       ctx.loadStart = l.start();
     }
-    return inner(ctx);
+    // Outlier detection hears how each attempt on the endpoint ended (a closure only for clusters that have it).
+    return b instanceof OutlierBalancer ? reportTo(b, ep, ctx, inner) : inner(ctx);
   };
 }
 
 function reportTo(b: OutlierBalancer, ep: NonNullable<Ctx['endpoint']>, ctx: Ctx, inner: (ctx: Ctx) => Promise<void>): Promise<void> {
-  const tracker = b.load;
-  if (tracker !== undefined && b.size > 1) {
-    const l = tracker.of(ep);
-    ctx.load = l;
-    ctx.loadStart = l.start();
-  }
   return inner(ctx).then(
     () => b.report(ep, outcomeOf(ctx.res.statusCode, undefined)),
     (e: unknown) => {

@@ -139,21 +139,7 @@ export class UpstreamPool {
 
   private open(a: Acquirer): void {
     this.connecting++;
-    let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      this.connecting--;
-      a.connected(Object.assign(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`), { code: 'WEFT_CONNECT_TIMEOUT' }), null);
-      this.serveWaiter();
-    }, this.opts.connectTimeoutMs);
-    this.connect((err, sock) => {
-      if (done) {
-        sock?.destroy();
-        return;
-      }
-      done = true;
-      clearTimeout(timer);
+    connectWithin(this.connect, this.opts.connectTimeoutMs, (err, sock) => {
       this.connecting--;
       if (err !== null || sock === null) {
         a.connected(err ?? new Error('connect failed'), null);
@@ -232,6 +218,28 @@ export class UpstreamPool {
     this.close();
     for (const c of [...this.all]) c.sock.destroy();
   }
+}
+
+/**
+ * Runs `connect` with a deadline: `cb` is called once, with the socket or the error (a timeout is
+ * WEFT_CONNECT_TIMEOUT); a socket that arrives after the deadline is closed.
+ */
+export function connectWithin(connect: Connect, ms: number, cb: (err: Error | null, sock: net.Socket | null) => void): void {
+  let done = false;
+  const timer = setTimeout(() => {
+    if (done) return;
+    done = true;
+    cb(Object.assign(new Error(`connect timeout after ${ms} ms`), { code: 'WEFT_CONNECT_TIMEOUT' }), null);
+  }, ms);
+  connect((err, sock) => {
+    if (done) {
+      sock?.destroy();
+      return;
+    }
+    done = true;
+    clearTimeout(timer);
+    cb(err, sock);
+  });
 }
 
 /** A plain TCP connect. */

@@ -104,11 +104,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
    * to the end of the response; the mesh default (responseHeadersMs) only until the response head.
    */
   startTimer(t: RouteTimeoutsSnap): void {
-    let ms = t.backendRequestMs;
-    if (t.requestMs > 0) {
-      const left = t.requestMs - Number((process.hrtime.bigint() - this.ctx.start) / 1_000_000n);
-      ms = ms > 0 ? Math.min(ms, left) : left;
-    }
+    const ms = routeTimerMs(t, this.ctx.start);
     if (ms === 0 && t.responseHeadersMs > 0) {
       // The mesh default: checked by one sweep for all exchanges, not a timer each (see watchHead).
       this.timerMs = t.responseHeadersMs;
@@ -150,13 +146,7 @@ class Exchange implements Acquirer, UpUser, BodySink {
     if (this.settled) return;
     this.settled = true;
     if (this.timer !== null || this.headWatched) this.stopTimer();
-    const load = this.ctx.load;
-    if (load !== undefined) {
-      // The balancer's view of the endpoint: time to the head, or a failure (an error, a 5xx).
-      this.ctx.load = undefined;
-      const c = this.ctx;
-      load.done(c.loadStart!, err === undefined && c.res.statusCode < 500 && c.upstreamHeaders !== undefined && c.upstreamStart !== undefined ? Number(c.upstreamHeaders - c.upstreamStart) / 1e6 : undefined);
-    }
+    if (this.ctx.load !== undefined) reportLoad(this.ctx, err === undefined && this.ctx.res.statusCode < 500);
     const c = this.conn;
     if (c.exchange === this) c.exchange = null;
     if (err === undefined) this.resolve();
@@ -537,6 +527,26 @@ class Exchange implements Acquirer, UpUser, BodySink {
     tunnel(conn.sock, upSock);
     this.settle();
   }
+}
+
+/**
+ * Gateway API timeouts as one timer to the end of the response: `request` counts from the request's arrival,
+ * `backendRequest` from now; the shorter wins. 0: none (the mesh default, head-only, is the caller's).
+ */
+export function routeTimerMs(t: RouteTimeoutsSnap, start: bigint): number {
+  let ms = t.backendRequestMs;
+  if (t.requestMs > 0) {
+    const left = t.requestMs - Number((process.hrtime.bigint() - start) / 1_000_000n);
+    ms = ms > 0 ? Math.min(ms, left) : left;
+  }
+  return ms;
+}
+
+/** The balancer's view of the endpoint once the attempt settles: time to the response head, or a failure. */
+export function reportLoad(ctx: Ctx, ok: boolean): void {
+  const load = ctx.load!;
+  ctx.load = undefined;
+  load.done(ctx.loadStart!, ok && ctx.upstreamHeaders !== undefined && ctx.upstreamStart !== undefined ? Number(ctx.upstreamHeaders - ctx.upstreamStart) / 1e6 : undefined);
 }
 
 /** How long a shadow copy may take when its route sets no request timeout. */

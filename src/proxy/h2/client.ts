@@ -3,7 +3,7 @@
 // A connection that got GOAWAY takes no new streams; the streams above its last-stream-id were never
 // processed by the peer and are reported as refused, so the forwarder may send them again.
 import type net from 'node:net';
-import type { Connect } from '../engine/client.js';
+import { connectWithin, type Connect } from '../engine/client.js';
 import { H2Session, H2Stream, type Fields, type StreamEvents, type H2Limits } from './session.js';
 import { ERROR, H2Error } from './frames.js';
 
@@ -129,20 +129,7 @@ export class H2Pool {
 
   private open(): void {
     this.connecting++;
-    let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      this.connecting--;
-      this.failWaiters(Object.assign(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`), { code: 'WEFT_CONNECT_TIMEOUT' }));
-    }, this.opts.connectTimeoutMs);
-    this.connect((err, sock) => {
-      if (done) {
-        sock?.destroy();
-        return;
-      }
-      done = true;
-      clearTimeout(timer);
+    connectWithin(this.connect, this.opts.connectTimeoutMs, (err, sock) => {
       this.connecting--;
       if (err !== null || sock === null) {
         this.failWaiters(err ?? new Error('connect failed'));

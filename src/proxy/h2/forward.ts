@@ -17,7 +17,7 @@ import { ERROR } from './frames.js';
 import { HOP_BY_HOP } from '../engine/wire.js';
 import { parseGrpcTimeout } from './grpc.js';
 import { Mirror, shadowHost } from '../engine/mirror.js';
-import { mirrorStats } from '../engine/forward.js';
+import { mirrorStats, reportLoad, routeTimerMs } from '../engine/forward.js';
 import { serializeHeaders } from '../engine/wire.js';
 import type { UpstreamPool } from '../engine/client.js';
 
@@ -77,11 +77,7 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
 
   /** Route timeouts as the HTTP/1 forwarder applies them, and the client's grpc-timeout when shorter. */
   startTimer(t: RouteTimeoutsSnap | undefined): void {
-    let ms = t?.backendRequestMs ?? 0;
-    if (t !== undefined && t.requestMs > 0) {
-      const left = t.requestMs - Number((process.hrtime.bigint() - this.ctx.start) / 1_000_000n);
-      ms = ms > 0 ? Math.min(ms, left) : left;
-    }
+    let ms = t === undefined ? 0 : routeTimerMs(t, this.ctx.start);
     const g = this.down.isGrpc ? parseGrpcTimeout(this.ctx.reqHeaders['grpc-timeout']) : undefined;
     if (g !== undefined && (ms === 0 || g < ms)) {
       ms = g;
@@ -128,13 +124,8 @@ class H2Exchange implements H2Acquirer, StreamEvents, BodySink {
     if (this.settled) return;
     this.settled = true;
     this.stopTimer();
-    const load = this.ctx.load;
-    if (load !== undefined) {
-      this.ctx.load = undefined;
-      const c = this.ctx;
-      const ok = err === undefined && c.res.statusCode < 500 && (c.grpcStatus === undefined || !SERVER_FAULT.has(c.grpcStatus));
-      load.done(c.loadStart!, ok && c.upstreamHeaders !== undefined && c.upstreamStart !== undefined ? Number(c.upstreamHeaders - c.upstreamStart) / 1e6 : undefined);
-    }
+    const c = this.ctx;
+    if (c.load !== undefined) reportLoad(c, err === undefined && c.res.statusCode < 500 && (c.grpcStatus === undefined || !SERVER_FAULT.has(c.grpcStatus)));
     if (this.down.exchange === this) this.down.exchange = null;
     if (err === undefined) this.resolve();
     else this.reject(err);
