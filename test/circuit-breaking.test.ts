@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestMesh, ECHO, freePort, httpCall } from './helpers/mesh.js';
-import { docs, serviceDoc, edgeDocs } from './helpers/yaml.js';
+import { docs, serviceDoc, edgeDocs, workloadDoc } from './helpers/yaml.js';
 
 function yaml(gwPort: number): string {
   return docs(
@@ -12,14 +12,7 @@ kind: Mesh
 metadata: { name: breaker }
 spec: { trustDomain: breaker.local }
 `,
-    `apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: slow, labels: { app: slow } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(ECHO)}]
-  readinessProbe: { httpGet: { path: /healthz } }
-`,
+    workloadDoc('slow', { args: [ECHO], probe: '/healthz' }),
     serviceDoc('slow'),
     `apiVersion: weft.dev/v1alpha1
 kind: TrafficPolicy

@@ -56,15 +56,7 @@ function meshYaml(gwPort: number, flakyPort: number): string {
     serviceDoc('echo', ['{ name: grpc, port: 50051, appProtocol: grpc }']),
     workloadDoc('caller', { args: [CLIENT_APP], probe: '/healthz' }),
     // flaky: two replicas, flaky-0 answers every unary call UNAVAILABLE; a GRPCRoute retries on it.
-    `apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: flaky, labels: { app: flaky } }
-spec:
-  command: ${process.execPath}
-  args: ${JSON.stringify([SERVER_APP])}
-  replicas: 2
-  env: { FAIL_REPLICA: flaky-0 }
-`,
+    workloadDoc('flaky', { args: [SERVER_APP], replicas: 2, env: { FAIL_REPLICA: 'flaky-0' } }),
     serviceDoc('flaky', ['{ name: grpc, port: 50051, appProtocol: grpc }']),
     `apiVersion: weft.dev/v1alpha1
 kind: TrafficPolicy

@@ -3,17 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
-import { docs, serviceDoc, edgeDocs } from './helpers/yaml.js';
+import { docs, serviceDoc, edgeDocs, workloadDoc } from './helpers/yaml.js';
 
-const wl = (name: string, env: Record<string, string> = {}) => `apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: { name: ${name}, labels: { app: api } }
-spec:
-  command: ${process.execPath}
-  args: [${JSON.stringify(ECHO)}]
-  env: ${JSON.stringify(env)}
-  readinessProbe: { httpGet: { path: /healthz } }
-`;
+const wl = (name: string, env: Record<string, string> = {}) => workloadDoc(name, { args: [ECHO], app: 'api', env, probe: '/healthz' });
 
 function yaml(gwPort: number): string {
   return docs(
