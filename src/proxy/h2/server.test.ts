@@ -101,6 +101,9 @@ describe('HTTP/2 server', () => {
       [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a b'], [':path', '/']],
       [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', 'relative']],
       [[':method', 'CONNECT'], [':authority', 'a:443']],
+      REQ('/', [['host', 'other.test']]),
+      [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], ['host', 'a'], ['host', 'b']],
+      REQ('/', [['content-length', '1'], ['content-length', '2']]),
     ];
     const c = new RawClient(port);
     let id = 1;

@@ -282,8 +282,13 @@ export class ServerStream implements Downstream, Responder, StreamEvents {
       if (had === undefined) reqHeaders[k] = v;
       else if (typeof had === 'string') reqHeaders[k] = [had, v];
       else had.push(v);
-      if (k === 'host') host = v;
+      if (k === 'host') {
+        if (host !== undefined) throw new Error('more than one host field');
+        host = v;
+      }
     }
+    // RFC 9113 section 8.3.1: a Host naming another entity than :authority makes the request malformed.
+    if (host !== undefined && r.authority !== undefined && host.toLowerCase() !== r.authority.toLowerCase()) throw new Error('host differs from :authority');
     for (const k in reqHeaders) if (!HOP_BY_HOP.has(k)) headers[k] = reqHeaders[k];
     // Cookie crumbs are joined for the next hop (RFC 9113 section 8.2.3).
     const ck = headers['cookie'];

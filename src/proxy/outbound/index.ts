@@ -1,6 +1,5 @@
 // Builds the outbound stack: what a request from the local app (or, for a gateway, from outside) goes
 // through on its way to a service. Built once per snapshot per listener; reads top to bottom.
-import { circuit, type CircuitParams } from '../layers/circuit/layer.js';
 import type { Service } from '../stack/index.js';
 import { stack } from '../stack/index.js';
 import type { Ctx } from '../context.js';
@@ -15,6 +14,7 @@ import { normalize } from '../layers/normalize/layer.js';
 import { egress } from '../layers/egress/layer.js';
 import { route, split, type RouteTable } from '../layers/route/layer.js';
 import { balance } from '../balance/layer.js';
+import { circuit, type CircuitParams } from '../layers/circuit/layer.js';
 import { retry, type RetryParams } from '../layers/retry/layer.js';
 import { mirror } from '../layers/mirror/layer.js';
 import type { Balancer } from '../balance/index.js';
