@@ -96,6 +96,8 @@ export interface RetryBudgetSnap {
 export const DEFAULT_RETRY_BUDGET: RetryBudgetSnap = { retryRatio: 0.2, minRetriesPerSecond: 10, maxRetries: 64 };
 export const DEFAULT_RETRY_BACKOFF_MS = 25;
 export const DEFAULT_RETRY_ATTEMPTS = 2;
+/** Retries of a connect failure on a rule without `retry` (Istio's default policy retries connect-failure twice). */
+export const DEFAULT_CONNECT_RETRIES = 2;
 /** Bodies up to this size are held so a retry can send them again; a larger or chunked body is never retried. */
 export const RETRY_BODY_LIMIT = 64 * 1024;
 

@@ -87,6 +87,7 @@ export class LocalMesh {
   private stopping = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  private reporting: Promise<void> = Promise.resolve();
   private loop: NodeJS.Timeout | undefined;
   private ticking = false;
   private readonly busy = new Map<string, Promise<void>>();
@@ -306,9 +307,18 @@ export class LocalMesh {
     ];
   }
 
-  private async report(): Promise<void> {
-    if (this.target === undefined) return;
-    await call(this.target, 'PUT', `/v1/registry/${RUNTIME_ID}`, { endpoints: this.endpoints(), proxies: this.replicas.map((r) => r.ref), processes: this.processes() }, 3000);
+  /**
+   * Sends the registry what runs now. Reports go one at a time, each built when its turn comes: two in
+   * flight at once could arrive out of order, and an older one (a replica still ready) would undo a newer
+   * one (that replica out of rotation) just before the runtime stops it.
+   */
+  private report(): Promise<void> {
+    const run = this.reporting.then(async () => {
+      if (this.target === undefined) return;
+      await call(this.target, 'PUT', `/v1/registry/${RUNTIME_ID}`, { endpoints: this.endpoints(), proxies: this.replicas.map((r) => r.ref), processes: this.processes() }, 3000);
+    });
+    this.reporting = run.catch(() => {});
+    return run;
   }
 
   private reportSoon(): void {

@@ -68,14 +68,14 @@ describe('retry layer', () => {
   });
 
   /** A proxy whose only route has `retry`, balancing round robin over `endpoints`. */
-  async function proxy(r: RetrySnap, endpoints: EndpointSnap[], budget: RetryBudgetSnap = { retryRatio: 0.2, minRetriesPerSecond: 1000, maxRetries: 1000 }) {
+  async function proxy(r: RetrySnap | undefined, endpoints: EndpointSnap[], budget: RetryBudgetSnap = { retryRatio: 0.2, minRetriesPerSecond: 1000, maxRetries: 1000 }) {
     const budgets = new RetryBudgets();
     const balancers = new Map([['api.default:80', roundRobin(endpoints)]]);
     const service = stack<Ctx>([
       observe({ direction: 'outbound', sinks: [{ record: (rec) => records.push(rec) }], self: { workload: 'client', namespace: 'default', principal: 'p' }, tls: () => false }),
       rescue({ log: () => {} }),
       (inner) => (ctx) => {
-        ctx.route = { name: 'default/api', retry: r };
+        ctx.route = { name: 'default/api', ...(r !== undefined ? { retry: r } : {}) };
         ctx.cluster = 'api.default:80';
         return inner(ctx);
       },
@@ -145,6 +145,28 @@ describe('retry layer', () => {
   it('a connect failure is retried for any method, even POST without nonIdempotent', async () => {
     const { port } = await proxy(resolveRetry({ attempts: 1 }), [ep(closedPort, 'gone'), ep(good.port, 'good')]);
     for (let i = 0; i < 6; i++) assert.equal((await call(port, { method: 'POST', body: 'hi' })).status, 200);
+  });
+
+  it('a rule without retry still retries a connect failure (a POST with its body too), and nothing else', async () => {
+    const { port } = await proxy(undefined, [ep(closedPort, 'gone'), ep(good.port, 'good'), ep(bad.port, 'bad')]);
+    good.bodies.length = 0;
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const a = await call(port, { method: 'POST', body: `body-${i}` });
+      answers.push(`${a.status}${a.headers['x-weft-error'] ? ` ${a.headers['x-weft-error']}` : ''}`);
+    }
+    // Round robin: each request that drew the closed port went on to the next endpoint instead of failing;
+    // the endpoint's own 503s are not retried.
+    assert.ok(!answers.some((a) => a.includes('connect-failure')), `no connect failure reached the client: ${answers}`);
+    assert.ok(answers.filter((a) => a === '503').length >= 4 && answers.filter((a) => a === '200').length >= 4, `${answers}`);
+    assert.ok(good.bodies.every((b) => /^body-\d+$/.test(b)), 'the retried request carried its body');
+    records.length = 0;
+    const gone = await proxy(undefined, [ep(closedPort, 'gone')]);
+    const r = await call(gone.port);
+    assert.equal(r.status, 503);
+    assert.equal(r.headers['x-weft-error'], 'connect-failure');
+    await waitRecords(1);
+    assert.equal(records.at(-1)!.flags, 'UF,URX', 'the default retries ran out');
   });
 
   it('listed codes: 500 is retried only when listed (gateway-error covers 502/503/504)', async () => {

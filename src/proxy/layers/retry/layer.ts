@@ -5,7 +5,7 @@
 import type { Layer } from '../../stack/index.js';
 import type { Ctx } from '../../context.js';
 import { ProxyError, RetryableResponse } from '../../errors.js';
-import { MAX_TIMER_MS, RETRY_BODY_LIMIT, type RetryBudgetSnap, type RetrySnap } from '../../../api/traffic.js';
+import { DEFAULT_CONNECT_RETRIES, DEFAULT_RETRY_BACKOFF_MS, MAX_TIMER_MS, RETRY_BODY_LIMIT, type RetryBudgetSnap, type RetrySnap } from '../../../api/traffic.js';
 import type { RetryBudget, RetryBudgets } from './budget.js';
 import type { BodySink } from '../../context.js';
 
@@ -27,9 +27,50 @@ export function retry(p: RetryParams): Layer<Ctx> {
   const random = p.random ?? Math.random;
   return (inner) => (ctx) => {
     const r = ctx.route?.retry;
-    if (r === undefined || r.attempts === 0) return inner(ctx);
+    if (r === undefined) return inner(ctx).catch((e: unknown) => reconnect(inner, ctx, e, p, random));
+    if (r.attempts === 0) return inner(ctx);
     return run(inner, ctx, r, p, random);
   };
+}
+
+/**
+ * A rule without `retry` still retries a connect failure, up to DEFAULT_CONNECT_RETRIES times, within the
+ * destination's retry budget: the request never left, so any method is safe, and a replica that stopped
+ * between a config push and the request (a rollout, a crash) must not cost a client its request. Istio's
+ * default retry policy does the same. Nothing of the request's body was read when a connect fails, so the
+ * next attempt sends it as the first would have.
+ */
+async function reconnect(inner: (ctx: Ctx) => Promise<void>, ctx: Ctx, first: unknown, p: RetryParams, random: () => number): Promise<void> {
+  let failure = first;
+  for (let n = 1; ; n++) {
+    const cluster = ctx.cluster;
+    const params = cluster === undefined ? undefined : p.budgetOf(cluster);
+    if (!(failure instanceof ProxyError) || failure.code !== 'connect-failure' || ctx.res.headersSent || ctx.conn.destroyed
+      || n > DEFAULT_CONNECT_RETRIES || params === undefined) {
+      if (n > 1) ctx.retriesExhausted = true;
+      throw failure;
+    }
+    const budget = p.budgets.get(cluster!, params);
+    if (!take(budget, cluster!, p)) {
+      ctx.retriesExhausted = true;
+      throw failure;
+    }
+    try {
+      const wait = Math.floor(random() * DEFAULT_RETRY_BACKOFF_MS * 2 ** (n - 1));
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      if (ctx.conn.destroyed) throw new ProxyError('upstream-reset', 'the client went away before a retry');
+      ctx.endpoint = undefined;
+      ctx.upstreamStart = undefined;
+      ctx.upstreamHeaders = undefined;
+      await inner(ctx);
+      if (ctx.res.statusCode < 500) p.count?.(cluster!, 'success');
+      return;
+    } catch (e) {
+      failure = e;
+    } finally {
+      budget.done();
+    }
+  }
 }
 
 async function run(inner: (ctx: Ctx) => Promise<void>, ctx: Ctx, r: RetrySnap, p: RetryParams, random: () => number): Promise<void> {
