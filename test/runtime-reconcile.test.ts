@@ -201,11 +201,15 @@ test('a spec change by editing the watched file rolls too', async () => {
 test('weft rollout restart replaces every replica; an unknown workload is a 404 with a suggestion', async () => {
   const before = replicasOf(await mesh.status(), 'api');
   const marker = mesh.output.length;
+  const sentBefore = load.sent;
+  const failedBefore = load.failures.length;
+  const t0 = Date.now();
   const r = await mesh.cli(['rollout', 'restart', 'api']);
   assert.equal(r.code, 0, r.stderr);
   await waitFor('the restart to complete', () => mesh.output.slice(marker).includes('api: rollout complete'), 45_000, 100);
   const log = mesh.output.slice(marker);
   for (const name of before) assert.match(log, new RegExp(`api: replacing ${name} with api-\\d \\(rollout restart\\)`));
+  console.log(`# rolling restart of api (2 replicas) under a steady load: ${load.sent - sentBefore} requests sent over ${((Date.now() - t0) / 1000).toFixed(1)} s, ${load.failures.length - failedBefore} lost`);
   assert.equal(replicasOf(await mesh.waitAllSynced(), 'api').length, 2);
   const bad = await mesh.cli(['rollout', 'restart', 'apii']);
   assert.equal(bad.code, 1);

@@ -41,6 +41,8 @@ export interface ProcessReport {
   lastExit?: string;
   /** Anything the runtime could not do for it, e.g. "cannot start node: ENOENT". */
   error?: string;
+  /** Apps only: it exited and its restartPolicy says it is done (a one-shot job); lastExit says how. */
+  completed?: boolean;
 }
 
 /** PUT /v1/registry/:runtime — full state of one runtime, idempotent. */
@@ -50,7 +52,8 @@ export interface RuntimeReport {
   processes?: ProcessReport[];
 }
 
-export type SyncState = 'SYNCED' | 'STALE' | 'NACKED';
+/** DONE: a one-shot workload's sidecar that stopped with its app (restartPolicy OnFailure or Never). */
+export type SyncState = 'SYNCED' | 'STALE' | 'NACKED' | 'DONE';
 
 /** GET /v1/status */
 export interface ControlStatus {
@@ -58,7 +61,7 @@ export interface ControlStatus {
   proxies: {
     name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: SyncState; error?: string; certError?: string;
     /** From the runtime's report, when it sent one. */
-    app?: { running: boolean; ready: boolean; restarts: number; lastExit?: string; error?: string };
+    app?: { running: boolean; ready: boolean; restarts: number; lastExit?: string; error?: string; completed?: boolean };
     restarts?: number;
   }[];
   gateways: { name: string; listener: string; url: string }[];

@@ -135,7 +135,7 @@ describe('parseDocuments', () => {
     for (const o of objects.slice(1)) assert.equal(o.resource.metadata.namespace, 'shop');
 
     const web = byName('Workload', 'web') as Workload;
-    assert.deepEqual(web.spec, { command: 'node', args: ['web.mjs'], port: 3000, env: {}, replicas: 1, serviceAccount: 'default' });
+    assert.deepEqual(web.spec, { command: 'node', args: ['web.mjs'], port: 3000, env: {}, replicas: 1, serviceAccount: 'default', restartPolicy: 'Always' });
     const catalog = byName('Workload', 'catalog-v1') as Workload;
     assert.deepEqual(catalog.spec.readinessProbe, { httpGet: { path: '/healthz' }, periodSeconds: 1 });
     assert.equal(catalog.spec.port, 0);

@@ -17,7 +17,9 @@ export type ProxyIpc =
   | { type: 'ready'; ports: ProxyPorts; configVersion: string | null }
   | { type: 'ports'; ports: ProxyPorts; configVersion: string | null }
   /** Each config-stream connection spends one credential: the proxy asks for a fresh one. */
-  | { type: 'token-request' };
+  | { type: 'token-request' }
+  /** The answer to drain-inbound: the inbound port is closed and its requests in flight are done. */
+  | { type: 'inbound-drained' };
 
 /** Messages the parent sends a forked proxy. */
 export type RuntimeIpc =
@@ -26,4 +28,9 @@ export type RuntimeIpc =
   /** The answer to a token-request. */
   | { type: 'token'; token: string }
   /** Stop accepting, finish in-flight requests, exit. */
-  | { type: 'drain' };
+  | { type: 'drain' }
+  /**
+   * The first step of stopping a replica: stop accepting inbound, finish the inbound requests in flight,
+   * answer inbound-drained, and keep the outbound side serving the app while it shuts down.
+   */
+  | { type: 'drain-inbound' };

@@ -64,6 +64,12 @@ export interface WorkloadSpec {
   /** The app's port, given to it as PORT. 0 (default) lets the runtime pick a free port per replica. */
   port: number;
   readinessProbe?: { httpGet: HttpGetProbe; periodSeconds: number };
+  /**
+   * What happens when the app exits (Kubernetes' Pod restartPolicy). Always (default): restarted with
+   * backoff. OnFailure: restarted unless it exited with code 0. Never: not restarted. A replica whose app is
+   * not restarted is done: its sidecar stops with it, and it is not replaced (a one-shot job).
+   */
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
 }
 /** Replica labels are metadata.labels (what Service selectors match). */
 export type Workload = Resource<'Workload', WorkloadSpec>;

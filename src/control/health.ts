@@ -147,7 +147,8 @@ export const CHECKS: Check[] = [
   {
     category: 'workloads', check: 'every app is running and ready',
     run: ({ processes }) => {
-      const apps = processes.filter((p) => p.role === 'app');
+      // A one-shot workload that finished with code 0 is done, not down.
+      const apps = processes.filter((p) => p.role === 'app' && !(p.completed && p.lastExit === 'code 0'));
       const bad = apps.filter((p) => !p.running || p.ready === false);
       if (bad.length > 0) {
         return {

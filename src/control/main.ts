@@ -235,7 +235,14 @@ export async function runControl(o: ControlOptions): Promise<void> {
     for (const p of registry.processes()) {
       const row = proxies.get(p.proxy);
       if (row === undefined) continue;
-      if (p.role === 'app') row.app = { running: p.running, ready: p.ready ?? false, restarts: p.restarts, ...(p.lastExit ? { lastExit: p.lastExit } : {}), ...(p.error ? { error: p.error } : {}) };
+      if (p.role === 'app') {
+        row.app = { running: p.running, ready: p.ready ?? false, restarts: p.restarts, ...(p.lastExit ? { lastExit: p.lastExit } : {}), ...(p.error ? { error: p.error } : {}), ...(p.completed ? { completed: true } : {}) };
+        // A one-shot workload's sidecar stopped with its app: done, not out of sync.
+        if (p.completed && !p.running) {
+          row.state = 'DONE';
+          delete row.error;
+        }
+      }
       else row.restarts = p.restarts;
     }
     const gateways: ControlStatus['gateways'] = [];

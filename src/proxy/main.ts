@@ -256,7 +256,12 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   if (process.send) {
     process.on('message', (m) => {
-      if ((m as { type?: string })?.type === 'drain') void stop('asked by runtime');
+      const type = (m as { type?: string })?.type;
+      if (type === 'drain') void stop('asked by runtime');
+      if (type === 'drain-inbound') {
+        log('draining inbound (replica stopping)');
+        void proxy.drainInbound(o.drainMs).then(() => process.send?.({ type: 'inbound-drained' }));
+      }
     });
     // The runtime went away without stopping us: do not linger as an orphan.
     process.on('disconnect', () => void stop('runtime gone'));

@@ -392,12 +392,23 @@ export class Proxy {
     return this.exporter?.exporter;
   }
 
+  private inboundDrained: Promise<void> | undefined;
+
+  /**
+   * Stops the inbound side only (the first step of stopping a replica): no new requests from peers, the
+   * ones in flight finish (up to graceMs, with `connection: close` / GOAWAY), while the outbound side keeps
+   * carrying the app's own calls until the app has exited.
+   */
+  drainInbound(graceMs: number): Promise<void> {
+    return (this.inboundDrained ??= this.inboundTls?.drain(graceMs) ?? Promise.resolve());
+  }
+
   /** Graceful stop: refuse new requests, finish in-flight ones (up to graceMs), close everything. */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     const fronted = new Set([...this.gatewayTls.values()].map((f) => f.http));
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined && !fronted.has(l));
-    await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
+    await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.drainInbound(graceMs)]);
     this.opts.identity.stop();
     this.pools.close();
     await this.exporter?.exporter.shutdown();

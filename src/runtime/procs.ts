@@ -48,6 +48,29 @@ export async function stopProxy(p: Proc, graceMs = 15_000): Promise<void> {
   await waitOrKill(p, graceMs);
 }
 
+/**
+ * The first step of stopping a replica: its sidecar stops accepting inbound and finishes what it carries
+ * (bounded by graceMs), while its outbound side still serves the app. Resolves when it says so, exits, or
+ * the time is up.
+ */
+export async function drainInbound(p: Proc, graceMs = 15_000): Promise<void> {
+  if (!isRunning(p)) return;
+  const child = p.child!;
+  let timer: NodeJS.Timeout | undefined;
+  let onMessage: ((m: unknown) => void) | undefined;
+  await Promise.race([
+    new Promise<void>((resolve) => {
+      onMessage = (m) => { if ((m as { type?: string })?.type === 'inbound-drained') resolve(); };
+      child.on('message', onMessage);
+      if (!safeSend(child, { type: 'drain-inbound' })) resolve();
+    }),
+    p.exited!,
+    new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); }),
+  ]);
+  clearTimeout(timer);
+  if (onMessage) child.off('message', onMessage);
+}
+
 export async function stopGroup(p: Proc, graceMs: number): Promise<void> {
   if (!isRunning(p)) return;
   signal(p, 'SIGTERM');

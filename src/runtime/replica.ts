@@ -31,6 +31,8 @@ export interface Replica {
   ready: boolean;
   /** Out of rotation and on its way out: no restarts, reported not ready. */
   removing: boolean;
+  /** Its app exited and its restartPolicy keeps it down (a one-shot job): how it exited. */
+  completed?: string;
   probeTimer?: NodeJS.Timeout;
 }
 

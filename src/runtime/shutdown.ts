@@ -1,7 +1,8 @@
 // The order a local mesh stops in, so no request is lost on the way down: gateways stop accepting and finish
-// what they carry, every endpoint goes out of rotation, apps stop (each its whole process group), then the
-// sidecars drain, then the control plane. And the forced stop, for a second signal.
-import { signal, stopGroup, stopProxy, type Proc } from './procs.js';
+// what they carry, every endpoint goes out of rotation, each sidecar finishes the inbound requests it
+// carries, apps stop (each its whole process group; their outbound calls still work while they shut down),
+// then the sidecars drain, then the control plane. And the forced stop, for a second signal.
+import { drainInbound, signal, stopGroup, stopProxy, type Proc } from './procs.js';
 
 export interface Stoppable {
   gateways: Proc[];
@@ -14,6 +15,8 @@ export async function stopInOrder(m: Stoppable & { outOfRotation: () => Promise<
   await Promise.all(m.gateways.map((g) => stopProxy(g)));
   // Take every endpoint out of rotation before apps go away.
   await m.outOfRotation();
+  // Each sidecar finishes the inbound requests it carries; its outbound side still serves the app.
+  await Promise.all(m.replicas.map((r) => drainInbound(r.proxy)));
   m.log('stopping apps');
   await Promise.all(m.replicas.map((r) => stopGroup(r.app, 10_000)));
   m.log('stopping sidecars');

@@ -19,7 +19,7 @@ import type { ProxyIpc, RuntimeIpc } from '../api/proxy-ipc.js';
 import { Logs, controlLineShown, proxyLineShown } from './logs.js';
 import { proxyExecArgv } from '../proxy/flags.js';
 import { reservePort } from './ports.js';
-import { backoff, describeExit, guardIpc, isRunning, safeSend, stopGroup, stopProxy, type Proc } from './procs.js';
+import { backoff, describeExit, drainInbound, guardIpc, isRunning, safeSend, stopGroup, stopProxy, type Proc } from './procs.js';
 import { appEnvironment, startProbe, type Replica } from './replica.js';
 import { killAll, stopInOrder } from './shutdown.js';
 import { nextIndex, scaleDownVictims, specChanges, templateOf } from './desired.js';
@@ -201,7 +201,8 @@ export class LocalMesh {
   private async notReady(): Promise<string[]> {
     const out: string[] = [];
     for (const r of this.replicas) {
-      if (r.removing || r.ready) continue;
+      // A one-shot workload does not gate readiness: it may never listen, and it ends by design.
+      if (r.removing || r.ready || (isJob(r.workload) && r.app.error === undefined)) continue;
       const a = r.app;
       const probe = r.workload.spec.readinessProbe;
       let why: string;
@@ -217,7 +218,7 @@ export class LocalMesh {
     if (st === undefined) return [...out, 'control plane: not answering'];
     const mine = this.proxyNames();
     for (const p of st.proxies) {
-      if (!mine.has(p.name) || p.state === 'SYNCED') continue;
+      if (!mine.has(p.name) || p.state === 'SYNCED' || p.state === 'DONE') continue;
       out.push(`${p.name}: proxy ${p.state}${p.error ? ` (${p.error})` : ''}; see \`weft logs ${p.name}\``);
     }
     for (const n of mine) if (!st.proxies.some((p) => p.name === n)) out.push(`${n}: proxy not connected to the control plane yet`);
@@ -236,7 +237,7 @@ export class LocalMesh {
       if (st) {
         const mine = this.proxyNames();
         const rows = st.proxies.filter((p) => mine.has(p.name));
-        if (rows.every((p) => p.state === 'SYNCED') && (need === undefined || rows.some((p) => p.name === need))) return true;
+        if (rows.every((p) => p.state === 'SYNCED' || p.state === 'DONE') && (need === undefined || rows.some((p) => p.name === need))) return true;
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -302,7 +303,7 @@ export class LocalMesh {
       ...(p.lastExit ? { lastExit: p.lastExit } : {}), ...(p.error ? { error: p.error } : {}),
     });
     return [
-      ...this.replicas.flatMap((r) => [row(r.ref.name, 'app', r.app, r.ready), row(r.ref.name, 'proxy', r.proxy)]),
+      ...this.replicas.flatMap((r) => [{ ...row(r.ref.name, 'app', r.app, r.ready), ...(r.completed !== undefined ? { completed: true } : {}) }, row(r.ref.name, 'proxy', r.proxy)]),
       ...this.gateways.map((g) => row(g.ref.name, 'proxy', g.proc)),
     ];
   }
@@ -383,6 +384,15 @@ export class LocalMesh {
     const outdated = (r: Replica) => r.template !== d.template || r.restartAt !== d.restartAt;
     const want = d.w.spec.replicas;
     const stamp = `${d.template}@${d.restartAt ?? ''}`;
+    if (isJob(d.w)) {
+      // One-shot replicas are not rolled with a surge (they may never be ready): a changed template or a
+      // rollout restart stops the old ones, and the next pass starts new ones.
+      const stale = group.filter(outdated);
+      if (stale.length > 0) {
+        this.log(`${name}: replacing ${stale.map((r) => r.ref.name).join(', ')} (${specChanges(stale[0]!.workload, d.w).join(', ') || 'rollout restart'})`);
+        return () => this.removeReplicas(stale);
+      }
+    }
     if (group.length > want) {
       const victims = scaleDownVictims(group.map((r) => ({ name: r.ref.name, index: r.index, outdated: outdated(r), ready: r.ready })), want);
       this.log(`${name}: scaling ${group.length} -> ${want}`);
@@ -395,6 +405,7 @@ export class LocalMesh {
       const fresh: Replica[] = [];
       for (let i = group.length; i < want; i++) fresh.push(this.startReplica(d, services));
       if (initial) return undefined;
+      if (isJob(d.w)) return async () => {};
       return async () => {
         const ok = await Promise.all(fresh.map((r) => this.waitServing(r)));
         if (ok.every(Boolean)) this.log(`${name}: scaled to ${want}`);
@@ -450,7 +461,10 @@ export class LocalMesh {
     return this.waitSynced(Math.max(1000, deadline - Date.now()), r.ref.name);
   }
 
-  /** Out of rotation first (every proxy SYNCED on a config without them), then the app, then the sidecar. */
+  /**
+   * Out of rotation first (every proxy SYNCED on a config without them), then the sidecar finishes its
+   * inbound requests, then the app stops (its outbound calls still served), then the sidecar.
+   */
   private async removeReplicas(rs: Replica[]): Promise<void> {
     if (rs.length === 0) return;
     for (const r of rs) {
@@ -459,6 +473,7 @@ export class LocalMesh {
     }
     await this.report().catch(() => {});
     await this.waitSynced();
+    await Promise.all(rs.map((r) => drainInbound(r.proxy)));
     await Promise.all(rs.map((r) => stopGroup(r.app, 10_000)));
     await Promise.all(rs.map((r) => stopProxy(r.proxy)));
     for (const r of rs) {
@@ -480,7 +495,7 @@ export class LocalMesh {
   // ---- proxies ----
 
   /** `leaving`: true once the runtime is stopping this proxy (its "stream lost" on the way out is no problem). */
-  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: Exclude<ProxyIpc, { type: 'token-request' }>) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
+  private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: Extract<ProxyIpc, { type: 'ready' | 'ports' }>) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
     const args = ['proxy', '--name', ref.name, '--kind', ref.kind, '--workload', ref.workload, '--namespace', ref.namespace, '--control', this.xdsUrl, '--host', this.host, ...extra];
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: proxyExecArgv() });
     guardIpc(child);
@@ -498,7 +513,8 @@ export class LocalMesh {
         safeSend(child, { type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) } satisfies RuntimeIpc);
         return;
       }
-      onIpc(m);
+      // inbound-drained is awaited by drainInbound (procs.ts).
+      if (m?.type === 'ready' || m?.type === 'ports') onIpc(m);
     });
     return child;
   }
@@ -570,10 +586,10 @@ export class LocalMesh {
           r.ports = m.ports;
           this.reportSoon();
           if (m.type === 'ready') resolve();
-        }, () => this.stopping || r.removing);
+        }, () => this.stopping || r.removing || r.completed !== undefined);
         child.once('exit', (code, sig) => {
           r.proxy.lastExit = describeExit(code, sig);
-          if (this.stopping || r.removing) return resolve();
+          if (this.stopping || r.removing || r.completed !== undefined) return resolve();
           r.proxy.restarts++;
           this.reportSoon();
           this.log(`${r.proxy.name} exited (${r.proxy.lastExit}); restarting`);
@@ -612,6 +628,14 @@ export class LocalMesh {
       r.app.error = error;
       this.reportSoon();
       if (this.stopping || r.removing) return;
+      const policy = r.workload.spec.restartPolicy ?? 'Always';
+      if (error === undefined && (policy === 'Never' || (policy === 'OnFailure' && exit === 'code 0'))) {
+        // A one-shot workload: done. Its sidecar goes with it (drained: the app's calls already ended).
+        r.completed = exit ?? 'unknown';
+        this.logs.line(r.app.name, exit === 'code 0' ? 'completed (code 0); stopping its sidecar' : `failed (${exit}); not restarted (restartPolicy ${policy}); stopping its sidecar`, r.appLog);
+        void stopProxy(r.proxy).then(() => this.reportSoon());
+        return;
+      }
       r.app.restarts++;
       const delay = backoff(r.app.restarts);
       // A command that cannot start says so once, not on every retry.
@@ -689,3 +713,7 @@ function nameOf(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
+/** A Workload whose app is not always restarted: its replicas may end (one-shot jobs). */
+function isJob(w: Workload): boolean {
+  return (w.spec.restartPolicy ?? 'Always') !== 'Always';
+}

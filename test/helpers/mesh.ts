@@ -31,7 +31,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT):
 
 export interface StatusJson {
   control: { version: string; url: string; pid: number; startedAt: string };
-  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: string; error?: string }[];
+  proxies: { name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: string; error?: string; app?: { running: boolean; ready: boolean; restarts: number; lastExit?: string; completed?: boolean }; restarts?: number }[];
   gateways: { name: string; listener: string; url: string }[];
 }
 
@@ -79,7 +79,7 @@ export class TestMesh {
   async waitAllSynced(timeoutMs = 30_000, version?: (s: StatusJson) => boolean): Promise<StatusJson> {
     return waitFor('every proxy SYNCED', async () => {
       const s = await this.status();
-      return s.proxies.length > 0 && s.proxies.every((p) => p.state === 'SYNCED') && (version === undefined || version(s)) ? s : undefined;
+      return s.proxies.length > 0 && s.proxies.every((p) => p.state === 'SYNCED' || p.state === 'DONE') && (version === undefined || version(s)) ? s : undefined;
     }, timeoutMs, 100);
   }
 

@@ -23,6 +23,7 @@ export const WORKLOAD_SPEC: Schema = {
     replicas: { type: 'integer', minimum: 0, default: 1 },
     serviceAccount: { ...DNS_SUBDOMAIN, default: 'default' },
     port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+    restartPolicy: { type: 'string', enum: ['Always', 'OnFailure', 'Never'], default: 'Always' },
     readinessProbe: {
       type: 'object',
       additionalProperties: false,

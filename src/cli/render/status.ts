@@ -7,6 +7,7 @@ type ProxyStatus = ControlStatus['proxies'][number];
 /** APP column: whether a sidecar's app answers its readiness probe, and why not when it is down. */
 function app(p: ProxyStatus): string {
   if (!p.app) return '-';
+  if (p.app.completed) return `done (${p.app.lastExit === 'code 0' ? 'completed' : `failed: ${p.app.lastExit ?? 'unknown exit'}`})`;
   const why = p.app.error ?? (p.app.running ? undefined : p.app.lastExit ? `exited: ${p.app.lastExit}` : 'not running');
   return `${p.app.ready ? 'yes' : 'no'}${why ? ` (${why})` : ''}`;
 }
