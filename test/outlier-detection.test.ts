@@ -65,6 +65,12 @@ test('one replica of three failing: ejected after 3 consecutive 503s (~no traffi
   const dump = (await (await fetch(`http://127.0.0.1:${admin}/config_dump`)).json()) as { ejected: Record<string, string[]> };
   const inbound = mesh.runtime().processes.find((p) => p.name === 'api-bad-0/proxy')?.ports?.inbound;
   assert.deepEqual(dump.ejected['api.default:80'], [`127.0.0.1:${inbound}`], JSON.stringify(dump.ejected));
+  // And `weft proxy-config` shows it, as the gateway reported it to the control plane.
+  const shown = await waitFor('proxy-config to show the ejection', async () => {
+    const r = await mesh.cli(['proxy-config', 'gateway-edge']);
+    return r.stdout.includes(`127.0.0.1:${inbound} (ejected)`) ? r.stdout : undefined;
+  }, 5000, 100);
+  assert.match(shown, /api\.default:80 .*\(ejected\)/);
   // Its 3 s are up: it gets a request again (and fails it, and is ejected again).
   const h1 = await hits();
   await waitFor('the broken replica back in rotation', async () => {

@@ -122,3 +122,43 @@ spec:
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /bad\.yaml:\d+:\d+ .*methods.*TCP/);
 });
+
+test('circuitBreaker.maxConnections on a TCP service: connections over the limit are closed at once (UO) and counted', async () => {
+  const policy = path.join(mesh.dir, 'counter-limit.yaml');
+  writeFileSync(policy, `apiVersion: weft.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: counter }
+spec:
+  targetRef: { kind: Service, name: counter }
+  circuitBreaker: { maxConnections: 2 }
+`);
+  const r = await mesh.cli(['apply', '-f', policy]);
+  assert.equal(r.code, 0, r.stderr);
+  await mesh.waitAllSynced();
+  // Two connections held open (each has sent a byte, so each has its tunnel), then a third.
+  const open = (): Promise<net.Socket> => new Promise((resolve, reject) => {
+    const s = net.connect({ port: counterPort, host: '127.0.0.1', allowHalfOpen: true }, () => resolve(s));
+    s.on('error', reject);
+  });
+  const held = [await open(), await open()];
+  for (const s of held) s.write('x');
+  const third = await waitFor('a third connection to be refused', async () => {
+    const s = await open();
+    const closed = await new Promise<boolean>((resolve) => {
+      s.once('close', () => resolve(true));
+      s.write('whoami\n');
+      s.once('data', () => resolve(false));
+    });
+    s.destroy();
+    return closed ? true : undefined;
+  }, 10_000, 100);
+  assert.equal(third, true);
+  const admin = mesh.runtime().processes.find((p) => p.name === 'client-0/proxy')?.ports?.admin;
+  const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+  assert.match(metrics, /weft_overflow_total\{[^}]*destination_service="counter"[^}]*limit="max_connections"[^}]*\} [1-9]/);
+  for (const s of held) s.destroy();
+  // With the held ones gone, a new connection is served again.
+  await waitFor('a connection to be served again', async () => (await halfClose(counterPort, Buffer.from('ab'))) === 'counter-0 read 2\n', 10_000, 100);
+  const d = await mesh.cli(['delete', '-f', policy]);
+  assert.equal(d.code, 0, d.stderr);
+});

@@ -145,6 +145,8 @@ export interface ProxyConfigView {
   proxy: string;
   state: { state: string; error?: string };
   snapshot: Snapshot | null;
+  /** Endpoints the proxy's outlier detection keeps out now, by cluster ("address:port"), as it last reported. */
+  ejected?: Record<string, string[]>;
 }
 
 /** POST /v1/authz/explain */

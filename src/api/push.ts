@@ -25,7 +25,9 @@ export interface ProxyCertStatus {
   /** Fingerprint of the trusted roots (first 12 hex of SHA-256 over the PEMs), to check every proxy trusts the same. */
   bundleId?: string;
 }
-export type ProxyMessage = ProxyHello | ProxyAck | ProxyNack | ProxyCsr | ProxyCertStatus;
+/** Endpoints this proxy's outlier detection keeps out of rotation now, by cluster ("address:port"); sent on change. */
+export interface ProxyEndpointHealth { type: 'endpoint-health'; ejected: Record<string, string[]> }
+export type ProxyMessage = ProxyHello | ProxyAck | ProxyNack | ProxyCsr | ProxyCertStatus | ProxyEndpointHealth;
 
 export interface ControlSnapshot { type: 'snapshot'; version: string; snapshot: Snapshot }
 /** The signed certificate for the last CSR: [leaf, intermediates...] and the roots to trust. */

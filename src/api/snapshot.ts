@@ -159,8 +159,20 @@ export interface ClusterSnap {
   outlierDetection?: OutlierDetectionSnap;
   /** Most requests in flight from one proxy to this service (TrafficPolicy circuitBreaker.maxRequests); absent: no limit. */
   maxRequests?: number;
+  /** Connection limits of one proxy towards each endpoint of this service (TrafficPolicy circuitBreaker). */
+  connectionPool?: ConnectionPoolSnap;
   /** From a TrafficPolicy targeting the Service; absent: EWMA. */
   loadBalancer?: LoadBalancerSnap;
+}
+
+/** Per endpoint, from one proxy; absent fields keep the proxy's defaults. */
+export interface ConnectionPoolSnap {
+  /** HTTP/1.1 connections to one endpoint (TCP services: connections to the service). */
+  maxConnections?: number;
+  /** Requests waiting for one of those connections; past it: 503 overflow. */
+  maxPendingRequests?: number;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 export interface EndpointSnap {

@@ -268,8 +268,8 @@ export interface TrafficPolicySpec {
   targetRef: { group?: string; kind: 'Service'; name: string };
   retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
   outlierDetection?: { consecutive5xxErrors?: number; consecutiveGatewayErrors?: number; baseEjectionTime?: string; maxEjectionTime?: string; maxEjectionPercent?: number; panicThreshold?: number };
-  /** Overflow fails fast with 503 overflow (flag UO). */
-  circuitBreaker?: { maxRequests?: number };
+  /** Overflow fails fast with 503 overflow (flag UO). docs/resilience.md. */
+  circuitBreaker?: { maxRequests?: number; maxConnections?: number; maxPendingRequests?: number; maxRetries?: number; connectTimeout?: string; idleTimeout?: string };
   loadBalancer?: {
     type: 'EWMA' | 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RING_HASH' | 'MAGLEV';
     hashOn?: { header?: string; cookie?: { name: string; path: string; ttl?: string }; sourceIP?: boolean };

@@ -380,7 +380,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     },
     proxyConfig: (name) => {
       const c = push.conns.get(name);
-      return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running === undefined ? null : redactSnapshot(c.running) };
+      return c === undefined ? undefined : { proxy: name, state: push.stateOf(c), snapshot: c.running === undefined ? null : redactSnapshot(c.running), ...(c.ejected !== undefined ? { ejected: c.ejected } : {}) };
     },
     apply: (t, f) => applyText(t, f, false),
     delete: (t, f) => applyText(t, f, true),

@@ -25,17 +25,23 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The circuit-breaker limits, as weft_overflow_total's `limit` label says them. */
+export type OverflowLimit = 'max_requests' | 'max_pending_requests' | 'max_connections';
+
 /** An error the proxy answers itself; `detail` names the thing that failed (endpoint, route, service). */
 export class ProxyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   /** Safe to show the caller (e.g. the name of the denying policy); most errors show only the code's text. */
   readonly publicDetail?: string;
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string }) {
+  /** overflow only: which circuit-breaker limit refused the request (the weft_overflow_total label). */
+  readonly limit?: OverflowLimit;
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string; limit?: OverflowLimit }) {
     super(`${code}: ${detail}`, options);
     this.code = code;
     this.status = ERRORS[code].status;
     this.publicDetail = options?.public;
+    if (options?.limit !== undefined) this.limit = options.limit;
   }
 }
 
@@ -48,6 +54,7 @@ export function classifyUpstreamError(err: unknown, endpoint: string, headersSen
     return new ProxyError('connect-failure', msg, { cause: err });
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ProxyError('upstream-timeout', msg, { cause: err });
+  if (code === 'WEFT_OVERFLOW') return new ProxyError('overflow', `endpoint ${endpoint}: ${e.message}`, { cause: err, limit: (err as { limit?: OverflowLimit }).limit });
   return new ProxyError('upstream-reset', msg, { cause: err });
 }
 

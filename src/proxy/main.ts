@@ -15,6 +15,9 @@ import { LogOutput } from './observe/accesslog/output.js';
 import { X509Certificate } from 'node:crypto';
 import { checkPeerSvid } from '../identity/index.js';
 
+/** How often a proxy checks whether its ejected endpoints changed (sent to the control plane only then). */
+const EJECTIONS_REPORT_MS = 1000;
+
 export interface ProxyMainOptions {
   name: string;
   kind: 'sidecar' | 'gateway';
@@ -194,6 +197,8 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     process.send(msg);
   };
   identity.onChange(() => { if (!announced) report(); });
+  // What the control plane last heard of this proxy's ejections (reset on each new stream).
+  let lastEjected = '';
   xds = new XdsClient({
     url: o.control,
     token,
@@ -220,6 +225,8 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
       };
     } : undefined,
     onConnected: () => {
+      // A new stream: the control plane learns the current ejections again.
+      lastEjected = '';
       const c = identity.current;
       if (identity.needsCertificate) identity.requestCertificate().catch((e) => log(`cannot create CSR: ${(e as Error).message}`));
       else if (c) xds.send({ type: 'cert-status', certificate: { spiffeId: c.info.spiffeId, serial: c.info.serial, notBefore: c.info.notBefore.toISOString(), notAfter: c.info.notAfter.toISOString(), renewAt: identity.renewAtIso }, bundleSize: c.bundle.length, bundleId: identity.bundleId });
@@ -236,6 +243,14 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     },
   });
   xds.start();
+  // Ejections (outlier detection) go to the control plane when they change, for `weft proxy-config`.
+  setInterval(() => {
+    const ejected = proxy.outliers.ejected();
+    const text = JSON.stringify(ejected);
+    if (text === lastEjected) return;
+    lastEjected = text;
+    xds.send({ type: 'endpoint-health', ejected });
+  }, EJECTIONS_REPORT_MS).unref();
   const p = proxy.ports();
   log(`proxy ${o.name} (${o.kind}) admin=${o.host}:${p.admin}${p.outbound ? ` outbound=${o.host}:${p.outbound}` : ''}${p.inbound ? ` inbound=${o.host}:${p.inbound}` : ''}`);
 

@@ -4,7 +4,7 @@
 import { OutlierState } from './balance/outlier.js';
 import type { CircuitParams } from './layers/circuit/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
-import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
+import type { ClusterSnap, ConnectionPoolSnap, EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
 import type { Service } from './stack/index.js';
 import { HttpListener } from './engine/listener.js';
@@ -74,6 +74,8 @@ export class Proxy {
   readonly outliers = new OutlierState();
   /** Requests in flight per cluster, for circuit breaking (outlives snapshots). */
   readonly activeRequests = new Map<string, number>();
+  /** TCP connections open per cluster (circuitBreaker.maxConnections of opaque TCP services). */
+  readonly tcpActive = new Map<string, number>();
   /** Told about each request refused by a circuit breaker (weft_overflow_total; set by main). */
   overflowCounter: CircuitParams['overflow'];
   /** Told about each retry decision (weft_retries_total; set by main). */
@@ -192,7 +194,9 @@ export class Proxy {
     const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
     const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };
     const maxRequests = new Map(snap.clusters.filter((c) => c.maxRequests !== undefined).map((c) => [c.name, c.maxRequests!]));
-    const circuit: CircuitParams | undefined = maxRequests.size === 0 ? undefined : { limitOf: (c) => maxRequests.get(c), active: this.activeRequests, overflow: this.overflowCounter };
+    const poolLimits = endpointPoolOptions(snap.clusters);
+    // In the stack when a circuit breaker could refuse something: its own maxRequests, or a pool's pending limit.
+    const circuit: CircuitParams | undefined = maxRequests.size === 0 && poolLimits.size === 0 ? undefined : { limitOf: (c) => maxRequests.get(c), active: this.activeRequests, overflow: this.overflowCounter };
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
       buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
@@ -252,6 +256,7 @@ export class Proxy {
     const limits = snap.limits ?? DEFAULT_LISTENER_LIMITS;
     const connectTimeoutMs = snap.traffic?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.pools.setConnectTimeout(connectTimeoutMs);
+    this.pools.setEndpointOptions(poolLimits);
     for (const l of [this.outbound, this.inbound, ...this.gatewayListeners.values(), ...this.upstreamListeners.values()]) l?.setLimits(limits);
     this.inboundTls?.setLimits(limits);
     for (const f of this.gatewayTls.values()) f.setLimits(limits);
@@ -270,7 +275,9 @@ export class Proxy {
         const balancer = cfg.balancers.get(u.cluster);
         t.handler = balancer === undefined ? (s) => s.destroy() : tcpOutbound({
           cluster: u.cluster, service: u.service, namespace: u.namespace, balancer,
-          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self, connectTimeoutMs,
+          connect: (ep) => this.tcpConnect(ep), sinks: this.sinks, self,
+          connectTimeoutMs: snap.clusters.find((c) => c.name === u.cluster)?.connectionPool?.connectTimeoutMs ?? connectTimeoutMs,
+          maxConnections: snap.clusters.find((c) => c.name === u.cluster)?.connectionPool?.maxConnections, active: this.tcpActive, overflow: this.overflowCounter,
         });
         continue;
       }
@@ -417,3 +424,26 @@ export class Proxy {
     await this.admin?.close();
   }
 }
+
+/**
+ * The circuit breakers' connection limits by endpoint pool key ("address:port" or "mtls:address:port").
+ * An endpoint behind two Services with limits gets the smaller of each.
+ */
+function endpointPoolOptions(clusters: readonly ClusterSnap[]): Map<string, ConnectionPoolSnap> {
+  const out = new Map<string, ConnectionPoolSnap>();
+  const min = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+  for (const c of clusters) {
+    const l = c.connectionPool;
+    if (l === undefined) continue;
+    for (const e of c.endpoints) {
+      const key = e.tls === 'mtls' ? `mtls:${e.address}:${e.port}` : `${e.address}:${e.port}`;
+      const o = out.get(key) ?? {};
+      out.set(key, {
+        maxConnections: min(o.maxConnections, l.maxConnections), maxPendingRequests: min(o.maxPendingRequests, l.maxPendingRequests),
+        connectTimeoutMs: min(o.connectTimeoutMs, l.connectTimeoutMs), idleTimeoutMs: min(o.idleTimeoutMs, l.idleTimeoutMs),
+      });
+    }
+  }
+  return out;
+}
+

@@ -55,10 +55,11 @@ export const TRAFFIC_POLICY_SPEC: Schema = {
       additionalProperties: false,
       properties: {
         maxRequests: { type: 'integer', minimum: 1, maximum: 1000000 },
-      },
-      'x-unsupported': {
-        maxConnections: 'maxConnections is not implemented by weft yet (only maxRequests)',
-        maxPendingRequests: 'maxPendingRequests is not implemented by weft yet (only maxRequests)',
+        maxConnections: { type: 'integer', minimum: 1, maximum: 1000000 },
+        maxPendingRequests: { type: 'integer', minimum: 0, maximum: 1000000 },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 1000000 },
+        connectTimeout: GATEWAY_DURATION_SCHEMA,
+        idleTimeout: GATEWAY_DURATION_SCHEMA,
       },
     },
     // Passive outlier detection (Istio's DestinationRule outlierDetection); defaults in src/api/traffic.ts.

@@ -1,6 +1,7 @@
 // TrafficPolicy: what each load balancer needs, and what does not apply to it.
 import type { Issue } from '../source.js';
 import type { TrafficPolicy } from '../types.js';
+import { parseGatewayDuration } from '../traffic.js';
 
 // --- TrafficPolicy -----------------------------------------------------------------------------------
 
@@ -10,7 +11,23 @@ function isPrime(n: number): boolean {
   return true;
 }
 
+function checkCircuitBreaker(p: TrafficPolicy, out: Issue[]): void {
+  const cb = p.spec.circuitBreaker;
+  if (cb === undefined) return;
+  const at = ['spec', 'circuitBreaker'];
+  const budget = p.spec.retryBudget?.maxRetries;
+  if (cb.maxRetries !== undefined && budget !== undefined && budget !== cb.maxRetries) {
+    out.push({ path: [...at, 'maxRetries'], code: 'conflict', message: `is the same limit as spec.retryBudget.maxRetries, which says ${budget} (got ${cb.maxRetries})`, hint: 'set one of them' });
+  }
+  for (const [field, min, max, range] of [['connectTimeout', 1, 300_000, '1ms and 5m'], ['idleTimeout', 1000, 86_400_000, '1s and 24h']] as const) {
+    const v = cb[field];
+    const ms = v === undefined ? undefined : parseGatewayDuration(v);
+    if (ms !== undefined && (ms < min || ms > max)) out.push({ path: [...at, field], code: 'range', message: `must be between ${range} (got ${JSON.stringify(v)})` });
+  }
+}
+
 export function checkTrafficPolicy(p: TrafficPolicy, out: Issue[]): void {
+  checkCircuitBreaker(p, out);
   const lb = p.spec.loadBalancer;
   if (lb === undefined) return;
   const at = ['spec', 'loadBalancer'];

@@ -30,7 +30,7 @@ const gateway: SnapshotView = {
 };
 
 test('proxy-config: a sidecar with a weighted split and a missing backend, a gateway with listeners', () => {
-  golden('proxy-config-sidecar-table', renderProxyConfig({ proxy: 'web-0', state: { state: 'SYNCED' }, snapshot: sidecar }, 'table'));
+  golden('proxy-config-sidecar-table', renderProxyConfig({ proxy: 'web-0', state: { state: 'SYNCED' }, snapshot: sidecar, ejected: { 'catalog-v1.default:80': ['127.0.0.1:39001'] } }, 'table'));
   golden('proxy-config-gateway-table', renderProxyConfig({ proxy: 'edge', state: { state: 'SYNCED' }, snapshot: gateway }, 'table'));
   golden('proxy-config-sidecar-json', renderProxyConfig({ proxy: 'web-0', state: { state: 'SYNCED' }, snapshot: sidecar }, 'json'));
 });

@@ -14,6 +14,8 @@ export interface ProxyConfigView {
   proxy: string;
   state: { state: string; error?: string };
   snapshot: SnapshotView | Snapshot | null;
+  /** Endpoints the proxy's outlier detection keeps out now, by cluster ("address:port"). */
+  ejected?: Record<string, string[]>;
 }
 
 export function renderProxyConfig(r: ProxyConfigView, output: Output): string {
@@ -35,7 +37,10 @@ export function renderProxyConfig(r: ProxyConfigView, output: Output): string {
     out += '\nSERVICES\n' + table(rows);
   }
   const rows = [['CLUSTER', 'ENDPOINTS']];
-  for (const c of s.clusters) rows.push([c.name, c.endpoints.map((e) => `${e.address}:${e.port}${e.ready ? '' : ' (not ready)'}`).join(' ') || '-']);
+  for (const c of s.clusters) {
+    const out = new Set(r.ejected?.[c.name] ?? []);
+    rows.push([c.name, c.endpoints.map((e) => `${e.address}:${e.port}${e.ready ? '' : ' (not ready)'}${out.has(`${e.address}:${e.port}`) ? ' (ejected)' : ''}`).join(' ') || '-']);
+  }
   out += '\nCLUSTERS\n' + table(rows);
   return out;
 }

@@ -30,6 +30,8 @@ export interface ProxyConn {
   bundleId?: string;
   /** Serial of the certificate last issued to it. */
   issuedSerial?: string;
+  /** Endpoints its outlier detection has ejected now, by cluster (what it last reported). */
+  ejected?: Record<string, string[]>;
 }
 
 export interface PushServerOptions {
@@ -163,6 +165,8 @@ export class PushServer {
           this.send(live, { type: 'error', error: `CSR refused: ${(e as Error).message}` });
         },
       );
+    } else if (msg.type === 'endpoint-health') {
+      c.ejected = msg.ejected;
     } else if (msg.type === 'cert-status') {
       c.certificate = msg.certificate;
       c.certError = msg.error;

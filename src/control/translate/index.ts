@@ -7,7 +7,7 @@ import type {
 } from '../../api/types.js';
 import { tlsPair } from '../../api/kinds/secret.js';
 import type {
-  AuthzPolicySnap, BackendSnap, ClusterSnap, EndpointSnap, ListenerCertificateSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
+  AuthzPolicySnap, BackendSnap, ClusterSnap, ConnectionPoolSnap, EndpointSnap, ListenerCertificateSnap, ListenerSnap, RouteEntry, ServicePortSnap, ServiceSnap, Snapshot, VirtualHostSnap,
 } from '../../api/snapshot.js';
 
 /** Policies in this namespace without a selector apply mesh-wide (Istio's root namespace). */
@@ -313,10 +313,17 @@ function outlierOf(objects: readonly AnyResource[], svc: Service): { outlierDete
 }
 
 /** The circuit breaker's request limit for traffic to `svc`, when its TrafficPolicy sets one. */
-function maxRequestsOf(objects: readonly AnyResource[], svc: Service): { maxRequests?: number } {
-  const tp = policyOf(objects, svc);
-  const n = tp?.spec.circuitBreaker?.maxRequests;
-  return n === undefined ? {} : { maxRequests: n };
+function maxRequestsOf(objects: readonly AnyResource[], svc: Service): { maxRequests?: number; connectionPool?: ConnectionPoolSnap } {
+  const cb = policyOf(objects, svc)?.spec.circuitBreaker;
+  if (cb === undefined) return {};
+  const ms = (v: string | undefined) => (v === undefined ? undefined : parseGatewayDuration(v) ?? undefined);
+  const pool: ConnectionPoolSnap = {
+    ...(cb.maxConnections !== undefined ? { maxConnections: cb.maxConnections } : {}),
+    ...(cb.maxPendingRequests !== undefined ? { maxPendingRequests: cb.maxPendingRequests } : {}),
+    ...(ms(cb.connectTimeout) !== undefined ? { connectTimeoutMs: ms(cb.connectTimeout) } : {}),
+    ...(ms(cb.idleTimeout) !== undefined ? { idleTimeoutMs: ms(cb.idleTimeout) } : {}),
+  };
+  return { ...(cb.maxRequests !== undefined ? { maxRequests: cb.maxRequests } : {}), ...(Object.keys(pool).length > 0 ? { connectionPool: pool } : {}) };
 }
 
 /** The retry budget of traffic to `svc`: its TrafficPolicy's, field by field over the defaults. */
@@ -326,7 +333,8 @@ function retryBudgetOf(objects: readonly AnyResource[], svc: Service): RetryBudg
   return {
     retryRatio: b?.retryRatio ?? DEFAULT_RETRY_BUDGET.retryRatio,
     minRetriesPerSecond: b?.minRetriesPerSecond ?? DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
-    maxRetries: b?.maxRetries ?? DEFAULT_RETRY_BUDGET.maxRetries,
+    // circuitBreaker.maxRetries is the same limit (Envoy's circuit_breakers.max_retries); checks.ts refuses two values.
+    maxRetries: b?.maxRetries ?? tp?.spec.circuitBreaker?.maxRetries ?? DEFAULT_RETRY_BUDGET.maxRetries,
   };
 }
 

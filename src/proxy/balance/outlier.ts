@@ -11,7 +11,8 @@ import type { Balancer, BalancerFactory } from './index.js';
 import { ProxyError, RetryableResponse } from '../errors.js';
 
 /** What an attempt came to, for the detector: fine, a 5xx answer, or a gateway error (no answer, 502/503/504). */
-export type Outcome = 'ok' | '5xx' | 'gateway';
+/** 'none': the attempt says nothing about the endpoint (this proxy refused it, e.g. a circuit-breaker overflow). */
+export type Outcome = 'ok' | '5xx' | 'gateway' | 'none';
 
 /** One endpoint's record; kept across snapshots (by cluster and address) so a push does not forgive it. */
 interface EndpointState {
@@ -89,6 +90,7 @@ export class OutlierBalancer implements Balancer {
 
   /** An attempt on `ep` ended so. */
   report(ep: EndpointSnap, o: Outcome): void {
+    if (o === 'none') return;
     const k = keyOf(ep);
     let s = this.states.get(k);
     if (s === undefined) this.states.set(k, (s = { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0, until: 0 }));
@@ -149,6 +151,7 @@ export class OutlierBalancer implements Balancer {
 export function outcomeOf(status: number, err: unknown): Outcome {
   if (err instanceof RetryableResponse) status = err.status;
   else if (err instanceof ProxyError) {
+    if (err.code === 'overflow') return 'none';
     return err.code === 'connect-failure' || err.code === 'upstream-reset' || err.code === 'upstream-timeout' ? 'gateway' : 'ok';
   } else if (err !== undefined) return 'ok';
   if (status === 502 || status === 503 || status === 504) return 'gateway';

@@ -24,6 +24,8 @@ export interface PoolOptions {
   maxConnections: number;
   idleTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Exchanges that may wait for a connection while all maxConnections are busy; past it: overflow. Default: no bound. */
+  maxPending?: number;
 }
 
 export class UpConn {
@@ -134,7 +136,19 @@ export class UpstreamPool {
       }
     }
     if (this.all.size + this.connecting < this.opts.maxConnections) this.open(a);
-    else this.waiters.push(a);
+    else if (this.waiters.length < (this.opts.maxPending ?? Infinity)) this.waiters.push(a);
+    else {
+      const err = Object.assign(new Error(`${this.opts.maxConnections} connections busy and ${this.waiters.length} requests waiting (circuitBreaker.maxPendingRequests ${this.opts.maxPending})`), { code: 'WEFT_OVERFLOW', limit: 'max_pending_requests' });
+      a.connected(err, null);
+    }
+  }
+
+  /** New limits from a config push; connections over a lowered maxConnections close as they come back. */
+  configure(o: PoolOptions): void {
+    this.opts.maxConnections = o.maxConnections;
+    this.opts.idleTimeoutMs = o.idleTimeoutMs;
+    this.opts.connectTimeoutMs = o.connectTimeoutMs;
+    this.opts.maxPending = o.maxPending;
   }
 
   private open(a: Acquirer): void {
@@ -164,7 +178,7 @@ export class UpstreamPool {
   }
 
   release(c: UpConn): void {
-    if (c.closed || this.closing) {
+    if (c.closed || this.closing || this.all.size > this.opts.maxConnections) {
       c.discard();
       return;
     }

@@ -1,6 +1,7 @@
 // Keep-alive connection pools, one per endpoint address and transport. Pools outlive snapshots: a config
 // push that keeps an endpoint keeps its warm connections; endpoints that disappear are closed.
-import { UpstreamPool, plainConnect, type Connect } from './client.js';
+import { UpstreamPool, plainConnect, type Connect, type PoolOptions } from './client.js';
+import type { ConnectionPoolSnap } from '../../api/snapshot.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../api/traffic.js';
 import { H2Pool } from '../h2/client.js';
 
@@ -25,6 +26,8 @@ export class Pools {
   /** HTTP/2 pools, keyed as the HTTP/1 ones: "address:port" or "mtls:address:port". */
   private readonly h2 = new Map<string, H2Pool>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** TrafficPolicy circuitBreaker limits by endpoint key, over the defaults above. */
+  private endpointOpts = new Map<string, ConnectionPoolSnap>();
 
   constructor(private readonly opts: PoolsOptions = { connections: 256, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS, idleTimeoutMs: 30_000 }) {}
 
@@ -32,8 +35,27 @@ export class Pools {
   setConnectTimeout(ms: number): void {
     if (ms === this.opts.connectTimeoutMs) return;
     this.opts.connectTimeoutMs = ms;
-    for (const p of this.pools.values()) p.connectTimeoutMs = ms;
+    for (const [key, p] of this.pools) p.configure(this.optionsOf(key));
     for (const p of this.h2.values()) p.connectTimeoutMs = ms;
+  }
+
+  /**
+   * Per-endpoint limits from the Services' circuit breakers (key: "address:port" or "mtls:address:port");
+   * an endpoint not named gets the defaults back.
+   */
+  setEndpointOptions(m: Map<string, ConnectionPoolSnap>): void {
+    this.endpointOpts = m;
+    for (const [key, p] of this.pools) p.configure(this.optionsOf(key));
+  }
+
+  private optionsOf(key: string): PoolOptions {
+    const e = this.endpointOpts.get(key);
+    return {
+      maxConnections: e?.maxConnections ?? this.opts.connections,
+      idleTimeoutMs: e?.idleTimeoutMs ?? this.opts.idleTimeoutMs,
+      connectTimeoutMs: e?.connectTimeoutMs ?? this.opts.connectTimeoutMs,
+      maxPending: e?.maxPendingRequests,
+    };
   }
 
   get(address: string, port: number, tls: 'mtls' | 'plaintext' = 'plaintext'): UpstreamPool {
@@ -43,7 +65,7 @@ export class Pools {
     if (p === undefined) {
       if (tls === 'mtls' && this.opts.mtls === undefined) throw new Error(`no mTLS connector configured for ${endpoint}`);
       const connect = tls === 'mtls' ? this.opts.mtls!(endpoint, address, port) : plainConnect(address, port);
-      p = new UpstreamPool(endpoint, connect, { maxConnections: this.opts.connections, idleTimeoutMs: this.opts.idleTimeoutMs, connectTimeoutMs: this.opts.connectTimeoutMs });
+      p = new UpstreamPool(endpoint, connect, this.optionsOf(key));
       this.pools.set(key, p);
       // One timer for every pool's idle connections, instead of a timer per connection.
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();

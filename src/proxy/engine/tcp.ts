@@ -21,6 +21,11 @@ export interface TcpOutboundParams {
   sinks: readonly RecordSink[];
   self: { workload: string; namespace: string; principal: string };
   connectTimeoutMs: number;
+  /** TrafficPolicy circuitBreaker.maxConnections: connections from this proxy to the service at once. */
+  maxConnections?: number;
+  /** Open connections per cluster; outlives snapshots (owned by the proxy). */
+  active?: Map<string, number>;
+  overflow?: (cluster: string, limit: 'max_connections') => void;
 }
 
 /** Handles one accepted connection on a TCP listener. */
@@ -113,6 +118,23 @@ export function tcpOutbound(p: TcpOutboundParams): TcpHandler {
       authority: p.cluster, cluster: p.cluster, destService: p.service, destNamespace: p.namespace,
       sourcePrincipal: p.self.principal, sourceWorkload: p.self.workload, sourceNamespace: p.self.namespace,
     };
+    const active = p.active;
+    if (p.maxConnections !== undefined && active !== undefined) {
+      const n = active.get(p.cluster) ?? 0;
+      if (n >= p.maxConnections) {
+        // Over the circuit breaker's connection limit: refused at once, as Envoy's tcp_proxy does (flag UO).
+        down.destroy();
+        p.overflow?.(p.cluster, 'max_connections');
+        emit(p.sinks, tcpRecord('outbound', start, t0, { ...base, flags: 'UO', error: 'overflow' }));
+        return;
+      }
+      active.set(p.cluster, n + 1);
+      down.once('close', () => {
+        const left = (active.get(p.cluster) ?? 1) - 1;
+        if (left <= 0) active.delete(p.cluster);
+        else active.set(p.cluster, left);
+      });
+    }
     const ep = p.balancer.pick();
     if (ep === undefined) {
       down.destroy();
