@@ -81,6 +81,7 @@ describe('outlier detection', () => {
     assert.equal(outcomeOf(0, new RetryableResponse(500)), '5xx');
     assert.equal(outcomeOf(0, new ProxyError('connect-failure', 'x')), 'gateway');
     assert.equal(outcomeOf(0, new ProxyError('upstream-timeout', 'x')), 'gateway');
-    assert.equal(outcomeOf(0, new ProxyError('overflow', 'x')), 'ok');
+    assert.equal(outcomeOf(0, new ProxyError('overflow', 'x')), 'none', 'this proxy refused it: nothing about the endpoint');
+    assert.equal(outcomeOf(0, new ProxyError('internal', 'x')), 'ok');
   });
 });
