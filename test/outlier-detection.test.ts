@@ -25,7 +25,7 @@ spec:
   targetRef: { kind: Service, name: api }
   # Round robin keeps sending the broken replica its third until it is ejected.
   loadBalancer: { type: ROUND_ROBIN }
-  outlierDetection: { consecutive5xxErrors: 3, baseEjectionTime: 3s }
+  outlierDetection: { consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 3s }
 `,
     edgeDocs(gwPort, 'api'),
   );

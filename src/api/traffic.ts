@@ -127,6 +127,8 @@ export interface OutlierDetectionSnap {
   consecutive5xxErrors: number;
   /** Consecutive gateway errors (no answer, 502, 503, 504) that eject an endpoint; 0: off. */
   consecutiveGatewayErrors: number;
+  /** Between analysis sweeps: an ejected endpoint comes back at the first sweep after its time is up. */
+  intervalMs: number;
   baseEjectionMs: number;
   maxEjectionMs: number;
   maxEjectionPercent: number;
@@ -140,7 +142,7 @@ export interface OutlierDetectionSnap {
  * the few replicas of a local mesh, 10 % would still eject only one (Envoy ejects one whatever the share).
  */
 export const DEFAULT_OUTLIER: OutlierDetectionSnap = {
-  consecutive5xxErrors: 5, consecutiveGatewayErrors: 0, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 50, panicThresholdPercent: 50,
+  consecutive5xxErrors: 5, consecutiveGatewayErrors: 0, intervalMs: 10_000, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 50, panicThresholdPercent: 50,
 };
 
 export const LB_TYPES = ['EWMA', 'LEAST_REQUEST', 'ROUND_ROBIN', 'RING_HASH', 'MAGLEV'] as const;

@@ -267,7 +267,7 @@ export interface HTTPRouteRetry {
 export interface TrafficPolicySpec {
   targetRef: { group?: string; kind: 'Service'; name: string };
   retryBudget?: { retryRatio?: number; minRetriesPerSecond?: number; maxRetries?: number };
-  outlierDetection?: { consecutive5xxErrors?: number; consecutiveGatewayErrors?: number; baseEjectionTime?: string; maxEjectionTime?: string; maxEjectionPercent?: number; panicThreshold?: number };
+  outlierDetection?: { consecutive5xxErrors?: number; consecutiveGatewayErrors?: number; interval?: string; baseEjectionTime?: string; maxEjectionTime?: string; maxEjectionPercent?: number; panicThreshold?: number };
   /** Overflow fails fast with 503 overflow (flag UO). docs/resilience.md. */
   circuitBreaker?: { maxRequests?: number; maxConnections?: number; maxPendingRequests?: number; maxRetries?: number; connectTimeout?: string; idleTimeout?: string };
   loadBalancer?: {

@@ -69,12 +69,12 @@ export const TRAFFIC_POLICY_SPEC: Schema = {
       properties: {
         consecutive5xxErrors: { type: 'integer', minimum: 0, maximum: 100000 },
         consecutiveGatewayErrors: { type: 'integer', minimum: 0, maximum: 100000 },
+        interval: GATEWAY_DURATION_SCHEMA,
         baseEjectionTime: GATEWAY_DURATION_SCHEMA,
         maxEjectionTime: GATEWAY_DURATION_SCHEMA,
         maxEjectionPercent: { type: 'integer', minimum: 0, maximum: 100 },
         panicThreshold: { type: 'integer', minimum: 0, maximum: 100 },
       },
-      'x-unsupported': { interval: 'weft ejects at the threshold and returns endpoints when their time is up; there is no analysis interval' },
     },
     retryBudget: {
       type: 'object',

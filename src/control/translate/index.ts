@@ -304,6 +304,7 @@ function outlierOf(objects: readonly AnyResource[], svc: Service): { outlierDete
     outlierDetection: {
       consecutive5xxErrors: o.consecutive5xxErrors ?? d.consecutive5xxErrors,
       consecutiveGatewayErrors: o.consecutiveGatewayErrors ?? d.consecutiveGatewayErrors,
+      intervalMs: ms(o.interval, d.intervalMs),
       baseEjectionMs: ms(o.baseEjectionTime, d.baseEjectionMs),
       maxEjectionMs: ms(o.maxEjectionTime, d.maxEjectionMs),
       maxEjectionPercent: o.maxEjectionPercent ?? d.maxEjectionPercent,

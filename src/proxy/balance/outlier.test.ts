@@ -14,7 +14,7 @@ function setup(n: number, od: Partial<OutlierDetectionSnap> = {}) {
   const ejected: string[] = [];
   state.onEject = (_c, e) => ejected.push(e);
   const eps = Array.from({ length: n }, (_, i) => ep(i));
-  const b = new OutlierBalancer('api.default:80', eps, (e) => makeRoundRobin(e), { ...DEFAULT_OUTLIER, consecutive5xxErrors: 3, baseEjectionMs: 1000, ...od }, state, () => now);
+  const b = new OutlierBalancer('api.default:80', eps, (e) => makeRoundRobin(e), { ...DEFAULT_OUTLIER, consecutive5xxErrors: 3, baseEjectionMs: 1000, intervalMs: 1, ...od }, state, () => now);
   const picks = (k: number) => {
     const seen = new Map<number, number>();
     for (let i = 0; i < k; i++) {
@@ -38,7 +38,7 @@ describe('outlier detection', () => {
     t.b.report(t.eps[0]!, '5xx');
     assert.deepEqual(t.ejected, ['127.0.0.1:9000']);
     assert.equal(t.picks(30).get(9000), undefined);
-    assert.deepEqual(t.state.ejected(1500), { 'api.default:80': ['127.0.0.1:9000'] });
+    assert.deepEqual(t.state.ejected(), { 'api.default:80': ['127.0.0.1:9000'] });
     t.advance(1001);
     assert.equal(t.picks(30).get(9000), 10);
     // Ejected again: twice the base this time.
@@ -47,6 +47,28 @@ describe('outlier detection', () => {
     assert.equal(t.picks(30).get(9000), undefined);
     t.advance(600);
     assert.equal(t.picks(30).get(9000), 10);
+  });
+
+  it('interval: an endpoint comes back at the first sweep after its time is up; each sweep in rotation forgives one ejection', () => {
+    const t = setup(3, { intervalMs: 700 });
+    const eject = () => { for (let i = 0; i < 3; i++) t.b.report(t.eps[0]!, '5xx'); };
+    eject();
+    t.advance(1001); // time up at 1000, but the sweeps run at 700 and 1400
+    assert.equal(t.picks(30).get(9000), undefined, 'still out until the next sweep');
+    t.advance(400);
+    assert.equal(t.picks(30).get(9000), 10, 'back at the sweep after its time');
+    assert.deepEqual(t.state.ejected(), {});
+    eject(); // the second ejection lasts 2 x base
+    t.advance(2100);
+    assert.equal(t.picks(3).get(9000), 1);
+    // Two sweeps in rotation forgive both ejections: the next one lasts 1 x base again.
+    t.advance(700);
+    t.picks(1);
+    t.advance(700);
+    t.picks(1);
+    eject();
+    t.advance(1400);
+    assert.equal(t.picks(30).get(9000), 10, 'a third ejection after two clean sweeps lasted one base time');
   });
 
   it('maxEjectionPercent bounds how many are out (at least one), and the panic threshold uses them all', () => {

@@ -1,7 +1,9 @@
 // Passive outlier detection (TrafficPolicy `outlierDetection`, Envoy's outlier_detection / Istio's
 // DestinationRule field of that name): an endpoint whose attempts fail `consecutive5xxErrors` (or
 // `consecutiveGatewayErrors`) times in a row is ejected — the cluster's balancer chooses among the others —
-// for baseEjectionTime x the number of times it was ejected (capped at maxEjectionTime), then comes back.
+// for baseEjectionTime x the number of times it was ejected (capped at maxEjectionTime), then comes back
+// at the first analysis sweep (every `interval`) after its time is up. Each sweep an endpoint spends in
+// rotation takes one off its ejection count, so an endpoint that stays well is forgiven (as Envoy does).
 // At most maxEjectionPercent of the endpoints are out at once (at least one, as Envoy ejects one whatever
 // the percentage); when fewer than panicThresholdPercent would be left, the balancer uses them all
 // (Envoy's panic mode: spreading load over sick endpoints beats crushing the few healthy ones).
@@ -19,7 +21,9 @@ interface EndpointState {
   consecutive5xx: number;
   consecutiveGateway: number;
   ejections: number;
-  /** performance.now() until which it is out; 0 when in. */
+  /** Ejected: out of rotation until a sweep finds its time up. */
+  out: boolean;
+  /** performance.now() when its ejection time is up (meaningful while out). */
   until: number;
 }
 
@@ -35,10 +39,10 @@ export class OutlierState {
   }
 
   /** Ejected endpoints now, per cluster (for `weft proxy-config` / the admin dump). */
-  ejected(now = performance.now()): Record<string, string[]> {
+  ejected(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const [c, m] of this.byCluster) {
-      const eps = [...m].filter(([, s]) => s.until > now).map(([k]) => k);
+      const eps = [...m].filter(([, s]) => s.out).map(([k]) => k);
       if (eps.length > 0) out[c] = eps;
     }
     return out;
@@ -54,8 +58,8 @@ const keyOf = (e: EndpointSnap): string => `${e.address}:${e.port}`;
 /** A cluster's balancer with outlier detection in front: picks among the endpoints that are not ejected. */
 export class OutlierBalancer implements Balancer {
   private current: Balancer;
-  /** The next moment an ejected endpoint comes back (recompute then). */
-  private nextReturn = Infinity;
+  /** The next analysis sweep (ejected endpoints whose time is up come back then). */
+  private nextSweep: number;
   private readonly states: Map<string, EndpointState>;
 
   constructor(
@@ -70,6 +74,7 @@ export class OutlierBalancer implements Balancer {
     const keep = new Set(endpoints.map(keyOf));
     for (const k of this.states.keys()) if (!keep.has(k)) this.states.delete(k);
     this.current = factory(endpoints);
+    this.nextSweep = now() + od.intervalMs;
     this.rebuild();
   }
 
@@ -84,8 +89,32 @@ export class OutlierBalancer implements Balancer {
   }
 
   pick(hash?: number): EndpointSnap | undefined {
-    if (this.now() >= this.nextReturn) this.rebuild();
+    const now = this.now();
+    if (now >= this.nextSweep) this.sweep(now);
     return this.current.pick(hash);
+  }
+
+  /**
+   * Runs the sweeps due by `now` (lazily, on a pick; as if a timer had run them every interval): endpoints
+   * whose time was up at the last of them come back; those in rotation lose one ejection per sweep.
+   */
+  private sweep(now: number): void {
+    const interval = this.od.intervalMs;
+    const due = Math.floor((now - this.nextSweep) / interval) + 1;
+    const last = this.nextSweep + (due - 1) * interval;
+    this.nextSweep = last + interval;
+    let changed = false;
+    for (const e of this.endpoints) {
+      const s = this.states.get(keyOf(e));
+      if (s === undefined) continue;
+      if (s.out) {
+        if (s.until <= last) {
+          s.out = false;
+          changed = true;
+        }
+      } else if (s.ejections > 0) s.ejections = Math.max(0, s.ejections - due);
+    }
+    if (changed) this.rebuild();
   }
 
   /** An attempt on `ep` ended so. */
@@ -93,7 +122,7 @@ export class OutlierBalancer implements Balancer {
     if (o === 'none') return;
     const k = keyOf(ep);
     let s = this.states.get(k);
-    if (s === undefined) this.states.set(k, (s = { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0, until: 0 }));
+    if (s === undefined) this.states.set(k, (s = { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0, out: false, until: 0 }));
     if (o === 'ok') {
       s.consecutive5xx = 0;
       s.consecutiveGateway = 0;
@@ -106,18 +135,19 @@ export class OutlierBalancer implements Balancer {
     const hit = (od.consecutive5xxErrors > 0 && s.consecutive5xx >= od.consecutive5xxErrors) || (od.consecutiveGatewayErrors > 0 && s.consecutiveGateway >= od.consecutiveGatewayErrors);
     if (!hit) return;
     const now = this.now();
-    if (s.until > now) return; // already out (an attempt that started before)
+    if (s.out) return; // already out (an attempt that started before)
     // Shares are of the ready endpoints (one not ready is out of rotation anyway).
     let n = 0;
     let out = 0;
     for (const e of this.endpoints) {
       if (!e.ready) continue;
       n++;
-      if ((this.states.get(keyOf(e))?.until ?? 0) > now) out++;
+      if (this.states.get(keyOf(e))?.out === true) out++;
     }
     const allowed = Math.max(1, Math.floor((n * od.maxEjectionPercent) / 100));
     if (n < 2 || out >= allowed) return;
     s.ejections++;
+    s.out = true;
     s.until = now + Math.min(od.baseEjectionMs * s.ejections, Math.max(od.maxEjectionMs, od.baseEjectionMs));
     s.consecutive5xx = 0;
     s.consecutiveGateway = 0;
@@ -127,21 +157,13 @@ export class OutlierBalancer implements Balancer {
 
   /** Which endpoints are in, and the balancer over them (all of them in panic). */
   private rebuild(): void {
-    const now = this.now();
-    let next = Infinity;
     const healthy: EndpointSnap[] = [];
     let ready = 0;
     for (const e of this.endpoints) {
       if (e.ready) ready++;
       else continue;
-      const s = this.states.get(keyOf(e));
-      if (s !== undefined && s.until > now) next = Math.min(next, s.until);
-      else {
-        if (s !== undefined && s.until !== 0) s.until = 0;
-        healthy.push(e);
-      }
+      if (this.states.get(keyOf(e))?.out !== true) healthy.push(e);
     }
-    this.nextReturn = next;
     const panic = healthy.length === 0 || (healthy.length * 100) / ready < this.od.panicThresholdPercent;
     this.current = healthy.length === ready || panic ? this.factory(this.endpoints) : this.factory(healthy);
   }
