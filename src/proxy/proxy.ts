@@ -3,6 +3,7 @@
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
 import { OutlierState } from './balance/outlier.js';
 import type { CircuitParams } from './layers/circuit/layer.js';
+import { snapshotHasFault } from './layers/fault/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
 import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
@@ -193,8 +194,9 @@ export class Proxy {
     const retry: RetryParams = { budgets: this.retryBudgets, budgetOf: (c) => budgetParams.get(c), count: this.retryCounter };
     const maxRequests = new Map(snap.clusters.filter((c) => c.maxRequests !== undefined).map((c) => [c.name, c.maxRequests!]));
     const circuit: CircuitParams | undefined = maxRequests.size === 0 ? undefined : { limitOf: (c) => maxRequests.get(c), active: this.activeRequests, overflow: this.overflowCounter };
+    const fault = snapshotHasFault(snap) ? {} : undefined;
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit, fault });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
     const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appH2: this.appH2Pool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
