@@ -6,6 +6,7 @@
 
 import { ROOT_NAMESPACE } from './schemas.js';
 import type { AnyResource, Gateway, GRPCRoute, HTTPRoute, Service, Workload } from './types.js';
+import { isFaultRef } from './fault.js';
 
 export interface DanglingRef {
   /** The object holding the reference, "Kind namespace/name". */
@@ -15,7 +16,7 @@ export interface DanglingRef {
   /** What it names that is missing or lacks the port/listener: "Service ns/name", "Gateway ns/name"; absent for selectors. */
   target?: string;
   /** What kind of thing is missing. */
-  missing: 'service' | 'gateway' | 'port' | 'listener' | 'workload' | 'secret';
+  missing: 'service' | 'gateway' | 'port' | 'listener' | 'workload' | 'secret' | 'faultinjection';
   /** One line: what refers to what, and that it is not there. */
   message: string;
   hint: string;
@@ -51,8 +52,10 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
   const gateways = new Map<string, Gateway>();
   const workloads: Workload[] = [];
   const secrets = new Set<string>();
+  const faults = new Set<string>();
   for (const r of objects) {
     if (r.kind === 'Secret') secrets.add(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`);
+    if (r.kind === 'FaultInjection') faults.add(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`);
     if (r.kind === 'Service') services.set(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`, r);
     if (r.kind === 'Gateway') gateways.set(`${nsOf(r, defaultNamespace)}/${r.metadata.name}`, r);
     if (r.kind === 'Workload') workloads.push(r);
@@ -61,7 +64,10 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
 
   for (const r of objects) {
     const ns = nsOf(r, defaultNamespace);
-    if (r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute') routeRefs(r, ns, services, gateways, (d) => add(r, d));
+    if (r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute') {
+      routeRefs(r, ns, services, gateways, (d) => add(r, d));
+      faultRefs(r, ns, faults, (d) => add(r, d));
+    }
     if (r.kind === 'Gateway') {
       for (const l of r.spec.listeners) for (const c of l.tls?.certificateRefs ?? []) {
         const key = `${c.namespace ?? ns}/${c.name}`;
@@ -150,5 +156,20 @@ function routeRefs(r: HTTPRoute | GRPCRoute, ns: string, services: Map<string, S
     } else if (b.port !== undefined && !s.spec.ports.some((x) => x.port === b.port)) {
       add({ target: `Service ${key}`, missing: 'port', severity: 'error', message: `${me}: ${at} names port ${b.port} of Service ${key}, which has no such port`, hint: `requests this rule sends there fail with 500 backend-not-found; its ports: ${portList(s)}` });
     }
+  }));
+}
+
+/** A rule's ExtensionRef to a FaultInjection that is not there: the Gateway API never skips such a filter. */
+function faultRefs(r: HTTPRoute | GRPCRoute, ns: string, faults: Set<string>, add: (d: Omit<DanglingRef, 'object' | 'key'>) => void): void {
+  const rules: (HTTPRoute | GRPCRoute)['spec']['rules'][number][] = r.spec.rules;
+  rules.forEach((rule, i) => (rule.filters ?? []).forEach((f, k) => {
+    if (f.type !== 'ExtensionRef' || !isFaultRef(f)) return;
+    const key = `${ns}/${f.extensionRef.name}`;
+    if (faults.has(key)) return;
+    add({
+      target: `FaultInjection ${key}`, missing: 'faultinjection', severity: 'error',
+      message: `${r.kind} ${ns}/${r.metadata.name}: rules[${i}].filters[${k}] names FaultInjection ${key}, which does not exist`,
+      hint: 'requests this rule matches fail with 500 filter-not-found until it exists (an ExtensionRef filter is never skipped); create it, or remove the filter from the route',
+    });
   }));
 }

@@ -8,6 +8,7 @@ import type { Loaded } from './load.js';
 import type { Issue } from './source.js';
 import { keyOf, type AnyResource, type AuthorizationPolicy, type Gateway, type GRPCRoute, type HTTPRoute, type Service, type SourceRef } from './types.js';
 import { portProtocol } from './protocol.js';
+import { checkFaultRefs } from './kinds/fault-injection.js';
 
 /** `context`: objects already stored (for checks that look across objects: a policy and the Service it names). */
 export function validateSet(objects: Loaded[], context: readonly AnyResource[] = []): ConfigError[] {
@@ -72,6 +73,12 @@ export function validateSet(objects: Loaded[], context: readonly AnyResource[] =
     .filter((r) => r.kind === 'Secret').map((r) => `${nsOf(r)}/${r.metadata.name}`));
   for (const l of objects) {
     if (l.resource.kind === 'Gateway') checkCertificateRefs(l.resource, nsOf(l.resource), secrets, (issue) => report(l, issue));
+  }
+  // A rule's FaultInjection (an ExtensionRef filter): in this input or already stored, in the route's namespace.
+  const faults = new Set([...objects.map((l) => l.resource), ...context.filter((r) => !setKeys.has(keyOf(r)))]
+    .filter((r) => r.kind === 'FaultInjection').map((r) => `${nsOf(r)}/${r.metadata.name}`));
+  for (const l of objects) {
+    if (l.resource.kind === 'HTTPRoute' || l.resource.kind === 'GRPCRoute') checkFaultRefs(l.resource, nsOf(l.resource), faults, (issue) => report(l, issue));
   }
 
   // One TrafficPolicy per Service: two would leave which budget applies to chance.

@@ -5,6 +5,7 @@
 import type { AuthzRule, GRPCMethodMatch, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
+import type { FaultSnap } from './fault.js';
 import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap } from './traffic.js';
 
 export interface Snapshot {
@@ -131,6 +132,8 @@ export interface RouteEntry {
   retry?: RetrySnap;
   /** The rule's RequestMirror filters, resolved: a copy of `percent` % of requests to `cluster` (null: unresolved, skipped). */
   mirrors?: { cluster: string | null; ref: string; percent: number }[];
+  /** The rule's FaultInjection (an ExtensionRef filter), resolved; absent: no fault. */
+  fault?: FaultSnap;
 }
 
 export interface BackendSnap {

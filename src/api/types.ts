@@ -148,6 +148,8 @@ export type HTTPRouteFilter =
   | { type: 'ResponseHeaderModifier'; responseHeaderModifier: HeaderModifier }
   | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } }
   | { type: 'RequestMirror'; requestMirror: RequestMirror }
+  /** Gateway API LocalObjectReference; weft's one extension: group weft.dev, kind FaultInjection (src/api/fault.ts). */
+  | { type: 'ExtensionRef'; extensionRef: { group: string; kind: string; name: string } }
   | {
       type: 'RequestRedirect';
       requestRedirect: {
@@ -203,7 +205,7 @@ export interface GRPCRouteMatch {
   headers?: HeaderMatch[];
 }
 /** The filters a GRPCRoute has: HTTPRoute's filters of the same names and shapes. */
-export type GRPCRouteFilter = Extract<HTTPRouteFilter, { type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestMirror' }>;
+export type GRPCRouteFilter = Extract<HTTPRouteFilter, { type: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestMirror' | 'ExtensionRef' }>;
 export interface GRPCBackendRef extends Omit<BackendRef, 'filters'> {
   filters?: GRPCRouteFilter[];
 }
@@ -225,7 +227,7 @@ export interface GRPCRouteSpec {
 }
 export type GRPCRoute = Resource<'GRPCRoute', GRPCRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy | Secret;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy | FaultInjection | Secret;
 /**
  * Core v1 Secret, as Kubernetes defines it, of type kubernetes.io/tls only (Gateway certificates). No spec:
  * `data` holds base64 values, `stringData` plain text that wins over `data` for the same key.
@@ -279,6 +281,17 @@ export interface TrafficPolicySpec {
   };
 }
 export type TrafficPolicy = Resource<'TrafficPolicy', TrafficPolicySpec>;
+
+/** weft.dev/v1alpha1 FaultInjection (Istio's HTTPFaultInjection), used by route rules through an ExtensionRef filter. */
+export interface FaultInjectionSpec {
+  /** Hold `percentage` % of requests (default 100) for `fixedDelay`, then send them on. */
+  delay?: { fixedDelay: string; percentage: number };
+  /** Answer `percentage` % of requests (default 100) without calling the backend: exactly one of httpStatus and grpcStatus. */
+  abort?: { httpStatus?: number; grpcStatus?: string | number; percentage: number };
+  /** Only requests carrying these headers are faulted. */
+  match?: { headers?: HeaderMatch[] };
+}
+export type FaultInjection = Resource<'FaultInjection', FaultInjectionSpec>;
 export type Kind = AnyResource['kind'];
 
 /** Where an object came from, for errors and for `weft up -f` file sync. */

@@ -6,6 +6,7 @@ import type { EndpointLoad } from './balance/load.js';
 import type { RetrySnap, RouteTimeoutsSnap } from '../api/traffic.js';
 import type { EndpointSnap } from '../api/snapshot.js';
 import type { PeerIdentity } from './tls/verify.js';
+import type { CompiledFault } from './layers/fault/layer.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -17,6 +18,8 @@ export interface RouteDecision {
   readonly retry?: RetrySnap;
   /** The matched rule's RequestMirror targets, if any. */
   readonly mirrors?: readonly { cluster: string | null; percent: number }[];
+  /** The matched rule's fault injection (null: none). */
+  readonly fault?: CompiledFault | null;
 }
 
 /** The response as layers see it: the connection the request came on (one response in flight at a time). */
@@ -106,6 +109,8 @@ export interface Ctx {
   retryStatus?: (status: number, grpcStatus?: number) => boolean;
   /** The gRPC status the answer carried (grpc-status in its trailers or trailers-only head), for records and metrics. */
   grpcStatus?: number;
+  /** Fault injection held the request back (response flag DI). */
+  faultDelayed?: boolean;
   /** Retries were made and the last attempt still failed (response flag URX). */
   retriesExhausted?: boolean;
   /** The matched rule's timeouts (set by the route layer; forward enforces them). */

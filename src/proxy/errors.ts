@@ -21,6 +21,8 @@ export const ERRORS = {
   'rate-limited': { status: 429, flag: 'RL', text: 'the request exceeds a rate limit' },
   // The fault layer answers with the status its fault names; 503 only stands in when it names none.
   'fault-abort': { status: 503, flag: 'FI', text: 'aborted by fault injection' },
+  // Gateway API: an ExtensionRef filter that cannot be resolved must not be skipped; its requests get 500.
+  'filter-not-found': { status: 500, flag: 'NR', text: 'the matched rule names an ExtensionRef filter (a FaultInjection) that does not exist' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -36,12 +38,16 @@ export class ProxyError extends Error {
   readonly publicDetail?: string;
   /** overflow only: which circuit-breaker limit refused the request (the weft_overflow_total label). */
   readonly limit?: OverflowLimit;
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string; limit?: OverflowLimit }) {
+  /** The gRPC status a gRPC caller gets instead of the one mapped from `status` (an injected gRPC abort). */
+  readonly grpcStatus?: number;
+  /** `status`: the answer's status when the code's own does not fit (an injected abort answers the status its fault names). */
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string; status?: number; grpcStatus?: number; limit?: OverflowLimit }) {
     super(`${code}: ${detail}`, options);
     this.code = code;
-    this.status = ERRORS[code].status;
+    this.status = options?.status ?? ERRORS[code].status;
     this.publicDetail = options?.public;
     if (options?.limit !== undefined) this.limit = options.limit;
+    if (options?.grpcStatus !== undefined) this.grpcStatus = options.grpcStatus;
   }
 }
 

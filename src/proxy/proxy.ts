@@ -3,6 +3,7 @@
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
 import { OutlierState } from './balance/outlier.js';
 import type { CircuitParams } from './layers/circuit/layer.js';
+import { snapshotHasFault } from './layers/fault/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
 import type { ClusterSnap, ConnectionPoolSnap, EndpointSnap, Snapshot } from '../api/snapshot.js';
 import type { Ctx } from './context.js';
@@ -197,8 +198,9 @@ export class Proxy {
     const poolLimits = endpointPoolOptions(snap.clusters);
     // In the stack when a circuit breaker could refuse something: its own maxRequests, or a pool's pending limit.
     const circuit: CircuitParams | undefined = maxRequests.size === 0 && poolLimits.size === 0 ? undefined : { limitOf: (c) => maxRequests.get(c), active: this.activeRequests, overflow: this.overflowCounter };
+    const fault = snapshotHasFault(snap) ? {} : undefined;
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit, fault });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
     const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appH2: this.appH2Pool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });

@@ -2,9 +2,9 @@
 // backends and the filters it shares with HTTPRoute are HTTPRoute's own schema pieces; cross-field rules
 // (the CEL validations of GRPCMethodMatch) are in grpcroute.ts.
 import { HOSTNAME, SECTION_NAME, type Schema } from './primitives.js';
-import { BACKEND_REF, HEADER_MATCH, HEADER_MODIFIER, PARENT_REF, REQUEST_MIRROR, RULE_RETRY, RULE_TIMEOUTS } from './httproute.schema.js';
+import { BACKEND_REF, EXTENSION_REF, HEADER_MATCH, HEADER_MODIFIER, PARENT_REF, REQUEST_MIRROR, RULE_RETRY, RULE_TIMEOUTS } from './httproute.schema.js';
 
-export const GRPC_FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror'] as const;
+export const GRPC_FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'] as const;
 
 const GRPC_FILTER: Schema = {
   type: 'object',
@@ -14,7 +14,6 @@ const GRPC_FILTER: Schema = {
     type: {
       type: 'string', enum: [...GRPC_FILTER_TYPES],
       'x-unsupported': {
-        ExtensionRef: 'weft has no extension filters',
         URLRewrite: 'GRPCRoute has no URLRewrite filter (an HTTPRoute has)',
         RequestRedirect: 'GRPCRoute has no RequestRedirect filter (an HTTPRoute has)',
       },
@@ -22,8 +21,8 @@ const GRPC_FILTER: Schema = {
     requestHeaderModifier: HEADER_MODIFIER,
     responseHeaderModifier: HEADER_MODIFIER,
     requestMirror: REQUEST_MIRROR,
+    extensionRef: EXTENSION_REF,
   },
-  'x-unsupported': { extensionRef: 'weft has no extension filters' },
 };
 
 const GRPC_FILTERS: Schema = { type: 'array', maxItems: 16, items: GRPC_FILTER };

@@ -98,11 +98,10 @@ describe('GRPCRoute', () => {
     assert.deepEqual(f('    - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [a]}}', '    - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [b]}}'), ['spec.rules[0].filters[1].type: RequestHeaderModifier filter cannot be repeated']);
     assert.deepEqual(f('    - {type: RequestHeaderModifier}'), ['spec.rules[0].filters[0].requestHeaderModifier: is required when type is RequestHeaderModifier']);
     assert.deepEqual(errs(grpcRoute(gw, '  rules:', '  - filters: [{type: URLRewrite}]')), [
-      'r.yaml:7:22 spec.rules[0].filters[0].type: GRPCRoute has no URLRewrite filter (an HTTPRoute has) (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, RequestMirror)',
+      'r.yaml:7:22 spec.rules[0].filters[0].type: GRPCRoute has no URLRewrite filter (an HTTPRoute has) (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, RequestMirror, ExtensionRef)',
     ]);
     assert.deepEqual(f('    - {type: ExtensionRef, extensionRef: {group: x, kind: y, name: z}}'), [
-      'spec.rules[0].filters[0].type: weft has no extension filters',
-      'spec.rules[0].filters[0].extensionRef: weft has no extension filters',
+      'spec.rules[0].filters[0].extensionRef.group: weft has no extension filter of group "x" and kind "y"',
     ]);
     assert.deepEqual(msgs(grpcRoute(gw, '  rules: [{backendRefs: [{name: a, filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b}}}]}]}]')), [
       'spec.rules[0].backendRefs[0].filters[0].type: RequestMirror on a backendRef is not implemented by weft',

@@ -114,7 +114,19 @@ export const REQUEST_MIRROR: Schema = {
   },
 };
 
-export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'RequestMirror'] as const;
+export const FILTER_TYPES = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'RequestMirror', 'ExtensionRef'] as const;
+
+/** Gateway API LocalObjectReference of an ExtensionRef filter; which group and kind weft knows is checked in httproute.ts. */
+export const EXTENSION_REF: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['group', 'kind', 'name'],
+  properties: {
+    group: GROUP,
+    kind: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-zA-Z](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$', patternMessage: 'must be a kind name such as "FaultInjection"' },
+    name: OBJECT_NAME,
+  },
+};
 
 export const FILTER: Schema = {
   type: 'object',
@@ -125,12 +137,13 @@ export const FILTER: Schema = {
       type: 'string', enum: [...FILTER_TYPES],
       'x-unsupported': {
         CORS: 'the CORS filter is not implemented by weft yet',
-        ExtensionRef: 'weft has no extension filters', ExternalAuth: 'the ExternalAuth filter is not implemented by weft yet',
+        ExternalAuth: 'the ExternalAuth filter is not implemented by weft yet',
       },
     },
     requestHeaderModifier: HEADER_MODIFIER,
     responseHeaderModifier: HEADER_MODIFIER,
     requestMirror: REQUEST_MIRROR,
+    extensionRef: EXTENSION_REF,
     urlRewrite: {
       type: 'object',
       additionalProperties: false,
@@ -150,7 +163,6 @@ export const FILTER: Schema = {
   },
   'x-unsupported': {
     cors: 'the CORS filter is not implemented by weft yet',
-    extensionRef: 'weft has no extension filters',
     externalAuth: 'the ExternalAuth filter is not implemented by weft yet',
   },
 };

@@ -177,7 +177,7 @@ describe('HTTPRoute rules', () => {
 
   it('says which Gateway API features weft does not implement', () => {
     assert.deepEqual(errs(route('  parentRefs: [{name: gw}]', '  rules:', '  - timeouts: {request: 10s}', '    filters: [{type: CORS}]')), [
-      'r.yaml:8:22 spec.rules[0].filters[0].type: the CORS filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect, RequestMirror)',
+      'r.yaml:8:22 spec.rules[0].filters[0].type: the CORS filter is not implemented by weft yet (hint: supported: RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect, RequestMirror, ExtensionRef)',
     ]);
   });
 

@@ -4,6 +4,7 @@ import type { PathSeg } from '../errors.js';
 import type { Issue } from '../source.js';
 import { unique, notAnIP } from './check-helpers.js';
 import { parseGatewayDuration } from '../traffic.js';
+import { FAULT_REF, isFaultRef } from '../fault.js';
 import type { BackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, HeaderModifier, ParentRef, PathModifier } from '../types.js';
 
 export function checkHTTPRoute(r: HTTPRoute, out: Issue[]): void {
@@ -122,6 +123,7 @@ export function checkBackendRef(b: BackendRef, at: PathSeg[], matches: HTTPRoute
   if (b.filters !== undefined) checkFilters(b.filters, [...at, 'filters'], matches, out);
   (b.filters ?? []).forEach((f, i) => {
     if (f.type === 'RequestMirror') out.push({ path: [...at, 'filters', i, 'type'], code: 'unsupported-field', message: 'RequestMirror on a backendRef is not implemented by weft', hint: "put it in the rule's filters: it then mirrors every request the rule matches" });
+    if (f.type === 'ExtensionRef' && isFaultRef(f)) out.push({ path: [...at, 'filters', i, 'type'], code: 'unsupported-field', message: 'a FaultInjection on a backendRef is not implemented by weft', hint: "put it in the rule's filters: it then applies to every request the rule matches" });
   });
 }
 
@@ -163,6 +165,7 @@ const FILTER_FIELD = {
   URLRewrite: 'urlRewrite',
   RequestRedirect: 'requestRedirect',
   RequestMirror: 'requestMirror',
+  ExtensionRef: 'extensionRef',
 } as const;
 
 /** One list of filters (a rule's or a backendRef's): Gateway API CEL rules and weft's. */
@@ -207,6 +210,14 @@ export function checkFilters(filters: HTTPRouteFilter[], at: PathSeg[], matches:
     if (f.type === 'ResponseHeaderModifier' && f.responseHeaderModifier) checkHeaderModifier(f.responseHeaderModifier, [...at, i, 'responseHeaderModifier'], out);
     if (f.type === 'URLRewrite' && f.urlRewrite?.path) checkPathModifier(f.urlRewrite.path, [...at, i, 'urlRewrite', 'path'], matches, 'URLRewrite', out);
     if (f.type === 'RequestRedirect' && f.requestRedirect?.path) checkPathModifier(f.requestRedirect.path, [...at, i, 'requestRedirect', 'path'], matches, 'RequestRedirect', out);
+    if (f.type === 'ExtensionRef' && f.extensionRef !== undefined && !isFaultRef(f)) {
+      const { group, kind } = f.extensionRef;
+      out.push({
+        path: [...at, i, 'extensionRef', group === FAULT_REF.group ? 'kind' : 'group'], code: 'reference',
+        message: `weft has no extension filter of group ${JSON.stringify(group)} and kind ${JSON.stringify(kind)}`,
+        hint: `the one ExtensionRef weft implements is { group: ${FAULT_REF.group}, kind: ${FAULT_REF.kind}, name: <a FaultInjection in the route's namespace> }`,
+      });
+    }
   });
 }
 

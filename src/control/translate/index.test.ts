@@ -187,6 +187,27 @@ test('RequestMirror filters resolve to clusters with a percent (fraction and def
   assert.ok(s.clusters.some((c) => c.name === 'catalog-v2.default:80'), 'the mirror target is a cluster of the snapshot');
 });
 
+test('a FaultInjection ExtensionRef resolves into every entry of its rule; a missing one says so; other rules get none', () => {
+  const faultRef = (name: string) => ({ type: 'ExtensionRef', extensionRef: { group: 'weft.dev', kind: 'FaultInjection', name } });
+  const r: AnyResource = {
+    ...webRoute, metadata: { ...webRoute.metadata, name: 'chaos' },
+    spec: { parentRefs: [{ kind: 'Gateway', name: 'ingress' }], rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/a' } }, { path: { type: 'PathPrefix', value: '/b' } }], filters: [faultRef('slow')], backendRefs: [{ kind: 'Service', name: 'web', port: 80, weight: 1 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/gone' } }], filters: [faultRef('gone')], backendRefs: [{ kind: 'Service', name: 'web', port: 80, weight: 1 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ kind: 'Service', name: 'web', port: 80, weight: 1 }] },
+    ] },
+  } as AnyResource;
+  const fi: AnyResource = { apiVersion: 'weft.dev/v1alpha1', kind: 'FaultInjection', metadata: { name: 'slow', namespace: 'default' },
+    spec: { delay: { fixedDelay: '1s500ms', percentage: 10 }, abort: { grpcStatus: 'UNAVAILABLE', percentage: 2.5 }, match: { headers: [{ type: 'Exact', name: 'x-chaos', value: 'on' }] } } } as AnyResource;
+  const gw = { name: 'gateway-ingress', kind: 'gateway' as const, workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' };
+  const s = translate({ ...state, objects: [...state.objects.filter((o) => o !== webRoute), r, fi] }, gw);
+  const entries = s.listeners[0].virtualHosts.flatMap((v) => v.routes);
+  const slow = { ref: 'default/slow', delay: { ms: 1500, percent: 10 }, abort: { grpcStatus: 14, percent: 2.5 }, headers: [{ type: 'Exact', name: 'x-chaos', value: 'on' }] };
+  assert.deepEqual(entries.map((e) => [e.match.path.value, e.fault]), [['/a', slow], ['/b', slow], ['/gone', { ref: 'default/gone', missing: true }], ['/', undefined]]);
+  // The filter stays in the entry as written (dumps show it); the proxy runs the resolved `fault`.
+  assert.deepEqual(entries[0].filters, [faultRef('slow')]);
+});
+
 test('a TrafficPolicy loadBalancer reaches the cluster, resolved (header lower-cased, durations in ms); none: no policy (EWMA)', () => {
   const tp = (name: string, target: string, lb: object): AnyResource => ({ apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name, namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: target }, loadBalancer: lb } } as AnyResource);
   const st: MeshState = { ...state, objects: [...state.objects,

@@ -21,6 +21,7 @@ import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OUTLIER, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type OutlierDetectionSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
+import { faultSnapOf, isFaultRef } from '../../api/fault.js';
 export type { ProxyRef, RegisteredEndpoint };
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
@@ -118,6 +119,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   const services = ofKind(state.objects, 'Service');
   const routes: Route[] = [...ofKind(state.objects, 'GRPCRoute'), ...ofKind(state.objects, 'HTTPRoute')];
   const svcIndex = new Map(services.map((s) => [`${ns(s)}/${s.metadata.name}`, s]));
+  const faults = new Map(ofKind(state.objects, 'FaultInjection').map((f) => [`${ns(f)}/${f.metadata.name}`, f]));
   const clusters = new Map<string, ClusterSnap>();
 
   const useCluster = (svc: Service, port: number): string => {
@@ -175,12 +177,15 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const percent = m.percent ?? (m.fraction !== undefined ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100);
         return [{ cluster: target.cluster, ref: target.ref, percent }];
       });
+      // A rule's FaultInjection (validation allows one per rule), looked up in the route's namespace.
+      const faultRef = (rule.filters ?? []).find(isFaultRef);
+      const fault = faultRef?.type === 'ExtensionRef' ? faultSnapOf(`${rns}/${faultRef.extensionRef.name}`, faults.get(`${rns}/${faultRef.extensionRef.name}`)) : undefined;
       const matches = r.kind === 'GRPCRoute' ? grpcMatchesOf(r.spec.rules[ri]) : httpMatchesOf(r.spec.rules[ri]);
       matches.forEach((m, mi) => {
         out.push({
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
-          ...m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}),
+          ...m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}), ...(fault !== undefined ? { fault } : {}),
         });
       });
     });

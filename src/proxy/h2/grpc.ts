@@ -32,6 +32,27 @@ export function grpcStatusFor(httpStatus: number, weftError: string | undefined)
   }
 }
 
+/**
+ * The HTTP status that says what a gRPC status says, for a non-gRPC request answered with a gRPC status (an
+ * injected abort): google.rpc.Code's mapping, as Envoy uses it. OK is 200; an unknown code 500.
+ */
+export function httpStatusForGrpc(code: number): number {
+  switch (code) {
+    case GRPC.OK: return 200;
+    case GRPC.CANCELLED: return 499;
+    case GRPC.INVALID_ARGUMENT: case GRPC.FAILED_PRECONDITION: case GRPC.OUT_OF_RANGE: return 400;
+    case GRPC.DEADLINE_EXCEEDED: return 504;
+    case GRPC.NOT_FOUND: return 404;
+    case GRPC.ALREADY_EXISTS: case GRPC.ABORTED: return 409;
+    case GRPC.PERMISSION_DENIED: return 403;
+    case GRPC.RESOURCE_EXHAUSTED: return 429;
+    case GRPC.UNIMPLEMENTED: return 501;
+    case GRPC.UNAVAILABLE: return 503;
+    case GRPC.UNAUTHENTICATED: return 401;
+    default: return 500;
+  }
+}
+
 /** grpc-timeout: 1-8 digits and a unit (H M S m u n); milliseconds, or undefined when absent or malformed. */
 export function parseGrpcTimeout(v: string | string[] | undefined): number | undefined {
   if (typeof v !== 'string') return undefined;

@@ -463,11 +463,13 @@ export class ServerStream implements Downstream, Responder, StreamEvents {
     const h = this.pendingHead ?? {};
     this.pendingHead = null;
     const status = this.statusCode;
-    if (this.isGrpc && status !== 200) {
-      // A gRPC client reads its status from grpc-status, not from HTTP: a trailers-only answer.
+    const given = h['grpc-status'];
+    if (this.isGrpc && (status !== 200 || typeof given === 'string')) {
+      // A gRPC client reads its status from grpc-status, not from HTTP: a trailers-only answer. The status is
+      // the one given (an injected gRPC abort), else the one the HTTP status maps to.
       const code = typeof h['x-weft-error'] === 'string' ? h['x-weft-error'] : undefined;
       const msg = body === undefined ? (STATUS_TEXT[status] ?? 'error') : String(body).trim();
-      const f: Fields = [[':status', '200'], ['content-type', 'application/grpc'], ['grpc-status', String(grpcStatusFor(status, code))], ['grpc-message', encodeGrpcMessage(msg)]];
+      const f: Fields = [[':status', '200'], ['content-type', 'application/grpc'], ['grpc-status', typeof given === 'string' ? given : String(grpcStatusFor(status, code))], ['grpc-message', encodeGrpcMessage(msg)]];
       if (code !== undefined) f.push(['x-weft-error', code]);
       this.stream.answered = true;
       this.stream.headers(f, true);

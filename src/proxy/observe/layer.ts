@@ -63,7 +63,9 @@ export function observe(p: ObserveParams): Layer<Ctx> {
       const code = ctx.error as ErrorCode | undefined;
       const base = code !== undefined ? ERRORS[code].flag : finished ? '-' : 'DC';
       // Envoy's URX: the request was retried and the last attempt failed too.
-      const flags = ctx.retriesExhausted === true ? (base === '-' ? 'URX' : `${base},URX`) : base;
+      const retried = ctx.retriesExhausted === true ? (base === '-' ? 'URX' : `${base},URX`) : base;
+      // Envoy's DI: fault injection held the request back first, whatever happened after.
+      const flags = ctx.faultDelayed === true ? (retried === '-' ? 'DI' : `DI,${retried}`) : retried;
       const ep = ctx.endpoint;
       const cl = ctx.cluster;
       const parts = cl === undefined ? undefined : clusterParts(cl);

@@ -17,6 +17,7 @@ import { balance } from '../balance/layer.js';
 import { circuit, type CircuitParams } from '../layers/circuit/layer.js';
 import { retry, type RetryParams } from '../layers/retry/layer.js';
 import { mirror } from '../layers/mirror/layer.js';
+import { fault, type FaultParams } from '../layers/fault/layer.js';
 import type { Balancer } from '../balance/index.js';
 import { forward } from '../engine/forward.js';
 import type { Pools } from '../engine/pools.js';
@@ -40,6 +41,8 @@ export interface OutboundParams {
   retry: RetryParams;
   /** Per-cluster request limits (TrafficPolicy circuitBreaker). */
   circuit?: CircuitParams;
+  /** Set when some rule has a FaultInjection. */
+  fault?: FaultParams;
 }
 
 export function buildOutbound(p: OutboundParams): Service<Ctx> {
@@ -65,6 +68,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       // Weighted backendRefs pick a backend cluster (500 backend-not-found); that backend's filters
       // (the rule's, then the backend's own) rewrite the request and set the response-header hook.
       split(),
+      // The rule's FaultInjection: hold some requests back, answer some without calling the backend (only when set).
+      ...(p.fault !== undefined ? [fault(p.fault)] : []),
       // The rule's RequestMirror filters: which shadow targets get a copy of this request.
       mirror(p.balancers, p.pools),
       // The rule's retries: each attempt goes through the balancer again; budgets bound retry storms.

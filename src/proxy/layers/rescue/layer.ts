@@ -30,11 +30,14 @@ export function respondError(ctx: Ctx, pe: ProxyError): void {
     return;
   }
   const body = `${pe.code}: ${ERRORS[pe.code].text}${pe.publicDetail ? ` (${pe.publicDetail})` : ''}\n`;
-  res.writeHead(pe.status, {
+  const headers: Record<string, string> = {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)),
     'x-weft-error': pe.code,
-  });
+  };
+  // A gRPC status of its own (an injected gRPC abort): an HTTP/2 stream makes the answer trailers-only with it.
+  if (pe.grpcStatus !== undefined) headers['grpc-status'] = String(pe.grpcStatus);
+  res.writeHead(pe.status, headers);
   // The engine drops a request body nobody read, so the connection carries the next request.
   res.end(ctx.method === 'HEAD' ? undefined : body);
 }

@@ -7,6 +7,7 @@ import type { BackendSnap, RouteEntry, VirtualHostSnap } from '../../../api/snap
 import type { RetrySnap } from '../../../api/traffic.js';
 import { compileFilterChain, prefixLength, type FilterChain } from './filters.js';
 import { WeightedPicker } from './split.js';
+import type { CompiledFault } from '../fault/layer.js';
 
 /** A bad route in an otherwise acceptable snapshot (e.g. an invalid regex): names the route, rule and match. */
 export class RouteCompileError extends Error {
@@ -66,6 +67,8 @@ export class CompiledRoute {
   /** The rule's retry policy (the retry layer reads it through the Ctx's RouteDecision). */
   readonly retry: RetrySnap | undefined;
   readonly mirrors: RouteEntry['mirrors'];
+  /** The rule's fault injection (the fault layer reads it through the Ctx's RouteDecision); null: none. */
+  readonly fault: CompiledFault | null;
 
   constructor(entry: RouteEntry) {
     this.entry = entry;
@@ -98,6 +101,17 @@ export class CompiledRoute {
     this.method = m.method ?? null;
     this.headers = compileValueMatches(m.headers, true, (what, e) => where(`header ${what}`, e));
     this.query = compileValueMatches(m.queryParams, false, (what, e) => where(`query parameter ${what}`, e));
+    const fs = entry.fault;
+    this.fault = fs === undefined ? null : {
+      ref: fs.ref,
+      missing: fs.missing === true,
+      headers: compileValueMatches(fs.headers, true, (what, e) => where(`fault ${fs.ref} header ${what}`, e)),
+      delayMs: fs.delay?.ms ?? 0,
+      delayPercent: fs.delay?.percent ?? 0,
+      abortPercent: fs.abort?.percent ?? 0,
+      httpStatus: fs.abort?.httpStatus,
+      grpcStatus: fs.abort?.grpcStatus,
+    };
     this.filters = compileFilterChain(entry.filters, path);
     const ruleFilters = entry.filters;
     const backends: CompiledBackend[] = entry.backends.map((b) => ({

@@ -3,6 +3,7 @@
 // prefix to strip for ReplacePrefixMatch is already a length.
 
 import type { HTTPRouteFilter, HeaderModifier, PathMatch, PathModifier } from '../../../api/types.js';
+import { isFaultRef } from '../../../api/fault.js';
 
 /** Request or response headers with lower-case names (Node's IncomingHttpHeaders / OutgoingHttpHeaders shape). */
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -141,6 +142,11 @@ export function compileFilterChain(filters: readonly HTTPRouteFilter[], match: P
         break;
       case 'RequestMirror':
         // Resolved by the control plane into the route entry's `mirrors` (the mirror layer sends the copies).
+        break;
+      case 'ExtensionRef':
+        // A FaultInjection is resolved by the control plane into the route entry's `fault` (the fault layer
+        // runs it); any other extension is one weft does not have.
+        if (!isFaultRef(f)) unsupported ??= `ExtensionRef ${f.extensionRef.group}/${f.extensionRef.kind}`;
         break;
       case 'RequestRedirect': {
         const r = f.requestRedirect;

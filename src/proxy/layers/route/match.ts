@@ -51,7 +51,8 @@ export function prefixMatches(prefix: string, path: string): boolean {
   return path.startsWith(prefix) && (path.length === n || path.charCodeAt(n) === 47 /* / */);
 }
 
-function headersMatch(ms: readonly CompiledHeaderMatch[], headers: RequestHeaders): boolean {
+/** Whether every header match accepts the request's headers (route matches, and a fault's `match`). */
+export function headersMatch(ms: readonly CompiledHeaderMatch[], headers: RequestHeaders): boolean {
   for (let i = 0; i < ms.length; i++) {
     const m = ms[i]!;
     const v = headers[m.name];
