@@ -12,6 +12,7 @@ import { checkPeerAuthentication } from './kinds/peer-authentication.js';
 import { checkService } from './kinds/service.js';
 import { checkTelemetry } from './kinds/telemetry.js';
 import { checkTrafficPolicy } from './kinds/traffic-policy.js';
+import { checkRateLimitPolicy } from './kinds/rate-limit-policy.js';
 import { checkSecret } from './kinds/secret.js';
 export { parseGoDuration, CERTIFICATE_LIFETIME_MIN_MS, CERTIFICATE_LIFETIME_MAX_MS } from './kinds/mesh.js';
 
@@ -27,6 +28,7 @@ export function checkObject(r: AnyResource): Issue[] {
     case 'AuthorizationPolicy': checkAuthorizationPolicy(r, out); break;
     case 'Telemetry': checkTelemetry(r, out); break;
     case 'TrafficPolicy': checkTrafficPolicy(r, out); break;
+    case 'RateLimitPolicy': checkRateLimitPolicy(r, out); break;
     case 'Secret': checkSecret(r, out); break;
     default: break;
   }

@@ -6,6 +6,7 @@ import type { AuthzRule, GRPCMethodMatch, HTTPRouteFilter, HTTPRouteMatch, MtlsM
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
 import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap } from './traffic.js';
+import type { RateLimitSnap } from './ratelimit.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -24,6 +25,8 @@ export interface Snapshot {
   /** What every listener of this proxy enforces (Mesh spec.listeners with defaults). */
   limits?: ListenerLimitsSnap;
   traffic?: TrafficSnap;
+  /** Sidecars: the local rate limits of RateLimitPolicies targeting this workload (its inbound side); absent: none. */
+  rateLimits?: RateLimitSnap[];
 }
 
 export interface SecuritySnap {
@@ -131,6 +134,8 @@ export interface RouteEntry {
   retry?: RetrySnap;
   /** The rule's RequestMirror filters, resolved: a copy of `percent` % of requests to `cluster` (null: unresolved, skipped). */
   mirrors?: { cluster: string | null; ref: string; percent: number }[];
+  /** The local rate limits of RateLimitPolicies targeting this entry's route; absent: none. */
+  rateLimits?: RateLimitSnap[];
 }
 
 export interface BackendSnap {

@@ -31,11 +31,14 @@ export class ProxyError extends Error {
   readonly status: number;
   /** Safe to show the caller (e.g. the name of the denying policy); most errors show only the code's text. */
   readonly publicDetail?: string;
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string }) {
+  /** Response headers the answer carries besides x-weft-error (e.g. retry-after on rate-limited). */
+  readonly headers?: Readonly<Record<string, string>>;
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string; headers?: Record<string, string> }) {
     super(`${code}: ${detail}`, options);
     this.code = code;
     this.status = ERRORS[code].status;
     this.publicDetail = options?.public;
+    if (options?.headers !== undefined) this.headers = options.headers;
   }
 }
 

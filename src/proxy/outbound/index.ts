@@ -17,6 +17,7 @@ import { balance } from '../balance/layer.js';
 import { circuit, type CircuitParams } from '../layers/circuit/layer.js';
 import { retry, type RetryParams } from '../layers/retry/layer.js';
 import { mirror } from '../layers/mirror/layer.js';
+import { rateLimit, type RateLimitParams } from '../layers/ratelimit/layer.js';
 import type { Balancer } from '../balance/index.js';
 import { forward } from '../engine/forward.js';
 import type { Pools } from '../engine/pools.js';
@@ -40,6 +41,8 @@ export interface OutboundParams {
   retry: RetryParams;
   /** Per-cluster request limits (TrafficPolicy circuitBreaker). */
   circuit?: CircuitParams;
+  /** The routes' RateLimitPolicy limits; absent when no route has any (the layer is left out). */
+  rateLimit?: RateLimitParams;
 }
 
 export function buildOutbound(p: OutboundParams): Service<Ctx> {
@@ -62,6 +65,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       ...(p.outsideMesh !== undefined ? [egress({ table: p.table, policy: p.outsideMesh, passthrough: toEndpoint })] : []),
       // HTTPRoute matching picks a rule (404 no-route) and answers a rule's redirect itself.
       route(p.table),
+      // The chosen route's local rate limits (429 rate-limited): one token per request, whatever retries follow.
+      ...(p.rateLimit !== undefined ? [rateLimit(p.rateLimit)] : []),
       // Weighted backendRefs pick a backend cluster (500 backend-not-found); that backend's filters
       // (the rule's, then the backend's own) rewrite the request and set the response-header hook.
       split(),
