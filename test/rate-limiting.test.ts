@@ -242,6 +242,9 @@ test('a gRPC call over the limit: a real @grpc/grpc-js client gets RESOURCE_EXHA
     }
     assert.deepEqual(codes, [0, 0, 8]);
     assert.match(last!.details, /rate-limited/);
+    assert.equal(last!.trailers['x-weft-error'], 'rate-limited');
+    const ra = Number(last!.trailers['retry-after']);
+    assert.ok(ra > 3500 && ra <= 3600, `retry-after ${last!.trailers['retry-after']} in the trailers-only answer`);
     const m = await metricsOf('grpcecho-0/proxy');
     assert.match(m, /weft_rate_limited_total\{[^}]*policy="default\/grpc-limits"[^}]*\} 1\b/);
     assert.match(m, /weft_requests_total\{direction="inbound"[^}]*grpc_status="8"[^}]*response_flags="RL"[^}]*\} 1\b/);

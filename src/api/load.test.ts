@@ -341,7 +341,7 @@ describe('parseDocuments', () => {
     const { objects, errors } = parseDocuments(examples.join('---\n'), 'config-reference.md');
     assert.deepEqual(errors.map(String), []);
     assert.deepEqual(validateSet(objects).map(String), []);
-    assert.deepEqual([...new Set(objects.map((o) => o.resource.kind))], ['Mesh', 'Workload', 'Service', 'Gateway', 'Secret', 'HTTPRoute', 'GRPCRoute', 'PeerAuthentication', 'AuthorizationPolicy', 'Telemetry']);
+    assert.deepEqual([...new Set(objects.map((o) => o.resource.kind))], ['Mesh', 'Workload', 'Service', 'Gateway', 'Secret', 'HTTPRoute', 'GRPCRoute', 'RateLimitPolicy', 'PeerAuthentication', 'AuthorizationPolicy', 'Telemetry']);
   });
 
   it('round-trips: re-serialised objects parse to the same objects', () => {
