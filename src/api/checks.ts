@@ -13,6 +13,7 @@ import { checkService } from './kinds/service.js';
 import { checkTelemetry } from './kinds/telemetry.js';
 import { checkTrafficPolicy } from './kinds/traffic-policy.js';
 import { checkFaultInjection } from './kinds/fault-injection.js';
+import { checkRateLimitPolicy } from './kinds/rate-limit-policy.js';
 import { checkSecret } from './kinds/secret.js';
 export { parseGoDuration, CERTIFICATE_LIFETIME_MIN_MS, CERTIFICATE_LIFETIME_MAX_MS } from './kinds/mesh.js';
 
@@ -29,6 +30,7 @@ export function checkObject(r: AnyResource): Issue[] {
     case 'Telemetry': checkTelemetry(r, out); break;
     case 'TrafficPolicy': checkTrafficPolicy(r, out); break;
     case 'FaultInjection': checkFaultInjection(r, out); break;
+    case 'RateLimitPolicy': checkRateLimitPolicy(r, out); break;
     case 'Secret': checkSecret(r, out); break;
     default: break;
   }

@@ -284,7 +284,7 @@ describe('parseDocuments', () => {
 
   it('names the supported kinds for an unknown apiVersion/kind', () => {
     const [unknown] = errorsOf(lines('apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: a}'));
-    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, gateway.networking.k8s.io/v1 GRPCRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy, weft.dev/v1alpha1 Telemetry, weft.dev/v1alpha1 TrafficPolicy, weft.dev/v1alpha1 FaultInjection, v1 Secret)');
+    assert.equal(unknown, 'mesh.yaml:2:7 kind: unknown kind Deployment (apiVersion apps/v1) (hint: supported: weft.dev/v1alpha1 Mesh, weft.dev/v1alpha1 Workload, v1 Service, gateway.networking.k8s.io/v1 Gateway, gateway.networking.k8s.io/v1 HTTPRoute, gateway.networking.k8s.io/v1 GRPCRoute, weft.dev/v1alpha1 PeerAuthentication, weft.dev/v1alpha1 AuthorizationPolicy, weft.dev/v1alpha1 Telemetry, weft.dev/v1alpha1 TrafficPolicy, weft.dev/v1alpha1 FaultInjection, weft.dev/v1alpha1 RateLimitPolicy, v1 Secret)');
     assert.deepEqual(errorsOf(lines('apiVersion: gateway.networking.k8s.io/v1beta1', 'kind: HTTPRoute', 'metadata: {name: a}')), [
       'mesh.yaml:1:13 apiVersion: HTTPRoute is not served as gateway.networking.k8s.io/v1beta1 (hint: use apiVersion: gateway.networking.k8s.io/v1)',
     ]);
@@ -341,7 +341,7 @@ describe('parseDocuments', () => {
     const { objects, errors } = parseDocuments(examples.join('---\n'), 'config-reference.md');
     assert.deepEqual(errors.map(String), []);
     assert.deepEqual(validateSet(objects).map(String), []);
-    assert.deepEqual([...new Set(objects.map((o) => o.resource.kind))], ['Mesh', 'Workload', 'Service', 'Gateway', 'Secret', 'HTTPRoute', 'GRPCRoute', 'FaultInjection', 'PeerAuthentication', 'AuthorizationPolicy', 'Telemetry']);
+    assert.deepEqual([...new Set(objects.map((o) => o.resource.kind))], ['Mesh', 'Workload', 'Service', 'Gateway', 'Secret', 'HTTPRoute', 'GRPCRoute', 'FaultInjection', 'RateLimitPolicy', 'PeerAuthentication', 'AuthorizationPolicy', 'Telemetry']);
   });
 
   it('round-trips: re-serialised objects parse to the same objects', () => {

@@ -16,7 +16,7 @@ export interface DanglingRef {
   /** What it names that is missing or lacks the port/listener: "Service ns/name", "Gateway ns/name"; absent for selectors. */
   target?: string;
   /** What kind of thing is missing. */
-  missing: 'service' | 'gateway' | 'port' | 'listener' | 'workload' | 'secret' | 'faultinjection';
+  missing: 'service' | 'gateway' | 'port' | 'listener' | 'workload' | 'secret' | 'faultinjection' | 'route';
   /** One line: what refers to what, and that it is not there. */
   message: string;
   hint: string;
@@ -87,6 +87,16 @@ export function danglingReferences(objects: readonly AnyResource[], defaultNames
           missing: 'workload', severity: 'warning',
           message: `${label(r, defaultNamespace)} selects no Workload: no Workload in namespace ${ns} has the labels ${showSelector(sel)}`,
           hint: 'calls to it fail with 503 (no endpoints) until a Workload with those metadata.labels exists; check the selector and the Workload labels',
+        });
+      }
+    }
+    if (r.kind === 'RateLimitPolicy') {
+      const t = r.spec.targetRef;
+      if (!objects.some((o) => o.kind === t.kind && o.metadata.name === t.name && nsOf(o, defaultNamespace) === ns)) {
+        add(r, {
+          target: `${t.kind} ${ns}/${t.name}`, missing: t.kind === 'Workload' ? 'workload' : 'route', severity: 'error',
+          message: `${label(r, defaultNamespace)}: targetRef names ${t.kind} ${ns}/${t.name}, which does not exist`,
+          hint: 'its limits apply to nothing until that object exists: no request is rate limited',
         });
       }
     }

@@ -21,6 +21,7 @@ import { SERVICE_SPEC } from './kinds/service.schema.js';
 import { TELEMETRY_SPEC } from './kinds/telemetry.schema.js';
 import { TRAFFIC_POLICY_SPEC } from './kinds/traffic-policy.schema.js';
 import { FAULT_INJECTION_SPEC } from './kinds/fault-injection.schema.js';
+import { RATE_LIMIT_POLICY_SPEC } from './kinds/rate-limit-policy.schema.js';
 import { WORKLOAD_SPEC } from './kinds/workload.schema.js';
 import { SECRET_SCHEMA } from './kinds/secret.schema.js';
 export type { Schema };
@@ -39,6 +40,7 @@ export const KINDS = [
   { apiVersion: WEFT_API, kind: 'Telemetry', namespaced: true },
   { apiVersion: WEFT_API, kind: 'TrafficPolicy', namespaced: true },
   { apiVersion: WEFT_API, kind: 'FaultInjection', namespaced: true },
+  { apiVersion: WEFT_API, kind: 'RateLimitPolicy', namespaced: true },
   { apiVersion: 'v1', kind: 'Secret', namespaced: true },
 ] as const;
 
@@ -60,6 +62,7 @@ export const SCHEMAS: Record<(typeof KINDS)[number]['kind'], Schema> = {
   Telemetry: object('Telemetry', WEFT_API, metadata(DNS_SUBDOMAIN, true), TELEMETRY_SPEC, false),
   TrafficPolicy: object('TrafficPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), TRAFFIC_POLICY_SPEC, true),
   FaultInjection: object('FaultInjection', WEFT_API, metadata(DNS_SUBDOMAIN, true), FAULT_INJECTION_SPEC, true),
+  RateLimitPolicy: object('RateLimitPolicy', WEFT_API, metadata(DNS_SUBDOMAIN, true), RATE_LIMIT_POLICY_SPEC, true),
   // No spec: type, data and stringData sit at the top, as in Kubernetes.
   Secret: SECRET_SCHEMA,
 };

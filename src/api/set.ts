@@ -98,6 +98,21 @@ export function validateSet(objects: Loaded[], context: readonly AnyResource[] =
   for (const l of objects) {
     if (l.resource.kind === 'AuthorizationPolicy') checkTcpPolicy(l.resource, nsOf(l.resource), allServices.filter((s) => nsOf(s) === nsOf(l.resource)), (issue) => report(l, issue));
   }
+
+  // A RateLimitPolicy's target: in this input or already stored (a policy on nothing would protect nothing).
+  const known = new Set([...objects.map((l) => l.resource), ...context].map((r) => `${r.kind}/${nsOf(r)}/${r.metadata.name}`));
+  for (const l of objects) {
+    const r = l.resource;
+    if (r.kind !== 'RateLimitPolicy') continue;
+    const t = r.spec.targetRef;
+    if (known.has(`${t.kind}/${nsOf(r)}/${t.name}`)) continue;
+    const near = [...known].filter((k) => k.startsWith(`${t.kind}/${nsOf(r)}/`)).map((k) => k.slice(`${t.kind}/${nsOf(r)}/`.length));
+    report(l, {
+      path: ['spec', 'targetRef', 'name'], code: 'reference',
+      message: `${t.kind} ${nsOf(r)}/${t.name} does not exist`,
+      hint: near.length === 0 ? `namespace ${nsOf(r)} has no ${t.kind}; define it in the same input or apply it first` : `namespace ${nsOf(r)} has ${t.kind} ${near.sort().join(', ')}`,
+    });
+  }
   return sortErrors(errors);
 }
 

@@ -7,6 +7,7 @@ import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
 import type { FaultSnap } from './fault.js';
 import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap } from './traffic.js';
+import type { RateLimitSnap } from './ratelimit.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
@@ -25,6 +26,8 @@ export interface Snapshot {
   /** What every listener of this proxy enforces (Mesh spec.listeners with defaults). */
   limits?: ListenerLimitsSnap;
   traffic?: TrafficSnap;
+  /** Sidecars: the local rate limits of RateLimitPolicies targeting this workload (its inbound side); absent: none. */
+  rateLimits?: RateLimitSnap[];
 }
 
 export interface SecuritySnap {
@@ -134,6 +137,8 @@ export interface RouteEntry {
   mirrors?: { cluster: string | null; ref: string; percent: number }[];
   /** The rule's FaultInjection (an ExtensionRef filter), resolved; absent: no fault. */
   fault?: FaultSnap;
+  /** The local rate limits of RateLimitPolicies targeting this entry's route; absent: none. */
+  rateLimits?: RateLimitSnap[];
 }
 
 export interface BackendSnap {

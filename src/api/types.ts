@@ -227,7 +227,7 @@ export interface GRPCRouteSpec {
 }
 export type GRPCRoute = Resource<'GRPCRoute', GRPCRouteSpec>;
 
-export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy | FaultInjection | Secret;
+export type AnyResource = Mesh | Workload | Service | Gateway | HTTPRoute | GRPCRoute | PeerAuthentication | AuthorizationPolicy | Telemetry | TrafficPolicy | FaultInjection | RateLimitPolicy | Secret;
 /**
  * Core v1 Secret, as Kubernetes defines it, of type kubernetes.io/tls only (Gateway certificates). No spec:
  * `data` holds base64 values, `stringData` plain text that wins over `data` for the same key.
@@ -292,6 +292,22 @@ export interface FaultInjectionSpec {
   match?: { headers?: HeaderMatch[] };
 }
 export type FaultInjection = Resource<'FaultInjection', FaultInjectionSpec>;
+/** weft.dev/v1alpha1 RateLimitPolicy: local token-bucket limits on a workload's inbound side or on a route. */
+export interface RateLimitPolicySpec {
+  targetRef: { group?: string; kind: 'Workload' | 'HTTPRoute' | 'GRPCRoute'; name: string };
+  limits: RateLimit[];
+}
+export interface RateLimit {
+  requests: number;
+  /** Gateway API duration. */
+  per: string;
+  /** Default: requests. */
+  burst?: number;
+  /** Default "none": one bucket for every request the limit counts. */
+  by: 'none' | 'sourcePrincipal' | 'sourceIP' | 'path' | { header: string };
+  match?: HTTPRouteMatch;
+}
+export type RateLimitPolicy = Resource<'RateLimitPolicy', RateLimitPolicySpec>;
 export type Kind = AnyResource['kind'];
 
 /** Where an object came from, for errors and for `weft up -f` file sync. */

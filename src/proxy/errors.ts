@@ -41,13 +41,16 @@ export class ProxyError extends Error {
   /** The gRPC status a gRPC caller gets instead of the one mapped from `status` (an injected gRPC abort). */
   readonly grpcStatus?: number;
   /** `status`: the answer's status when the code's own does not fit (an injected abort answers the status its fault names). */
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string; status?: number; grpcStatus?: number; limit?: OverflowLimit }) {
+  /** Response headers the answer carries besides x-weft-error (e.g. retry-after on rate-limited). */
+  readonly headers?: Readonly<Record<string, string>>;
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; public?: string; status?: number; grpcStatus?: number; limit?: OverflowLimit; headers?: Record<string, string> }) {
     super(`${code}: ${detail}`, options);
     this.code = code;
     this.status = options?.status ?? ERRORS[code].status;
     this.publicDetail = options?.public;
     if (options?.limit !== undefined) this.limit = options.limit;
     if (options?.grpcStatus !== undefined) this.grpcStatus = options.grpcStatus;
+    if (options?.headers !== undefined) this.headers = options.headers;
   }
 }
 

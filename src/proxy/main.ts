@@ -150,6 +150,9 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     metrics.incCounter('weft_overflow_total', 'Requests refused by a circuit breaker (TrafficPolicy circuitBreaker), by destination service and the limit reached',
       { destination_service: m?.[1] ?? cluster, destination_namespace: m?.[2] ?? '', limit });
   };
+  proxy.rateLimitCounter = (policy, direction) => {
+    metrics.incCounter('weft_rate_limited_total', 'Requests refused by a local rate limit (RateLimitPolicy), by the policy whose limit refused them and the direction', { policy, direction });
+  };
   proxy.connections = {
     opened: (direction) => metrics.incCounter('weft_tcp_connections_opened_total', 'Downstream TCP connections accepted', { direction }),
     closed: (direction, rx, tx) => {

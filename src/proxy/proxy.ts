@@ -36,6 +36,8 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY_BUDGET } from '../api/traffic
 import { RetryBudgets } from './layers/retry/budget.js';
 import { LoadTracker } from './balance/load.js';
 import type { RetryParams } from './layers/retry/layer.js';
+import { Limiters } from './layers/ratelimit/limiter.js';
+import { routeLimiters, snapshotLimits } from './layers/ratelimit/layer.js';
 
 export interface ProxyOptions {
   name: string;
@@ -79,6 +81,10 @@ export class Proxy {
   readonly tcpActive = new Map<string, number>();
   /** Told about each request refused by a circuit breaker (weft_overflow_total; set by main). */
   overflowCounter: CircuitParams['overflow'];
+  /** Rate limit buckets by limit (outlive snapshots that keep the limit). */
+  readonly limiters = new Limiters();
+  /** Told about each request a rate limit refused (weft_rate_limited_total; set by main). */
+  rateLimitCounter: ((policy: string, direction: 'inbound' | 'outbound' | 'gateway') => void) | undefined;
   /** Told about each retry decision (weft_retries_total; set by main). */
   retryCounter: RetryParams['count'];
   /** Told about every downstream connection a listener accepts (weft_tcp_* metrics). */
@@ -199,11 +205,16 @@ export class Proxy {
     // In the stack when a circuit breaker could refuse something: its own maxRequests, or a pool's pending limit.
     const circuit: CircuitParams | undefined = maxRequests.size === 0 && poolLimits.size === 0 ? undefined : { limitOf: (c) => maxRequests.get(c), active: this.activeRequests, overflow: this.overflowCounter };
     const fault = snapshotHasFault(snap) ? {} : undefined;
+    const rateLimits = snapshotLimits(snap, this.limiters);
+    const limited = (direction: 'inbound' | 'outbound' | 'gateway') => (policy: string) => this.rateLimitCounter?.(policy, direction);
+    const routeLimits = rateLimits.routes === undefined ? undefined : routeLimiters(rateLimits.routes);
     const outbound = (table: CompiledConfig['byHost'], edge: boolean, outsideMesh?: 'ALLOW_ANY' | 'REGISTRY_ONLY') =>
-      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit, fault });
+      buildOutbound({ table, balancers: cfg.balancers, pools: this.pools, edge, outsideMesh, escapedSlashes: snap.security.escapedSlashes, sinks: this.sinks, self, inflight: this.inflight, tracing, log, retry, circuit, fault,
+        ...(routeLimits !== undefined ? { rateLimit: { limitersOf: routeLimits, limited: limited(edge ? 'gateway' : 'outbound') } } : {}) });
     const self = { workload: this.opts.workload, namespace: this.opts.namespace, principal: snap.security.identity };
     const tracing = { sampleRate: snap.telemetry.tracing.samplePercent / 100, exporter: this.exporterFor(snap.telemetry.tracing), proxy: { name: this.opts.name, workload: this.opts.workload, namespace: this.opts.namespace } };
-    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appH2: this.appH2Pool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log });
+    const inbound = this.appPool === undefined ? undefined : buildInbound({ app: this.appPool, appH2: this.appH2Pool, security: snap.security, appPort: this.opts.appPort ?? 0, sinks: this.sinks, self, inflight: this.inflight, tracing, log,
+      ...(rateLimits.inbound !== undefined ? { rateLimit: { limitersOf: () => rateLimits.inbound, limited: limited('inbound') } } : {}) });
 
     // Bind what is new first; if any bind fails, undo those binds and keep everything as it was.
     const fresh: [Map<string, HttpListener>, string, HttpListener][] = [];
@@ -300,6 +311,7 @@ export class Proxy {
     for (const [key, l] of this.upstreamListeners) if (cfg.upstreams.get(key)?.tcp !== false) { this.upstreamListeners.delete(key); retired.push(l); }
     for (const [key, t] of this.tcpListeners) if (cfg.upstreams.get(key)?.tcp !== true) { this.tcpListeners.delete(key); void t.drain(10_000); }
     this.inboundAuthz = compileAuthz(snap.security.authz);
+    this.limiters.retain(rateLimits.keys);
     void Promise.all(retired.map((l) => l.drain(10_000)));
     this.pools.retain(cfg.endpointKeys);
     this.load.retain(new Set(snap.clusters.flatMap((c) => c.endpoints.map((e) => `${e.address}:${e.port}`))));

@@ -143,7 +143,7 @@ function pathProblem(value: string): { message: string; hint?: string } | undefi
   return undefined;
 }
 
-function checkMatch(m: HTTPRouteMatch, at: PathSeg[], out: Issue[]): void {
+export function checkMatch(m: HTTPRouteMatch, at: PathSeg[], out: Issue[]): void {
   if (m.path.type !== 'RegularExpression') {
     const p = pathProblem(m.path.value);
     if (p !== undefined) out.push({ path: [...at, 'path', 'value'], code: 'invalid', ...p });

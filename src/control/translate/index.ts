@@ -22,6 +22,7 @@ import { portProtocol } from '../../api/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OUTLIER, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type OutlierDetectionSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 import { faultSnapOf, isFaultRef } from '../../api/fault.js';
+import type { RateLimitSnap } from '../../api/ratelimit.js';
 export type { ProxyRef, RegisteredEndpoint };
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
@@ -168,6 +169,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     const out: RouteEntry[] = [];
     const rns = ns(r);
     const rules: Route['spec']['rules'][number][] = r.spec.rules;
+    const limits = rateLimitsOf(state.objects, r.kind, r.metadata.name, rns);
     rules.forEach((rule, ri) => {
       const backends = (rule.backendRefs ?? []).map((b) => backendOf(b, rns));
       const mirrors = (rule.filters ?? []).flatMap((f) => {
@@ -186,6 +188,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
           route: `${rns}/${r.metadata.name}`, rule: ri,
           order: { created: r.metadata.creationTimestamp ?? '', match: mi },
           ...m, filters: rule.filters ?? [], backends, timeouts: timeoutsOf(rule), ...(rule.retry !== undefined ? { retry: resolveRetry(rule.retry) } : {}), ...(mirrors.length > 0 ? { mirrors } : {}), ...(fault !== undefined ? { fault } : {}),
+          ...(limits.length > 0 ? { rateLimits: limits } : {}),
         });
       });
     });
@@ -237,6 +240,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   const labels = self?.labels ?? wl?.metadata.labels ?? {};
   const appPort = self?.appPort ?? (wl && wl.spec.port !== 0 ? wl.spec.port : undefined);
   const meshObj = ofKind(state.objects, 'Mesh')[0] as Mesh | undefined;
+  const inboundLimits = proxy.kind === 'sidecar' ? rateLimitsOf(state.objects, 'Workload', proxy.workload, proxy.namespace) : [];
   const body = {
     proxy: { name: proxy.name, kind: proxy.kind, workload: proxy.workload, namespace: proxy.namespace },
     mesh,
@@ -246,6 +250,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
     telemetry: resolveTelemetry(state.objects, proxy.namespace, labels),
     limits: resolveListenerLimits(meshObj?.spec),
     traffic: { connectTimeoutMs: durationOr(meshObj?.spec.traffic?.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS) },
+    ...(inboundLimits.length > 0 ? { rateLimits: inboundLimits } : {}),
     security: {
       trustDomain: mesh.trustDomain,
       identity: spiffeId(mesh.trustDomain, proxy.namespace, proxy.serviceAccount),
@@ -291,6 +296,21 @@ function defaultEntry(cluster: string, svc: Service, port: number, timeouts: Rou
     backends: [{ cluster, ref: `${ns(svc)}/${svc.metadata.name}:${port}`, weight: 1, filters: [] }],
     timeouts,
   };
+}
+
+/**
+ * The limits of every RateLimitPolicy targeting one object (a Workload's inbound side, an HTTPRoute, a
+ * GRPCRoute), policies by name: several may target it, and a request must have a token from each that counts it.
+ */
+function rateLimitsOf(objects: readonly AnyResource[], kind: 'Workload' | 'HTTPRoute' | 'GRPCRoute', name: string, namespace: string): RateLimitSnap[] {
+  return ofKind(objects, 'RateLimitPolicy')
+    .filter((p) => p.spec.targetRef.kind === kind && p.spec.targetRef.name === name && ns(p) === namespace)
+    .flatMap((p) => p.spec.limits.map((l, index): RateLimitSnap => ({
+      policy: `${ns(p)}/${p.metadata.name}`, index,
+      requests: l.requests, perMs: durationOr(l.per, 1000), burst: l.burst ?? l.requests,
+      by: typeof l.by === 'object' ? { header: l.by.header.toLowerCase() } : l.by ?? 'none',
+      ...(l.match !== undefined ? { match: l.match } : {}),
+    })));
 }
 
 /** The TrafficPolicy that targets `svc`, if any. */

@@ -236,7 +236,7 @@ export const RESILIENCE: Card[] = [
     explanation:
       "429 tells a well-behaved client to slow down; Envoy's local rate limit filter answers 429 and sets " +
       'x-envoy-ratelimited. 503 with UO is circuit-breaker overflow, a different message: the backend is ' +
-      'saturated, not the client over its quota. weft reserves the code rate-limited (429, RL) for this.',
+      'saturated, not the client over its quota. weft answers rate-limited (429, RL) with a retry-after.',
     link: 'docs/errors.md#codes-and-response-flags',
   },
   {

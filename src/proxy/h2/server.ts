@@ -471,6 +471,9 @@ export class ServerStream implements Downstream, Responder, StreamEvents {
       const msg = body === undefined ? (STATUS_TEXT[status] ?? 'error') : String(body).trim();
       const f: Fields = [[':status', '200'], ['content-type', 'application/grpc'], ['grpc-status', typeof given === 'string' ? given : String(grpcStatusFor(status, code))], ['grpc-message', encodeGrpcMessage(msg)]];
       if (code !== undefined) f.push(['x-weft-error', code]);
+      // A rate-limited call says when to come back, in gRPC terms too.
+      const retryAfter = h['retry-after'];
+      if (typeof retryAfter === 'string') f.push(['retry-after', retryAfter]);
       this.stream.answered = true;
       this.stream.headers(f, true);
       return;

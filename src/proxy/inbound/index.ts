@@ -12,6 +12,7 @@ import type { RecordSink } from '../observe/record.js';
 import { setClientCert } from '../layers/identity-headers/layer.js';
 import { normalize } from '../layers/normalize/layer.js';
 import { authz } from '../layers/authz/layer.js';
+import { rateLimit, type RateLimitParams } from '../layers/ratelimit/layer.js';
 import { forwardTo } from '../engine/forward.js';
 import type { H2Pool } from '../h2/client.js';
 import type { UpstreamPool } from '../engine/client.js';
@@ -28,6 +29,8 @@ export interface InboundParams {
   inflight?: { inc(direction: string): void; dec(direction: string): void };
   tracing: { sampleRate: number; exporter: SpanExporter | undefined; proxy: { name: string; workload: string; namespace: string } };
   log: (msg: string) => void;
+  /** The workload's RateLimitPolicy limits; absent: none (the layer is left out). */
+  rateLimit?: RateLimitParams;
 }
 
 export function buildInbound(p: InboundParams): Service<Ctx> {
@@ -43,6 +46,8 @@ export function buildInbound(p: InboundParams): Service<Ctx> {
       normalize({ escapedSlashes: p.security.escapedSlashes }),
       // AuthorizationPolicy against the verified peer identity (403 rbac-denied).
       authz({ policies: p.security.authz, port: p.appPort, log: p.log }),
+      // The workload's local rate limits, per verified caller when they say so (429 rate-limited).
+      ...(p.rateLimit !== undefined ? [rateLimit(p.rateLimit)] : []),
       // The app sees the peer identity this proxy verified, and no identity header anyone else set.
       setClientCert({ self: p.security.identity }),
     ],

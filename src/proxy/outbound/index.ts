@@ -18,6 +18,7 @@ import { circuit, type CircuitParams } from '../layers/circuit/layer.js';
 import { retry, type RetryParams } from '../layers/retry/layer.js';
 import { mirror } from '../layers/mirror/layer.js';
 import { fault, type FaultParams } from '../layers/fault/layer.js';
+import { rateLimit, type RateLimitParams } from '../layers/ratelimit/layer.js';
 import type { Balancer } from '../balance/index.js';
 import { forward } from '../engine/forward.js';
 import type { Pools } from '../engine/pools.js';
@@ -43,6 +44,8 @@ export interface OutboundParams {
   circuit?: CircuitParams;
   /** Set when some rule has a FaultInjection. */
   fault?: FaultParams;
+  /** The routes' RateLimitPolicy limits; absent when no route has any (the layer is left out). */
+  rateLimit?: RateLimitParams;
 }
 
 export function buildOutbound(p: OutboundParams): Service<Ctx> {
@@ -65,6 +68,8 @@ export function buildOutbound(p: OutboundParams): Service<Ctx> {
       ...(p.outsideMesh !== undefined ? [egress({ table: p.table, policy: p.outsideMesh, passthrough: toEndpoint })] : []),
       // HTTPRoute matching picks a rule (404 no-route) and answers a rule's redirect itself.
       route(p.table),
+      // The chosen route's local rate limits (429 rate-limited): one token per request, whatever retries follow.
+      ...(p.rateLimit !== undefined ? [rateLimit(p.rateLimit)] : []),
       // Weighted backendRefs pick a backend cluster (500 backend-not-found); that backend's filters
       // (the rule's, then the backend's own) rewrite the request and set the response-header hook.
       split(),

@@ -31,6 +31,7 @@ export function respondError(ctx: Ctx, pe: ProxyError): void {
   }
   const body = `${pe.code}: ${ERRORS[pe.code].text}${pe.publicDetail ? ` (${pe.publicDetail})` : ''}\n`;
   const headers: Record<string, string> = {
+    ...pe.headers,
     'content-type': 'text/plain; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)),
     'x-weft-error': pe.code,
