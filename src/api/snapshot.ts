@@ -5,12 +5,13 @@
 import type { AuthzRule, GRPCMethodMatch, HTTPRouteFilter, HTTPRouteMatch, MtlsMode } from './types.js';
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
-import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap } from './traffic.js';
+import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap, LocalitySnap, LocalityFailoverSnap, HealthCheckSnap } from './traffic.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
   version: string;
-  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string };
+  /** `locality`: where this proxy's workload (or gateway) runs, when it says; locality failover orders endpoints by it. */
+  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string; locality?: LocalitySnap };
   mesh: { name: string; trustDomain: string; defaultNamespace: string };
   /** Sidecars: every mesh service this proxy may call (its outbound). Gateways: empty. */
   services: ServiceSnap[];
@@ -161,6 +162,10 @@ export interface ClusterSnap {
   maxRequests?: number;
   /** From a TrafficPolicy targeting the Service; absent: EWMA. */
   loadBalancer?: LoadBalancerSnap;
+  /** Endpoints in priority levels by the caller's locality (TrafficPolicy localityFailover); absent: one level. */
+  localityFailover?: LocalityFailoverSnap;
+  /** Active health checks by each calling proxy (TrafficPolicy healthCheck); absent: none. */
+  healthCheck?: HealthCheckSnap;
 }
 
 export interface EndpointSnap {
@@ -173,4 +178,6 @@ export interface EndpointSnap {
   workload: string;
   /** "mtls" unless the endpoint's PeerAuthentication mode is DISABLE (then plaintext, like Istio's auto mTLS). */
   tls: 'mtls' | 'plaintext';
+  /** Where the replica runs, when its Workload says. */
+  locality?: LocalitySnap;
 }

@@ -64,6 +64,8 @@ export interface WorkloadSpec {
   /** The app's port, given to it as PORT. 0 (default) lets the runtime pick a free port per replica. */
   port: number;
   readinessProbe?: { httpGet: HttpGetProbe; periodSeconds: number };
+  /** Where its replicas run (locality failover prefers callers' own zone, then region). */
+  locality?: { region: string; zone?: string };
 }
 /** Replica labels are metadata.labels (what Service selectors match). */
 export type Workload = Resource<'Workload', WorkloadSpec>;
@@ -271,6 +273,10 @@ export interface TrafficPolicySpec {
     tableSize?: number;
     slowStart?: { window: string; aggression: number; minWeightPercent: number };
   };
+  /** Prefer endpoints in the caller's zone, then region (Istio's localityLbSetting failover). */
+  localityFailover?: { enabled: boolean; failover?: { from: string; to: string }[] };
+  /** Active health checks (Envoy's health_check); durations as Gateway API durations. */
+  healthCheck?: { path: string; interval?: string; timeout?: string; unhealthyThreshold?: number; healthyThreshold?: number };
 }
 export type TrafficPolicy = Resource<'TrafficPolicy', TrafficPolicySpec>;
 export type Kind = AnyResource['kind'];

@@ -2,6 +2,8 @@
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
 import { OutlierState } from './balance/outlier.js';
+import { prioritiesOf, type LevelView } from './balance/healthy.js';
+import { HealthChecker, poolProbe } from './health/checker.js';
 import type { CircuitParams } from './layers/circuit/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
 import type { EndpointSnap, Snapshot } from '../api/snapshot.js';
@@ -72,6 +74,8 @@ export class Proxy {
   readonly retryBudgets = new RetryBudgets();
   /** Outlier detection's record of each endpoint (outlives snapshots). */
   readonly outliers = new OutlierState();
+  /** Active health checks of the clusters that ask for them (probes and verdicts outlive snapshots). */
+  readonly healthChecks: HealthChecker;
   /** Requests in flight per cluster, for circuit breaking (outlives snapshots). */
   readonly activeRequests = new Map<string, number>();
   /** Told about each request refused by a circuit breaker (weft_overflow_total; set by main). */
@@ -121,6 +125,7 @@ export class Proxy {
         stats: this.stats,
       }, endpoint, host, port, alpn),
     });
+    this.healthChecks = new HealthChecker(poolProbe(this.pools));
   }
 
   get version(): string | null {
@@ -160,6 +165,11 @@ export class Proxy {
     }
   }
 
+  /** Each locality-failover cluster's priority levels and their shares now (admin /config_dump). */
+  priorities(): Record<string, LevelView[]> {
+    return this.current === undefined ? {} : prioritiesOf(this.current.balancers);
+  }
+
   poolUsage(): ReturnType<Pools['usage']> {
     return this.pools.usage();
   }
@@ -186,7 +196,7 @@ export class Proxy {
 
   private async applyNow(snap: Snapshot): Promise<void> {
     if (this.draining) throw new Error('proxy is shutting down');
-    const cfg = compileConfig(snap, this.load, undefined, this.outliers);
+    const cfg = compileConfig(snap, this.load, undefined, this.outliers, this.healthChecks);
     this.outliers.retain(new Set(snap.clusters.map((c) => c.name)));
     const log = this.opts.log;
     const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
@@ -283,6 +293,7 @@ export class Proxy {
       };
     }
     this.current = cfg;
+    this.healthChecks.update(snap.clusters);
     this.onTelemetry?.(snap.telemetry);
 
     // Retire what the new snapshot no longer has.
@@ -399,6 +410,7 @@ export class Proxy {
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined && !fronted.has(l));
     await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.inboundTls?.drain(graceMs)]);
     this.opts.identity.stop();
+    this.healthChecks.stop();
     this.pools.close();
     await this.exporter?.exporter.shutdown();
     this.appPool?.close();

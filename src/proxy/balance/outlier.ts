@@ -3,11 +3,9 @@
 // `consecutiveGatewayErrors`) times in a row is ejected — the cluster's balancer chooses among the others —
 // for baseEjectionTime x the number of times it was ejected (capped at maxEjectionTime), then comes back.
 // At most maxEjectionPercent of the endpoints are out at once (at least one, as Envoy ejects one whatever
-// the percentage); when fewer than panicThresholdPercent would be left, the balancer uses them all
-// (Envoy's panic mode: spreading load over sick endpoints beats crushing the few healthy ones).
+// the percentage). Which endpoints then serve, and the panic threshold, are HealthyBalancer's (healthy.ts).
 import type { EndpointSnap } from '../../api/snapshot.js';
 import type { OutlierDetectionSnap } from '../../api/traffic.js';
-import type { Balancer, BalancerFactory } from './index.js';
 import { ProxyError, RetryableResponse } from '../errors.js';
 
 /** What an attempt came to, for the detector: fine, a 5xx answer, or a gateway error (no answer, 502/503/504). */
@@ -50,17 +48,13 @@ export class OutlierState {
 
 const keyOf = (e: EndpointSnap): string => `${e.address}:${e.port}`;
 
-/** A cluster's balancer with outlier detection in front: picks among the endpoints that are not ejected. */
-export class OutlierBalancer implements Balancer {
-  private current: Balancer;
-  /** The next moment an ejected endpoint comes back (recompute then). */
-  private nextReturn = Infinity;
+/** One cluster's detector: counts each endpoint's failures in a row and ejects it at the threshold. */
+export class OutlierDetector {
   private readonly states: Map<string, EndpointState>;
 
   constructor(
     private readonly cluster: string,
     private readonly endpoints: readonly EndpointSnap[],
-    private readonly factory: BalancerFactory,
     private readonly od: OutlierDetectionSnap,
     private readonly state: OutlierState,
     private readonly now: () => number = () => performance.now(),
@@ -68,43 +62,26 @@ export class OutlierBalancer implements Balancer {
     this.states = state.of(cluster);
     const keep = new Set(endpoints.map(keyOf));
     for (const k of this.states.keys()) if (!keep.has(k)) this.states.delete(k);
-    this.current = factory(endpoints);
-    this.rebuild();
   }
 
-  get size(): number {
-    return this.current.size;
-  }
-  get load(): Balancer['load'] {
-    return this.current.load;
-  }
-  get hashOn(): Balancer['hashOn'] {
-    return this.current.hashOn;
-  }
-
-  pick(hash?: number): EndpointSnap | undefined {
-    if (this.now() >= this.nextReturn) this.rebuild();
-    return this.current.pick(hash);
-  }
-
-  /** An attempt on `ep` ended so. */
-  report(ep: EndpointSnap, o: Outcome): void {
+  /** An attempt on `ep` ended so; true when that ejected it. */
+  report(ep: EndpointSnap, o: Outcome): boolean {
     const k = keyOf(ep);
     let s = this.states.get(k);
     if (s === undefined) this.states.set(k, (s = { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0, until: 0 }));
     if (o === 'ok') {
       s.consecutive5xx = 0;
       s.consecutiveGateway = 0;
-      return;
+      return false;
     }
     s.consecutive5xx++;
     if (o === 'gateway') s.consecutiveGateway++;
     else s.consecutiveGateway = 0;
     const od = this.od;
     const hit = (od.consecutive5xxErrors > 0 && s.consecutive5xx >= od.consecutive5xxErrors) || (od.consecutiveGatewayErrors > 0 && s.consecutiveGateway >= od.consecutiveGatewayErrors);
-    if (!hit) return;
+    if (!hit) return false;
     const now = this.now();
-    if (s.until > now) return; // already out (an attempt that started before)
+    if (s.until > now) return false; // already out (an attempt that started before)
     // Shares are of the ready endpoints (one not ready is out of rotation anyway).
     let n = 0;
     let out = 0;
@@ -114,34 +91,22 @@ export class OutlierBalancer implements Balancer {
       if ((this.states.get(keyOf(e))?.until ?? 0) > now) out++;
     }
     const allowed = Math.max(1, Math.floor((n * od.maxEjectionPercent) / 100));
-    if (n < 2 || out >= allowed) return;
+    if (n < 2 || out >= allowed) return false;
     s.ejections++;
     s.until = now + Math.min(od.baseEjectionMs * s.ejections, Math.max(od.maxEjectionMs, od.baseEjectionMs));
     s.consecutive5xx = 0;
     s.consecutiveGateway = 0;
     this.state.onEject?.(this.cluster, k);
-    this.rebuild();
+    return true;
   }
 
-  /** Which endpoints are in, and the balancer over them (all of them in panic). */
-  private rebuild(): void {
-    const now = this.now();
-    let next = Infinity;
-    const healthy: EndpointSnap[] = [];
-    let ready = 0;
-    for (const e of this.endpoints) {
-      if (e.ready) ready++;
-      else continue;
-      const s = this.states.get(keyOf(e));
-      if (s !== undefined && s.until > now) next = Math.min(next, s.until);
-      else {
-        if (s !== undefined && s.until !== 0) s.until = 0;
-        healthy.push(e);
-      }
-    }
-    this.nextReturn = next;
-    const panic = healthy.length === 0 || (healthy.length * 100) / ready < this.od.panicThresholdPercent;
-    this.current = healthy.length === ready || panic ? this.factory(this.endpoints) : this.factory(healthy);
+  /** When the endpoint at `key` comes back: a time after `now` while it is ejected, else 0. */
+  outUntil(key: string, now: number): number {
+    const s = this.states.get(key);
+    if (s === undefined || s.until === 0) return 0;
+    if (s.until > now) return s.until;
+    s.until = 0;
+    return 0;
   }
 }
 
