@@ -7,7 +7,7 @@ export type SnapshotView = {
   version: string;
   listeners: { name: string; address: string; port: number; virtualHosts: { domains: string[]; routes: unknown[] }[] }[];
   services: { name: string; namespace: string; ports: { port: number; routes: { route: string; backends: { cluster: string | null; ref: string; weight: number }[] }[] }[] }[];
-  clusters: { name: string; endpoints: { address: string; port: number; ready: boolean }[] }[];
+  clusters: { name: string; endpoints: { address: string; port: number; ready: boolean; locality?: { region: string; zone?: string } }[] }[];
 };
 
 export interface ProxyConfigView {
@@ -35,7 +35,8 @@ export function renderProxyConfig(r: ProxyConfigView, output: Output): string {
     out += '\nSERVICES\n' + table(rows);
   }
   const rows = [['CLUSTER', 'ENDPOINTS']];
-  for (const c of s.clusters) rows.push([c.name, c.endpoints.map((e) => `${e.address}:${e.port}${e.ready ? '' : ' (not ready)'}`).join(' ') || '-']);
+  const where = (l: { region: string; zone?: string } | undefined) => (l === undefined ? '' : ` [${l.region}${l.zone !== undefined ? `/${l.zone}` : ''}]`);
+  for (const c of s.clusters) rows.push([c.name, c.endpoints.map((e) => `${e.address}:${e.port}${where(e.locality)}${e.ready ? '' : ' (not ready)'}`).join(' ') || '-']);
   out += '\nCLUSTERS\n' + table(rows);
   return out;
 }
