@@ -267,4 +267,7 @@ test('locality: endpoints carry their Workload\'s, a sidecar its own, a gateway 
   const off = translate({ ...state, objects: objects.map((o) => (o === tp ? { ...tp, spec: { ...tp.spec, localityFailover: { enabled: false } } } as AnyResource : o)) }, web);
   assert.equal(off.clusters.find((c) => c.name === 'catalog.default:80')!.localityFailover, undefined, 'enabled: false turns it off');
   assert.equal(translate(state, web).proxy.locality, undefined);
+  const redis: AnyResource = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'catalog', namespace: 'default' }, spec: { selector: { app: 'catalog' }, ports: [{ port: 6379, protocol: 'TCP' }] } };
+  const tcp = translate({ ...state, objects: [...objects.filter((o) => !(o.kind === 'Service' && o.metadata.name === 'catalog')), redis] }, web);
+  assert.equal(tcp.clusters.find((c) => c.name === 'catalog.default:6379')!.healthCheck, undefined, 'an opaque TCP port is not probed over HTTP');
 });

@@ -135,7 +135,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         ...maxRequestsOf(state.objects, svc),
         ...outlierOf(state.objects, svc),
         ...loadBalancerOf(state.objects, svc),
-        ...failoverAndChecksOf(policyOf(state.objects, svc)),
+        ...failoverAndChecksOf(policyOf(state.objects, svc), svc.spec.ports.find((p) => p.port === port)),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
           tls: resolveMtls(state.objects, e.namespace, e.labels, e.appPort) === 'DISABLE' ? 'plaintext' : 'mtls',

@@ -4,6 +4,7 @@ import type { AnyResource, Gateway, TrafficPolicy, Workload } from '../../api/ty
 import type { ProxyRef } from '../../api/control-api.js';
 import { DEFAULT_HEALTH_CHECK, parseGatewayDuration, type HealthCheckSnap, type LocalityFailoverSnap, type LocalitySnap } from '../../api/traffic.js';
 import { REGION_LABEL, ZONE_LABEL } from '../../api/kinds/gateway.js';
+import { portProtocol } from '../../api/protocol.js';
 
 const ns = (o: { metadata: { namespace?: string } }) => o.metadata.namespace ?? 'default';
 const snap = (region: string | undefined, zone: string | undefined): { locality?: LocalitySnap } =>
@@ -31,10 +32,13 @@ export function localityIndex(objects: readonly AnyResource[]) {
   };
 }
 
-/** A Service's locality failover and active health checks, from the TrafficPolicy that targets it (fields over the defaults). */
-export function failoverAndChecksOf(tp: TrafficPolicy | undefined): { localityFailover?: LocalityFailoverSnap; healthCheck?: HealthCheckSnap } {
+/**
+ * A Service port's locality failover and active health checks, from the TrafficPolicy that targets the
+ * Service (fields over the defaults). An opaque TCP port gets no HTTP health check: its app would not answer one.
+ */
+export function failoverAndChecksOf(tp: TrafficPolicy | undefined, port: { port: number; appProtocol?: string } | undefined): { localityFailover?: LocalityFailoverSnap; healthCheck?: HealthCheckSnap } {
   const l = tp?.spec.localityFailover;
-  const h = tp?.spec.healthCheck;
+  const h = port !== undefined && portProtocol(port) === 'tcp' ? undefined : tp?.spec.healthCheck;
   return {
     ...(l !== undefined && l.enabled !== false ? { localityFailover: { failover: (l.failover ?? []).map((f) => ({ from: f.from, to: f.to })) } } : {}),
     ...(h !== undefined ? healthCheckOf(h) : {}),
