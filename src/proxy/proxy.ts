@@ -125,7 +125,7 @@ export class Proxy {
         stats: this.stats,
       }, endpoint, host, port, alpn),
     });
-    this.healthChecks = new HealthChecker(poolProbe(this.pools));
+    this.healthChecks = new HealthChecker(poolProbe(this.pools, () => opts.identity.current !== undefined && !opts.identity.expired));
   }
 
   get version(): string | null {

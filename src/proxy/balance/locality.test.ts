@@ -6,7 +6,8 @@ import { OutlierState } from './outlier.js';
 import { makeRoundRobin } from './index.js';
 import { seeded } from '../../util/prng.js';
 import { DEFAULT_OUTLIER } from '../../api/traffic.js';
-import type { EndpointSnap } from '../../api/snapshot.js';
+import type { ClusterSnap, EndpointSnap, Snapshot } from '../../api/snapshot.js';
+import { compileConfig } from '../config.js';
 
 const pct = (r: { load: number[] }) => r.load.map((l) => Math.round(l * 100));
 const lv = (healthy: number, total: number, ready = total) => ({ healthy, ready, total });
@@ -132,5 +133,19 @@ describe('HealthyBalancer with locality failover', () => {
       const first = m.b.pick(h)!.workload;
       for (let i = 0; i < 20; i++) assert.equal(m.b.pick(h)!.workload, first);
     }
+  });
+});
+
+describe('compileConfig: what each cluster\'s balancer is', () => {
+  const snap = (self: { region: string; zone?: string } | undefined, clusters: Partial<ClusterSnap>[]) => ({
+    proxy: { name: 'web-0', kind: 'sidecar', workload: 'web', namespace: 'default', ...(self ? { locality: self } : {}) }, services: [], listeners: [],
+    clusters: clusters.map((c, i) => ({ name: `c${i}`, service: 'api', namespace: 'default', port: 80, authority: 'api', identities: [], endpoints: [ep(0, 'a'), ep(1, 'b')], ...c })),
+  }) as unknown as Snapshot;
+  const kinds = (s: Snapshot) => [...compileConfig(s).balancers.values()].map((b) => (b instanceof HealthyBalancer ? (b.leveled ? 'levels' : 'healthy') : 'plain'));
+  it('plain when nothing is configured, or when locality failover leaves every endpoint in one level', () => {
+    const lf = { localityFailover: { failover: [] } };
+    assert.deepEqual(kinds(snap(self, [{}, lf, { ...lf, endpoints: [ep(0, 'a'), ep(1, 'a')] }])), ['plain', 'levels', 'plain']);
+    assert.deepEqual(kinds(snap(undefined, [lf])), ['plain'], 'a caller with no locality: one level');
+    assert.deepEqual(kinds(snap(self, [{ outlierDetection: DEFAULT_OUTLIER }])), ['healthy']);
   });
 });

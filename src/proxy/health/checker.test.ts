@@ -157,5 +157,7 @@ describe('poolProbe: a GET to the endpoint through the proxy\'s pools', () => {
     const dead = (closed.address() as { port: number }).port;
     await new Promise<void>((r) => closed.close(() => r()));
     assert.equal((await run({ port: dead })).pass, false, 'connection refused');
+    const noCert = await new Promise<boolean | undefined>((resolve) => poolProbe(pools, () => false)({ address: '127.0.0.1', port, tls: 'mtls', authority: 'api', path: '/healthz', timeoutMs: 300 }, resolve));
+    assert.equal(noCert, undefined, 'no certificate of our own yet: no verdict, not a failure');
   });
 });

@@ -179,12 +179,15 @@ export class HealthChecker implements HealthView {
 
 /**
  * Probes through the proxy's own connection pools: to a peer sidecar over mTLS (identity-checked, as any
- * request), or in plaintext where the endpoint's PeerAuthentication disables mTLS. The probe is a request
+ * request), or in plaintext where the endpoint's PeerAuthentication disables mTLS; `canConnect` says whether
+ * this proxy has a certificate to do mTLS with. The probe is a request
  * like any other to the endpoint's sidecar: its AuthorizationPolicy applies, and it shows in its metrics.
  */
-export function poolProbe(pools: Pools): Probe {
+export function poolProbe(pools: Pools, canConnect: () => boolean = () => true): Probe {
   const stats: MirrorStats = { sent: 0, skipped: 0, failed: 0 };
   return (t, done) => {
+    // Without a certificate of our own (not issued yet, or expired) an mTLS probe says nothing about the endpoint.
+    if (t.tls === 'mtls' && !canConnect()) return done(undefined);
     let pool;
     try {
       pool = pools.get(t.address, t.port, t.tls);
