@@ -6,13 +6,14 @@ import type { AuthzRule, GRPCMethodMatch, HTTPRouteFilter, HTTPRouteMatch, MtlsM
 import type { ResolvedTelemetry } from './telemetry.js';
 import type { ListenerLimitsSnap } from './limits.js';
 import type { FaultSnap } from './fault.js';
-import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap } from './traffic.js';
+import type { LoadBalancerSnap, RetryBudgetSnap, RetrySnap, RouteTimeoutsSnap, TrafficSnap, OutlierDetectionSnap, LocalitySnap, LocalityFailoverSnap, HealthCheckSnap } from './traffic.js';
 import type { RateLimitSnap } from './ratelimit.js';
 
 export interface Snapshot {
   /** Content hash of everything below: equal state gives an equal version, across control restarts. */
   version: string;
-  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string };
+  /** `locality`: where this proxy's workload (or gateway) runs, when it says; locality failover orders endpoints by it. */
+  proxy: { name: string; kind: 'sidecar' | 'gateway'; workload: string; namespace: string; locality?: LocalitySnap };
   mesh: { name: string; trustDomain: string; defaultNamespace: string };
   /** Sidecars: every mesh service this proxy may call (its outbound). Gateways: empty. */
   services: ServiceSnap[];
@@ -171,6 +172,10 @@ export interface ClusterSnap {
   connectionPool?: ConnectionPoolSnap;
   /** From a TrafficPolicy targeting the Service; absent: EWMA. */
   loadBalancer?: LoadBalancerSnap;
+  /** Endpoints in priority levels by the caller's locality (TrafficPolicy localityFailover); absent: one level. */
+  localityFailover?: LocalityFailoverSnap;
+  /** Active health checks by each calling proxy (TrafficPolicy healthCheck); absent: none. */
+  healthCheck?: HealthCheckSnap;
 }
 
 /** Per endpoint, from one proxy; absent fields keep the proxy's defaults. */
@@ -193,4 +198,6 @@ export interface EndpointSnap {
   workload: string;
   /** "mtls" unless the endpoint's PeerAuthentication mode is DISABLE (then plaintext, like Istio's auto mTLS). */
   tls: 'mtls' | 'plaintext';
+  /** Where the replica runs, when its Workload says. */
+  locality?: LocalitySnap;
 }

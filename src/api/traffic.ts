@@ -166,3 +166,34 @@ export interface LoadBalancerSnap {
   tableSize?: number;
   slowStart?: SlowStart;
 }
+
+/** Where a workload runs (Workload spec.locality; a Gateway's topology.kubernetes.io/region and zone labels). */
+export interface LocalitySnap {
+  region: string;
+  zone?: string;
+}
+
+/** Locality failover of a Service's endpoints (TrafficPolicy localityFailover), as Istio's localityLbSetting failover. */
+export interface LocalityFailoverSnap {
+  /** From a caller's region, the region to try after its own (before any other). */
+  failover: { from: string; to: string }[];
+}
+
+/** Active health checks of a Service's endpoints by each calling proxy (TrafficPolicy healthCheck; Envoy's health_check). */
+export interface HealthCheckSnap {
+  /** GET this path; 200-399 is a pass. */
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Failed checks in a row that make an endpoint unhealthy... */
+  unhealthyThreshold: number;
+  /** ...and passed checks in a row that make it healthy again. */
+  healthyThreshold: number;
+}
+
+/**
+ * weft's defaults for `healthCheck` (Envoy requires each field): a check every 5 s with a 1 s timeout, two
+ * failures to go out and one pass to come back, so a blip does not eject an endpoint and a recovery is seen
+ * within one interval (Kubernetes probes: period 10 s, timeout 1 s, failureThreshold 3, successThreshold 1).
+ */
+export const DEFAULT_HEALTH_CHECK: Omit<HealthCheckSnap, 'path'> = { intervalMs: 5000, timeoutMs: 1000, unhealthyThreshold: 2, healthyThreshold: 1 };

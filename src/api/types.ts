@@ -70,6 +70,8 @@ export interface WorkloadSpec {
    * not restarted is done: its sidecar stops with it, and it is not replaced (a one-shot job).
    */
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  /** Where its replicas run (locality failover prefers callers' own zone, then region). */
+  locality?: { region: string; zone?: string };
 }
 /** Replica labels are metadata.labels (what Service selectors match). */
 export type Workload = Resource<'Workload', WorkloadSpec>;
@@ -279,6 +281,10 @@ export interface TrafficPolicySpec {
     tableSize?: number;
     slowStart?: { window: string; aggression: number; minWeightPercent: number };
   };
+  /** Prefer endpoints in the caller's zone, then region (Istio's localityLbSetting failover). */
+  localityFailover?: { enabled: boolean; failover?: { from: string; to: string }[] };
+  /** Active health checks (Envoy's health_check); durations as Gateway API durations. */
+  healthCheck?: { path: string; interval?: string; timeout?: string; unhealthyThreshold?: number; healthyThreshold?: number };
 }
 export type TrafficPolicy = Resource<'TrafficPolicy', TrafficPolicySpec>;
 

@@ -4,7 +4,10 @@ import type { Snapshot } from '../api/snapshot.js';
 import { compileRoutes, compileVirtualHosts, selectVirtualHost, type CompiledRoute, type CompiledVirtualHosts } from './layers/route/index.js';
 import type { RouteTable } from './layers/route/layer.js';
 import { balancerFor, type Balancer, type BalancerFactory } from './balance/index.js';
-import { OutlierBalancer, OutlierState } from './balance/outlier.js';
+import { OutlierState } from './balance/outlier.js';
+import { HealthyBalancer, type HealthView } from './balance/healthy.js';
+import { priorityOf } from './balance/locality.js';
+import { DEFAULT_OUTLIER, type LocalitySnap } from '../api/traffic.js';
 import { LoadTracker } from './balance/load.js';
 import { hostOf } from './engine/request.js';
 import { compileServerNames, type ServerNames, type TlsListenerSpec } from './tls/gateway.js';
@@ -48,14 +51,15 @@ export interface CompiledConfig {
 /**
  * `load` is the proxy's tracker (kept across snapshots) for the balancers that learn from traffic; each
  * cluster's balancer follows its TrafficPolicy (EWMA when it has none). `makeBalancer` overrides that (tests).
+ * `checks` is what the proxy's active health checks say, for clusters that have them.
  */
-export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracker(), makeBalancer?: BalancerFactory, outliers: OutlierState = new OutlierState()): CompiledConfig {
+export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracker(), makeBalancer?: BalancerFactory, outliers: OutlierState = new OutlierState(), checks?: HealthView): CompiledConfig {
   const balancers = new Map<string, Balancer>();
   const endpointKeys = new Set<string>();
   const identities = new Map<string, Set<string>>();
   for (const c of snap.clusters) {
     const factory = makeBalancer ?? balancerFor(c.loadBalancer, load);
-    balancers.set(c.name, c.outlierDetection === undefined ? factory(c.endpoints) : new OutlierBalancer(c.name, c.endpoints, factory, c.outlierDetection, outliers));
+    balancers.set(c.name, balancerOf(c, factory, snap.proxy.locality, outliers, checks));
     for (const e of c.endpoints) {
       const k = `${e.address}:${e.port}`;
       endpointKeys.add(e.tls === 'mtls' ? `mtls:${k}` : k);
@@ -122,4 +126,24 @@ export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracke
   }
 
   return { snapshot: snap, balancers, byHost, upstreams, gatewayPorts, endpointKeys, identities };
+}
+
+/**
+ * The plain balancer when nothing takes endpoints out or orders them (nothing extra on the request path);
+ * else a HealthyBalancer with what the cluster has: ejections, health checks, priority levels.
+ */
+function balancerOf(c: Snapshot['clusters'][number], factory: BalancerFactory, self: LocalitySnap | undefined, outliers: OutlierState, checks: HealthView | undefined): Balancer {
+  const lf = c.localityFailover;
+  const priorities = lf === undefined ? undefined : c.endpoints.map((e) => priorityOf(self, e.locality, lf.failover));
+  // Every endpoint in one level (the caller has no locality, or all run where it does): no levels to draw.
+  const levels = priorities !== undefined && priorities.some((p) => p !== priorities[0]) ? priorities : undefined;
+  const hc = c.healthCheck !== undefined ? checks : undefined;
+  if (c.outlierDetection === undefined && hc === undefined && levels === undefined) return factory(c.endpoints);
+  return new HealthyBalancer(c.name, c.endpoints, factory, {
+    ...(c.outlierDetection !== undefined ? { outlier: { od: c.outlierDetection, state: outliers } } : {}),
+    ...(hc !== undefined ? { checks: hc } : {}),
+    ...(levels !== undefined ? { priorities: levels } : {}),
+    // Without outlier detection's own, Envoy's default.
+    panicThresholdPercent: c.outlierDetection?.panicThresholdPercent ?? DEFAULT_OUTLIER.panicThresholdPercent,
+  });
 }

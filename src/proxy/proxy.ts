@@ -2,6 +2,8 @@
 // (the Gateway's listeners). It owns the listeners and connection pools, swaps in each new snapshot
 // atomically, and keeps serving the last good one when the control plane is away or sends a bad one.
 import { OutlierState } from './balance/outlier.js';
+import { prioritiesOf, type LevelView } from './balance/healthy.js';
+import { HealthChecker, poolProbe } from './health/checker.js';
 import type { CircuitParams } from './layers/circuit/layer.js';
 import { snapshotHasFault } from './layers/fault/layer.js';
 import type { ProxyPorts } from '../api/proxy-ipc.js';
@@ -75,6 +77,8 @@ export class Proxy {
   readonly retryBudgets = new RetryBudgets();
   /** Outlier detection's record of each endpoint (outlives snapshots). */
   readonly outliers = new OutlierState();
+  /** Active health checks of the clusters that ask for them (probes and verdicts outlive snapshots). */
+  readonly healthChecks: HealthChecker;
   /** Requests in flight per cluster, for circuit breaking (outlives snapshots). */
   readonly activeRequests = new Map<string, number>();
   /** TCP connections open per cluster (circuitBreaker.maxConnections of opaque TCP services). */
@@ -130,6 +134,7 @@ export class Proxy {
         stats: this.stats,
       }, endpoint, host, port, alpn),
     });
+    this.healthChecks = new HealthChecker(poolProbe(this.pools, () => opts.identity.current !== undefined && !opts.identity.expired));
   }
 
   get version(): string | null {
@@ -169,6 +174,11 @@ export class Proxy {
     }
   }
 
+  /** Each locality-failover cluster's priority levels and their shares now (admin /config_dump). */
+  priorities(): Record<string, LevelView[]> {
+    return this.current === undefined ? {} : prioritiesOf(this.current.balancers);
+  }
+
   poolUsage(): ReturnType<Pools['usage']> {
     return this.pools.usage();
   }
@@ -195,7 +205,7 @@ export class Proxy {
 
   private async applyNow(snap: Snapshot): Promise<void> {
     if (this.draining) throw new Error('proxy is shutting down');
-    const cfg = compileConfig(snap, this.load, undefined, this.outliers);
+    const cfg = compileConfig(snap, this.load, undefined, this.outliers, this.healthChecks);
     this.outliers.retain(new Set(snap.clusters.map((c) => c.name)));
     const log = this.opts.log;
     const budgetParams = new Map(snap.clusters.map((c) => [c.name, c.retryBudget ?? DEFAULT_RETRY_BUDGET]));
@@ -303,6 +313,7 @@ export class Proxy {
       };
     }
     this.current = cfg;
+    this.healthChecks.update(snap.clusters);
     this.onTelemetry?.(snap.telemetry);
 
     // Retire what the new snapshot no longer has.
@@ -431,6 +442,7 @@ export class Proxy {
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined && !fronted.has(l));
     await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.drainInbound(graceMs)]);
     this.opts.identity.stop();
+    this.healthChecks.stop();
     this.pools.close();
     await this.exporter?.exporter.shutdown();
     this.appPool?.close();

@@ -63,14 +63,14 @@ spec: { trustDomain: ${trustDomain} }
 }
 
 /** A Workload labelled app=<name>; `probe` is an HTTP readiness path (none: the runtime's TCP check). */
-export function workloadDoc(name: string, o: { command?: string; args: string[]; probe?: string; app?: string; env?: Record<string, string>; replicas?: number; restartPolicy?: string; serviceAccount?: string }): string {
+export function workloadDoc(name: string, o: { command?: string; args: string[]; probe?: string; app?: string; env?: Record<string, string>; replicas?: number; restartPolicy?: string; serviceAccount?: string; locality?: { region: string; zone?: string } }): string {
   return `apiVersion: weft.dev/v1alpha1
 kind: Workload
 metadata: { name: ${name}, labels: { app: ${o.app ?? name} } }
 spec:
   command: ${o.command ?? process.execPath}
   args: ${JSON.stringify(o.args)}
-${o.env !== undefined ? `  env: ${JSON.stringify(o.env)}\n` : ''}${o.restartPolicy !== undefined ? `  restartPolicy: ${o.restartPolicy}\n` : ''}${o.serviceAccount !== undefined ? `  serviceAccount: ${o.serviceAccount}\n` : ''}${o.replicas !== undefined ? `  replicas: ${o.replicas}\n` : ''}${o.probe !== undefined ? `  readinessProbe: { httpGet: { path: ${o.probe} } }\n` : ''}`;
+${o.env !== undefined ? `  env: ${JSON.stringify(o.env)}\n` : ''}${o.restartPolicy !== undefined ? `  restartPolicy: ${o.restartPolicy}\n` : ''}${o.serviceAccount !== undefined ? `  serviceAccount: ${o.serviceAccount}\n` : ''}${o.replicas !== undefined ? `  replicas: ${o.replicas}\n` : ''}${o.probe !== undefined ? `  readinessProbe: { httpGet: { path: ${o.probe} } }\n` : ''}${o.locality !== undefined ? `  locality: ${JSON.stringify(o.locality)}\n` : ''}`;
 }
 
 /** A Service selecting app=<name>, with the ports given as YAML flow mappings. */

@@ -5,7 +5,15 @@ import { unique, notAnIP } from './check-helpers.js';
 import type { Gateway, GatewayListener } from '../types.js';
 import type { PathSeg } from '../errors.js';
 
+/** The labels that say where a Gateway's proxy runs (locality failover), as Kubernetes labels nodes. */
+export const REGION_LABEL = 'topology.kubernetes.io/region';
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
 export function checkGateway(g: Gateway, out: Issue[]): void {
+  const labels = g.metadata.labels ?? {};
+  if (labels[ZONE_LABEL] !== undefined && labels[REGION_LABEL] === undefined) {
+    out.push({ path: ['metadata', 'labels', ZONE_LABEL], key: true, code: 'invalid', message: 'a zone needs its region', hint: `add the label ${REGION_LABEL}` });
+  }
   const ls = g.spec.listeners;
   unique(ls, (l) => l.name, (i, first) => out.push({
     path: ['spec', 'listeners', i, 'name'], code: 'duplicate', message: `listener name "${ls[i].name}" is used twice`, hint: `also at spec.listeners[${first}]`,

@@ -125,3 +125,6 @@ export const TIMEOUT_DURATION_SCHEMA: Schema = {
   ...GATEWAY_DURATION_SCHEMA,
   patternMessage: 'must be a Gateway API duration such as "10s", "500ms" or "1m30s" (units h, m, s, ms; "0s" turns the timeout off)',
 };
+
+/** A region or zone name: a label value (as Kubernetes' topology.kubernetes.io/region and zone), not empty. */
+export const LOCALITY_NAME: Schema = { ...LABEL_VALUE, minLength: 1 };

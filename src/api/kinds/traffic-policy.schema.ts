@@ -1,6 +1,6 @@
 // JSON Schema of TrafficPolicy (see src/api/schemas.ts for the keywords; cross-field rules in checks.ts).
 import { LB_TYPES } from '../traffic.js';
-import { GATEWAY_DURATION_SCHEMA, HEADER_NAME, OBJECT_NAME, type Schema } from './primitives.js';
+import { GATEWAY_DURATION_SCHEMA, HEADER_NAME, LOCALITY_NAME, OBJECT_NAME, type Schema } from './primitives.js';
 
 // --- TrafficPolicy (weft's policy for traffic to one Service: load balancing and retry budget) ------------
 
@@ -74,6 +74,41 @@ export const TRAFFIC_POLICY_SPEC: Schema = {
         maxEjectionTime: GATEWAY_DURATION_SCHEMA,
         maxEjectionPercent: { type: 'integer', minimum: 0, maximum: 100 },
         panicThreshold: { type: 'integer', minimum: 0, maximum: 100 },
+      },
+    },
+    // Istio's localityLbSetting (failover only): endpoints in priority levels by the caller's locality.
+    localityFailover: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        failover: {
+          type: 'array',
+          maxItems: 64,
+          items: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: LOCALITY_NAME, to: LOCALITY_NAME } },
+        },
+      },
+      'x-unsupported': {
+        distribute: 'weighted distribution across localities is not implemented by weft (only failover)',
+        failoverPriority: 'failoverPriority is not implemented by weft: endpoints are ordered by zone, region, the failover region, then the rest',
+      },
+    },
+    // Active health checks (Envoy's health_check, HTTP only); defaults in src/api/traffic.ts.
+    healthCheck: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^/[\\x21-\\x7E]*$', patternMessage: 'must be a path starting with "/" (printable characters, no spaces)' },
+        interval: GATEWAY_DURATION_SCHEMA,
+        timeout: GATEWAY_DURATION_SCHEMA,
+        unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 100 },
+        healthyThreshold: { type: 'integer', minimum: 1, maximum: 100 },
+      },
+      'x-unsupported': {
+        expectedStatuses: 'expectedStatuses is not implemented by weft: 200-399 passes',
+        grpcHealthCheck: 'gRPC health checks are not implemented by weft (HTTP GET only)',
+        tcpHealthCheck: 'TCP health checks are not implemented by weft (HTTP GET only)',
       },
     },
     retryBudget: {

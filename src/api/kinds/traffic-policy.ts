@@ -28,6 +28,8 @@ function checkCircuitBreaker(p: TrafficPolicy, out: Issue[]): void {
 
 export function checkTrafficPolicy(p: TrafficPolicy, out: Issue[]): void {
   checkCircuitBreaker(p, out);
+  checkHealthCheck(p, out);
+  checkLocalityFailover(p, out);
   const lb = p.spec.loadBalancer;
   if (lb === undefined) return;
   const at = ['spec', 'loadBalancer'];
@@ -41,4 +43,30 @@ export function checkTrafficPolicy(p: TrafficPolicy, out: Issue[]): void {
   if (lb.tableSize !== undefined && lb.type !== 'MAGLEV') out.push({ path: [...at, 'tableSize'], key: true, code: 'invalid', message: `applies to MAGLEV only (type is ${lb.type})` });
   if (lb.tableSize !== undefined && !isPrime(lb.tableSize)) out.push({ path: [...at, 'tableSize'], code: 'invalid', message: `must be a prime number (got ${lb.tableSize})`, hint: 'e.g. 65537 (the default) or 5000011' });
   if (lb.slowStart !== undefined && hashing) out.push({ path: [...at, 'slowStart'], key: true, code: 'invalid', message: `slow start does not apply to ${lb.type} (a key's endpoint does not depend on load)` });
+}
+
+/** Probes need a real interval and timeout: "0s" would probe in a loop or never time out. */
+function checkHealthCheck(p: TrafficPolicy, out: Issue[]): void {
+  const hc = p.spec.healthCheck;
+  if (hc === undefined) return;
+  const at = ['spec', 'healthCheck'];
+  if (hc.interval !== undefined && (parseGatewayDuration(hc.interval) ?? 0) < 100) {
+    out.push({ path: [...at, 'interval'], code: 'invalid', message: `must be at least 100ms (got ${hc.interval})`, hint: 'every calling proxy probes every endpoint this often' });
+  }
+  if (hc.timeout !== undefined && (parseGatewayDuration(hc.timeout) ?? 0) === 0) {
+    out.push({ path: [...at, 'timeout'], code: 'invalid', message: `must be more than 0 (got ${hc.timeout})`, hint: 'a probe that never times out never marks a frozen endpoint unhealthy' });
+  }
+}
+
+/** One failover region per caller region, and not its own. */
+function checkLocalityFailover(p: TrafficPolicy, out: Issue[]): void {
+  const f = p.spec.localityFailover?.failover ?? [];
+  const seen = new Map<string, number>();
+  f.forEach((e, i) => {
+    const at = ['spec', 'localityFailover', 'failover', i];
+    if (e.from === e.to) out.push({ path: [...at, 'to'], code: 'invalid', message: `is the same region as from (${e.from})`, hint: 'a region\'s own endpoints come first anyway; name the region to try next' });
+    const first = seen.get(e.from);
+    if (first !== undefined) out.push({ path: [...at, 'from'], code: 'duplicate', message: `region "${e.from}" has a failover already`, hint: `at spec.localityFailover.failover[${first}]` });
+    else seen.set(e.from, i);
+  });
 }

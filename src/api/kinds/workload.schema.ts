@@ -1,5 +1,5 @@
 // JSON Schema of Workload (see src/api/schemas.ts for the keywords; cross-field rules in checks.ts).
-import { DNS_SUBDOMAIN, type Schema } from './primitives.js';
+import { DNS_SUBDOMAIN, LOCALITY_NAME, type Schema } from './primitives.js';
 
 // --- Workload ----------------------------------------------------------------------------------------
 
@@ -37,6 +37,14 @@ export const WORKLOAD_SPEC: Schema = {
         },
         periodSeconds: { type: 'integer', minimum: 1, default: 1 },
       },
+    },
+    // Where the replicas run: locality failover (TrafficPolicy localityFailover) orders endpoints by it.
+    locality: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['region'],
+      properties: { region: LOCALITY_NAME, zone: LOCALITY_NAME },
+      'x-unsupported': { subZone: 'sub-zones are not implemented by weft (region and zone only)' },
     },
   },
 };

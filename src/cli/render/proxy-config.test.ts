@@ -40,3 +40,14 @@ test('proxy-config: a proxy that rejected its first config runs nothing', () => 
   golden('proxy-config-nothing-table', renderProxyConfig(r, 'table'));
   golden('proxy-config-nothing-json', renderProxyConfig(r, 'json'));
 });
+
+test('proxy-config: endpoints show where they run when their Workload says', () => {
+  const located: SnapshotView = { ...sidecar, services: [], clusters: [
+    { name: 'api.default:80', endpoints: [
+      { address: '127.0.0.1', port: 39101, ready: true, locality: { region: 'eu-west', zone: 'eu-west-1a' } },
+      { address: '127.0.0.1', port: 39102, ready: false, locality: { region: 'eu-west' } },
+      { address: '127.0.0.1', port: 39103, ready: true },
+    ] },
+  ] };
+  golden('proxy-config-locality-table', renderProxyConfig({ proxy: 'web-0', state: { state: 'SYNCED' }, snapshot: located }, 'table'));
+});

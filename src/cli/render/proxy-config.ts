@@ -7,7 +7,7 @@ export type SnapshotView = {
   version: string;
   listeners: { name: string; address: string; port: number; virtualHosts: { domains: string[]; routes: unknown[] }[] }[];
   services: { name: string; namespace: string; ports: { port: number; routes: { route: string; backends: { cluster: string | null; ref: string; weight: number }[] }[] }[] }[];
-  clusters: { name: string; endpoints: { address: string; port: number; ready: boolean }[] }[];
+  clusters: { name: string; endpoints: { address: string; port: number; ready: boolean; locality?: { region: string; zone?: string } }[] }[];
 };
 
 export interface ProxyConfigView {
@@ -37,9 +37,10 @@ export function renderProxyConfig(r: ProxyConfigView, output: Output): string {
     out += '\nSERVICES\n' + table(rows);
   }
   const rows = [['CLUSTER', 'ENDPOINTS']];
+  const where = (l: { region: string; zone?: string } | undefined) => (l === undefined ? '' : ` [${l.region}${l.zone !== undefined ? `/${l.zone}` : ''}]`);
   for (const c of s.clusters) {
     const out = new Set(r.ejected?.[c.name] ?? []);
-    rows.push([c.name, c.endpoints.map((e) => `${e.address}:${e.port}${e.ready ? '' : ' (not ready)'}${out.has(`${e.address}:${e.port}`) ? ' (ejected)' : ''}`).join(' ') || '-']);
+    rows.push([c.name, c.endpoints.map((e) => `${e.address}:${e.port}${where(e.locality)}${e.ready ? '' : ' (not ready)'}${out.has(`${e.address}:${e.port}`) ? ' (ejected)' : ''}`).join(' ') || '-']);
   }
   out += '\nCLUSTERS\n' + table(rows);
   return out;

@@ -265,3 +265,30 @@ test('HTTPS gateway listeners: the gateway snapshot carries its Secrets\' certif
   const rotated = translate({ ...st, objects: st.objects.map((o) => o === secret ? { ...secret, stringData: { 'tls.crt': leaf2.certPem, 'tls.key': leaf2.keyPem } } : o) }, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' });
   assert.notEqual(rotated.version, gw.version);
 });
+
+test('locality: endpoints carry their Workload\'s, a sidecar its own, a gateway its topology labels; failover and health checks from the TrafficPolicy', () => {
+  const wl = (name: string, locality?: object): AnyResource => ({ apiVersion: 'weft.dev/v1alpha1', kind: 'Workload', metadata: { name, namespace: 'default', labels: {} }, spec: { command: 'x', args: [], env: {}, replicas: 1, serviceAccount: 'default', port: 0, ...(locality ? { locality } : {}) } } as AnyResource);
+  const tp: AnyResource = {
+    apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficPolicy', metadata: { name: 'catalog', namespace: 'default' },
+    spec: { targetRef: { kind: 'Service', name: 'catalog' }, localityFailover: { enabled: true, failover: [{ from: 'eu', to: 'us' }] }, healthCheck: { path: '/healthz', interval: '2s' } },
+  } as AnyResource;
+  const gw = { ...gateway, metadata: { ...gateway.metadata, labels: { 'topology.kubernetes.io/region': 'eu', 'topology.kubernetes.io/zone': 'eu-1b' } } } as AnyResource;
+  const objects = [...state.objects.filter((o) => o !== gateway), gw, tp, wl('web', { region: 'eu', zone: 'eu-1a' }), wl('catalog-v1', { region: 'eu', zone: 'eu-1a' }), wl('catalog-v2', { region: 'us' })];
+  const s = translate({ ...state, objects }, web);
+  assert.deepEqual(s.proxy.locality, { region: 'eu', zone: 'eu-1a' });
+  const cat = s.clusters.find((c) => c.name === 'catalog.default:80')!;
+  assert.deepEqual(cat.endpoints.map((e) => [e.proxy, e.locality]), [['catalog-v1-0', { region: 'eu', zone: 'eu-1a' }], ['catalog-v1-1', { region: 'eu', zone: 'eu-1a' }], ['catalog-v2-0', { region: 'us' }]]);
+  assert.deepEqual(cat.localityFailover, { failover: [{ from: 'eu', to: 'us' }] });
+  assert.deepEqual(cat.healthCheck, { path: '/healthz', intervalMs: 2000, timeoutMs: 1000, unhealthyThreshold: 2, healthyThreshold: 1 });
+  const v1 = s.clusters.find((c) => c.name === 'catalog-v1.default:80')!;
+  assert.equal(v1.localityFailover, undefined, 'only the targeted Service');
+  assert.equal('locality' in translate(state, web).clusters.find((c) => c.name === 'web.default:80')!.endpoints[0]!, false, 'a Workload without locality: none');
+  const g = translate({ ...state, objects }, { name: 'gateway-ingress', kind: 'gateway', workload: 'ingress', namespace: 'default', serviceAccount: 'gateway-ingress' });
+  assert.deepEqual(g.proxy.locality, { region: 'eu', zone: 'eu-1b' });
+  const off = translate({ ...state, objects: objects.map((o) => (o === tp ? { ...tp, spec: { ...tp.spec, localityFailover: { enabled: false } } } as AnyResource : o)) }, web);
+  assert.equal(off.clusters.find((c) => c.name === 'catalog.default:80')!.localityFailover, undefined, 'enabled: false turns it off');
+  assert.equal(translate(state, web).proxy.locality, undefined);
+  const redis: AnyResource = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'catalog', namespace: 'default' }, spec: { selector: { app: 'catalog' }, ports: [{ port: 6379, protocol: 'TCP' }] } };
+  const tcp = translate({ ...state, objects: [...objects.filter((o) => !(o.kind === 'Service' && o.metadata.name === 'catalog')), redis] }, web);
+  assert.equal(tcp.clusters.find((c) => c.name === 'catalog.default:6379')!.healthCheck, undefined, 'an opaque TCP port is not probed over HTTP');
+});

@@ -20,6 +20,7 @@ import { DEFAULT_LISTENER_LIMITS, type ListenerLimitsSnap } from '../../api/limi
 import { parseGoDuration } from '../../api/checks.js';
 import { portProtocol } from '../../api/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OUTLIER, DEFAULT_RESPONSE_HEADERS_TIMEOUT_MS, DEFAULT_RETRY_BUDGET, NO_TIMEOUTS, parseGatewayDuration, resolveRetry, type HashOnSnap, type LoadBalancerSnap, type OutlierDetectionSnap, type RetryBudgetSnap, type RouteTimeoutsSnap } from '../../api/traffic.js';
+import { failoverAndChecksOf, localityIndex } from './locality.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 import { faultSnapOf, isFaultRef } from '../../api/fault.js';
 import type { RateLimitSnap } from '../../api/ratelimit.js';
@@ -122,6 +123,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   const svcIndex = new Map(services.map((s) => [`${ns(s)}/${s.metadata.name}`, s]));
   const faults = new Map(ofKind(state.objects, 'FaultInjection').map((f) => [`${ns(f)}/${f.metadata.name}`, f]));
   const clusters = new Map<string, ClusterSnap>();
+  const locality = localityIndex(state.objects);
 
   const useCluster = (svc: Service, port: number): string => {
     const name = clusterName(svc.metadata.name, ns(svc), port);
@@ -136,9 +138,11 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         ...maxRequestsOf(state.objects, svc),
         ...outlierOf(state.objects, svc),
         ...loadBalancerOf(state.objects, svc),
+        ...failoverAndChecksOf(policyOf(state.objects, svc), svc.spec.ports.find((p) => p.port === port)),
         endpoints: eps.map((e): EndpointSnap => ({
           proxy: e.proxy, address: e.address, port: e.port, ready: e.ready, labels: e.labels, workload: e.workload,
           tls: resolveMtls(state.objects, e.namespace, e.labels, e.appPort) === 'DISABLE' ? 'plaintext' : 'mtls',
+          ...locality.ofWorkload(e.namespace, e.workload),
         })),
       });
     }
@@ -242,7 +246,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   const meshObj = ofKind(state.objects, 'Mesh')[0] as Mesh | undefined;
   const inboundLimits = proxy.kind === 'sidecar' ? rateLimitsOf(state.objects, 'Workload', proxy.workload, proxy.namespace) : [];
   const body = {
-    proxy: { name: proxy.name, kind: proxy.kind, workload: proxy.workload, namespace: proxy.namespace },
+    proxy: { name: proxy.name, kind: proxy.kind, workload: proxy.workload, namespace: proxy.namespace, ...locality.ofProxy(proxy) },
     mesh,
     services: svcSnaps,
     listeners,

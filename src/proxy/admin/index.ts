@@ -16,6 +16,10 @@ export interface AdminSource {
   readonly opts: { name: string; kind: string; workload: string; namespace: string };
   /** Outlier detection's ejected endpoints now, by cluster. */
   readonly outliers?: { ejected(): Record<string, string[]> };
+  /** Endpoints failing active health checks now, by cluster. */
+  readonly healthChecks?: { unhealthy(): Record<string, string[]> };
+  /** Locality failover's priority levels and their shares now, by cluster. */
+  priorities?(): Record<string, unknown>;
 }
 
 export interface AdminServer {
@@ -34,7 +38,7 @@ export async function startAdmin(src: AdminSource, host: string, port: number): 
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (path === '/ready') return json(src.ready ? 200 : 503, { ready: src.ready, configVersion: src.version });
     if (path === '/config_dump') {
-      return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), ejected: src.outliers?.ejected() ?? {}, snapshot: src.snapshot === undefined ? null : redactSnapshot(src.snapshot) });
+      return json(200, { proxy: src.opts.name, kind: src.opts.kind, workload: src.opts.workload, namespace: src.opts.namespace, configVersion: src.version, ports: src.ports(), ejected: src.outliers?.ejected() ?? {}, unhealthy: src.healthChecks?.unhealthy() ?? {}, priorities: src.priorities?.() ?? {}, snapshot: src.snapshot === undefined ? null : redactSnapshot(src.snapshot) });
     }
     if (path === '/stats') return json(200, src.stats);
     if (path === '/metrics') {

@@ -7,7 +7,8 @@ import type { Ctx } from '../context.js';
 import { ProxyError } from '../errors.js';
 import type { Balancer } from './index.js';
 import { hash32 } from './hash.js';
-import { OutlierBalancer, outcomeOf } from './outlier.js';
+import { outcomeOf } from './outlier.js';
+import { HealthyBalancer } from './healthy.js';
 import type { HashOnSnap } from '../../api/traffic.js';
 
 export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
@@ -27,11 +28,11 @@ export function balance(balancers: ReadonlyMap<string, Balancer>): Layer<Ctx> {
       ctx.loadStart = l.start();
     }
     // Outlier detection hears how each attempt on the endpoint ended (a closure only for clusters that have it).
-    return b instanceof OutlierBalancer ? reportTo(b, ep, ctx, inner) : inner(ctx);
+    return b instanceof HealthyBalancer && b.detector !== undefined ? reportTo(b, ep, ctx, inner) : inner(ctx);
   };
 }
 
-function reportTo(b: OutlierBalancer, ep: NonNullable<Ctx['endpoint']>, ctx: Ctx, inner: (ctx: Ctx) => Promise<void>): Promise<void> {
+function reportTo(b: HealthyBalancer, ep: NonNullable<Ctx['endpoint']>, ctx: Ctx, inner: (ctx: Ctx) => Promise<void>): Promise<void> {
   return inner(ctx).then(
     () => b.report(ep, outcomeOf(ctx.res.statusCode, undefined)),
     (e: unknown) => {

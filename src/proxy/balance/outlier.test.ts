@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OutlierBalancer, OutlierState, outcomeOf } from './outlier.js';
+import { OutlierState, outcomeOf } from './outlier.js';
+import { HealthyBalancer } from './healthy.js';
 import { makeRoundRobin } from './index.js';
 import { DEFAULT_OUTLIER, type OutlierDetectionSnap } from '../../api/traffic.js';
 import type { EndpointSnap } from '../../api/snapshot.js';
@@ -14,7 +15,8 @@ function setup(n: number, od: Partial<OutlierDetectionSnap> = {}) {
   const ejected: string[] = [];
   state.onEject = (_c, e) => ejected.push(e);
   const eps = Array.from({ length: n }, (_, i) => ep(i));
-  const b = new OutlierBalancer('api.default:80', eps, (e) => makeRoundRobin(e), { ...DEFAULT_OUTLIER, consecutive5xxErrors: 3, baseEjectionMs: 1000, intervalMs: 1, ...od }, state, () => now);
+  const o = { ...DEFAULT_OUTLIER, consecutive5xxErrors: 3, baseEjectionMs: 1000, intervalMs: 1, ...od };
+  const b = new HealthyBalancer('api.default:80', eps, (e) => makeRoundRobin(e), { outlier: { od: o, state }, panicThresholdPercent: o.panicThresholdPercent }, () => now);
   const picks = (k: number) => {
     const seen = new Map<number, number>();
     for (let i = 0; i < k; i++) {

@@ -5,11 +5,9 @@
 // at the first analysis sweep (every `interval`) after its time is up. Each sweep an endpoint spends in
 // rotation takes one off its ejection count, so an endpoint that stays well is forgiven (as Envoy does).
 // At most maxEjectionPercent of the endpoints are out at once (at least one, as Envoy ejects one whatever
-// the percentage); when fewer than panicThresholdPercent would be left, the balancer uses them all
-// (Envoy's panic mode: spreading load over sick endpoints beats crushing the few healthy ones).
+// the percentage). Which endpoints then serve, and the panic threshold, are HealthyBalancer's (healthy.ts).
 import type { EndpointSnap } from '../../api/snapshot.js';
 import type { OutlierDetectionSnap } from '../../api/traffic.js';
-import type { Balancer, BalancerFactory } from './index.js';
 import { ProxyError, RetryableResponse } from '../errors.js';
 
 /** What an attempt came to, for the detector: fine, a 5xx answer, or a gateway error (no answer, 502/503/504). */
@@ -55,17 +53,15 @@ export class OutlierState {
 
 const keyOf = (e: EndpointSnap): string => `${e.address}:${e.port}`;
 
-/** A cluster's balancer with outlier detection in front: picks among the endpoints that are not ejected. */
-export class OutlierBalancer implements Balancer {
-  private current: Balancer;
-  /** The next analysis sweep (ejected endpoints whose time is up come back then). */
-  private nextSweep: number;
+/** One cluster's detector: counts each endpoint's failures in a row and ejects it at the threshold. */
+export class OutlierDetector {
   private readonly states: Map<string, EndpointState>;
+  /** When the next analysis sweep is due (run lazily, by the balancer, as if a timer ran it every interval). */
+  nextSweep: number;
 
   constructor(
     private readonly cluster: string,
     private readonly endpoints: readonly EndpointSnap[],
-    private readonly factory: BalancerFactory,
     private readonly od: OutlierDetectionSnap,
     private readonly state: OutlierState,
     private readonly now: () => number = () => performance.now(),
@@ -73,69 +69,52 @@ export class OutlierBalancer implements Balancer {
     this.states = state.of(cluster);
     const keep = new Set(endpoints.map(keyOf));
     for (const k of this.states.keys()) if (!keep.has(k)) this.states.delete(k);
-    this.current = factory(endpoints);
     this.nextSweep = now() + od.intervalMs;
-    this.rebuild();
-  }
-
-  get size(): number {
-    return this.current.size;
-  }
-  get load(): Balancer['load'] {
-    return this.current.load;
-  }
-  get hashOn(): Balancer['hashOn'] {
-    return this.current.hashOn;
-  }
-
-  pick(hash?: number): EndpointSnap | undefined {
-    const now = this.now();
-    if (now >= this.nextSweep) this.sweep(now);
-    return this.current.pick(hash);
   }
 
   /**
-   * Runs the sweeps due by `now` (lazily, on a pick; as if a timer had run them every interval): endpoints
-   * whose time was up at the last of them come back; those in rotation lose one ejection per sweep.
+   * Runs the sweeps due by `now`: endpoints whose time was up at the last of them come back (true when any
+   * did); those in rotation lose one ejection per sweep.
    */
-  private sweep(now: number): void {
+  sweep(now: number): boolean {
     const interval = this.od.intervalMs;
     const due = Math.floor((now - this.nextSweep) / interval) + 1;
+    if (due <= 0) return false;
     const last = this.nextSweep + (due - 1) * interval;
     this.nextSweep = last + interval;
-    let changed = false;
+    let back = false;
     for (const e of this.endpoints) {
       const s = this.states.get(keyOf(e));
       if (s === undefined) continue;
       if (s.out) {
         if (s.until <= last) {
           s.out = false;
-          changed = true;
+          back = true;
         }
       } else if (s.ejections > 0) s.ejections = Math.max(0, s.ejections - due);
     }
-    if (changed) this.rebuild();
+    return back;
   }
 
-  /** An attempt on `ep` ended so. */
-  report(ep: EndpointSnap, o: Outcome): void {
-    if (o === 'none') return;
+  /** An attempt on `ep` ended so; true when that ejected it. */
+  report(ep: EndpointSnap, o: Outcome): boolean {
+    if (o === 'none') return false;
     const k = keyOf(ep);
     let s = this.states.get(k);
     if (s === undefined) this.states.set(k, (s = { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0, out: false, until: 0 }));
     if (o === 'ok') {
       s.consecutive5xx = 0;
       s.consecutiveGateway = 0;
-      return;
+      return false;
     }
     s.consecutive5xx++;
     if (o === 'gateway') s.consecutiveGateway++;
     else s.consecutiveGateway = 0;
     const od = this.od;
     const hit = (od.consecutive5xxErrors > 0 && s.consecutive5xx >= od.consecutive5xxErrors) || (od.consecutiveGatewayErrors > 0 && s.consecutiveGateway >= od.consecutiveGatewayErrors);
-    if (!hit) return;
+    if (!hit) return false;
     const now = this.now();
-    if (s.out) return; // already out (an attempt that started before)
+    if (s.out) return false; // already out (an attempt that started before)
     // Shares are of the ready endpoints (one not ready is out of rotation anyway).
     let n = 0;
     let out = 0;
@@ -145,27 +124,19 @@ export class OutlierBalancer implements Balancer {
       if (this.states.get(keyOf(e))?.out === true) out++;
     }
     const allowed = Math.max(1, Math.floor((n * od.maxEjectionPercent) / 100));
-    if (n < 2 || out >= allowed) return;
+    if (n < 2 || out >= allowed) return false;
     s.ejections++;
     s.out = true;
     s.until = now + Math.min(od.baseEjectionMs * s.ejections, Math.max(od.maxEjectionMs, od.baseEjectionMs));
     s.consecutive5xx = 0;
     s.consecutiveGateway = 0;
     this.state.onEject?.(this.cluster, k);
-    this.rebuild();
+    return true;
   }
 
-  /** Which endpoints are in, and the balancer over them (all of them in panic). */
-  private rebuild(): void {
-    const healthy: EndpointSnap[] = [];
-    let ready = 0;
-    for (const e of this.endpoints) {
-      if (e.ready) ready++;
-      else continue;
-      if (this.states.get(keyOf(e))?.out !== true) healthy.push(e);
-    }
-    const panic = healthy.length === 0 || (healthy.length * 100) / ready < this.od.panicThresholdPercent;
-    this.current = healthy.length === ready || panic ? this.factory(this.endpoints) : this.factory(healthy);
+  /** Whether the endpoint at `key` is ejected now (until a sweep brings it back). */
+  isOut(key: string): boolean {
+    return this.states.get(key)?.out === true;
   }
 }
 

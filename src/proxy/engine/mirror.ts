@@ -2,7 +2,8 @@
 // (its Host with "-shadow", as Envoy and Istio do) and the body bytes as they pass to the primary endpoint;
 // its response is read and dropped. Nothing about the copy can slow or change the primary: it never waits
 // for a connection (a saturated pool skips the copy), never holds the client's body back (a copy that falls
-// behind by more than MAX_LAG bytes is cut), and has its own deadline.
+// behind by more than MAX_LAG bytes is cut), and has its own deadline. Active health checks send their
+// probes the same way and are told how each ended.
 import { MAX_TIMER_MS } from '../../api/traffic.js';
 import { HeadParser, NEED_MORE, ERROR } from './head.js';
 import type { Acquirer, UpConn, UpUser, UpstreamPool } from './client.js';
@@ -26,19 +27,24 @@ export class Mirror implements Acquirer, UpUser {
   private pending: Buffer | null = null;
   private left = -1; // response body bytes still to read: -1 unknown (head not parsed), -2 chunked, -3 until close
   private readonly timer: NodeJS.Timeout;
+  /** The response's status, once its head is parsed. */
+  private status = 0;
 
-  private constructor(private readonly head: string, private readonly stats: MirrorStats, timeoutMs: number) {
+  private constructor(private readonly head: string, private readonly stats: MirrorStats, timeoutMs: number, private readonly onDone?: (ok: boolean, status: number) => void) {
     this.timer = setTimeout(() => this.finish(false), Math.min(timeoutMs, MAX_TIMER_MS));
     this.timer.unref();
   }
 
-  /** Starts a copy, or skips it (counted) when the pool would make it wait. */
-  static start(pool: UpstreamPool, head: string, stats: MirrorStats, timeoutMs: number): Mirror | null {
+  /**
+   * Starts a copy, or skips it (counted) when the pool would make it wait. `onDone` hears how it ended:
+   * ok when the whole response was read, with its status.
+   */
+  static start(pool: UpstreamPool, head: string, stats: MirrorStats, timeoutMs: number, onDone?: (ok: boolean, status: number) => void): Mirror | null {
     if (pool.saturated) {
       stats.skipped++;
       return null;
     }
-    const m = new Mirror(head, stats, timeoutMs);
+    const m = new Mirror(head, stats, timeoutMs, onDone);
     pool.acquire(m);
     return m;
   }
@@ -90,7 +96,10 @@ export class Mirror implements Acquirer, UpUser {
         return;
       }
       if (r === ERROR || parser.status < 200) return this.finish(false, true);
-      if (parser.chunked) {
+      this.status = parser.status;
+      // 204 and 304 answers, and answers to HEAD, end with their head (RFC 9110 6.4.1).
+      if (parser.status === 204 || parser.status === 304 || this.head.startsWith('HEAD ')) this.left = 0;
+      else if (parser.chunked) {
         this.left = -2;
         this.up!.scanner.reset();
         this.up!.scanner.sink = null;
@@ -134,6 +143,7 @@ export class Mirror implements Acquirer, UpUser {
     }
     if (ok) this.stats.sent++;
     else this.stats.failed++;
+    this.onDone?.(ok, this.status);
   }
 }
 
