@@ -15,7 +15,10 @@ test('on a terminal: hints, then a live view of every service the callers use, r
     const s = await waitFor('the live view with traffic on catalog', () => {
       const t = screen();
       return /^catalog\s+\d+\.\d\s+\d+\.\d%/m.test(t) && /^web\s+\d/m.test(t) && /load generator: \d+ sent, \d+ ok, 0 failed/.test(t) ? t : undefined;
-    }, 60_000, 250);
+    }, 60_000, 250).catch((e: Error) => {
+      // What was on the screen says why (no view, a failed request, a start-up error).
+      throw new Error(`${e.message}; the screen:\n${screen()}`);
+    });
     assert.match(s, /^Try:$/m, 'the hints are on screen, not scrolled away');
     assert.match(s, /^SERVICE\s+RPS\s+SUCCESS\s+P50\s+P99$/m);
     assert.doesNotMatch(s, /"start_time"|"response_code"/, 'no access-log JSON on the terminal');
