@@ -12,7 +12,7 @@ export function registerProxy(program: Command): void {
     }, 'sidecar')
     .requiredOption('--workload <name>', 'workload (or Gateway) this proxy serves')
     .option('--namespace <ns>', 'namespace', 'default')
-    .requiredOption('--control <url>', 'control plane config-push URL')
+    .requiredOption('--control <url>', 'control plane config-push URL, or several separated by commas (an HA control plane: the proxy fails over between them)')
     .option('--app-port <port>', 'sidecar: the local app port', intArg('--app-port', 1, 65535))
     .option('--host <addr>', 'address for local listeners', '127.0.0.1')
     .option('--outbound-port <port>', 'outbound listener port', intArg('--outbound-port', 0, 65535), 0)

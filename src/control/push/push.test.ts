@@ -169,3 +169,39 @@ test('a control plane that stops answering (a black-holed connection) is noticed
     await server.close();
   }
 });
+
+test('with two control-plane addresses, a proxy whose control plane goes away moves to the other at once and is SYNCED there', async () => {
+  const current = { v: 'v1' };
+  const a = setup(current);
+  const b = setup(current);
+  const pa = await a.listen(0, '127.0.0.1');
+  const pb = await b.listen(0, '127.0.0.1');
+  let running: string | null = null;
+  const logs: string[] = [];
+  const client = new XdsClient({
+    url: `http://127.0.0.1:${pa}, http://127.0.0.1:${pb}`, token: () => Promise.resolve(mintProxyToken(KEY, ref)), hello: { proxy: { ...ref, version: 'test' } },
+    currentVersion: () => running, apply: async (s) => { running = s.version; }, log: (l) => logs.push(l),
+    // A long backoff: failing over must not wait for it.
+    backoff: { baseMs: 5000, maxMs: 5000 },
+  });
+  client.start();
+  const synced = (s: PushServer) => s.conns.get('web-0') !== undefined && s.conns.get('web-0')!.connected && s.stateOf(s.conns.get('web-0')!).state === 'SYNCED';
+  try {
+    await until('first sync on one of them', () => synced(a) || synced(b));
+    const [first, other] = synced(a) ? [a, b] : [b, a];
+    const t0 = Date.now();
+    await first.close();
+    await until('SYNCED on the other', () => synced(other), 3000);
+    assert.ok(Date.now() - t0 < 2000, `failover took ${Date.now() - t0} ms`);
+    assert.equal(running, 'v1');
+    assert.ok(logs.some((l) => l.startsWith(`connected to control plane http://127.0.0.1:${other === a ? pa : pb}`)), logs.join('\n'));
+  } finally {
+    client.stop();
+    await a.close().catch(() => {});
+    await b.close().catch(() => {});
+  }
+});
+
+test('an empty control-plane address list is refused', () => {
+  assert.throws(() => new XdsClient({ url: ' , ', token: 'x', hello: { proxy: { ...ref, version: 'test' } }, currentVersion: () => null, apply: async () => {}, log: () => {} }), /no control plane address/);
+});

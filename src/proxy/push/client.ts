@@ -1,11 +1,14 @@
 // The proxy side of config push: keeps one stream to the control plane, applies each snapshot, ACKs or
 // NACKs it, and keeps serving the last good snapshot whenever the stream is down or a snapshot is bad.
-// Reconnects with exponential backoff and full jitter so a restarted control plane is not stampeded.
+// Reconnects with exponential backoff and full jitter so a restarted control plane is not stampeded. With
+// several control-plane addresses (an HA control plane), a lost or refused stream moves on to the next
+// address at once; the backoff grows only when a whole round of addresses has failed.
 import http2 from 'node:http2';
 import type { Snapshot } from '../../api/snapshot.js';
 import { lineReader, STREAM_PATH, type ControlMessage, type ProxyHello, type ProxyMessage } from '../../api/push.js';
 
 export interface XdsClientOptions {
+  /** The control plane's address, or several separated by commas (replicas of one HA control plane). */
   url: string;
   /** The bootstrap credential for each connection: single-use credentials need a fresh one every time. */
   token: string | (() => Promise<string>);
@@ -37,8 +40,25 @@ export class XdsClient {
   private queue: Promise<void> = Promise.resolve();
   private pending: Snapshot | undefined;
   connected = false;
+  private readonly urls: string[];
+  /** The address in use (or tried next). */
+  private index: number;
+  /** Addresses failed in a row since the last stream that worked. */
+  private failedInRound = 0;
 
-  constructor(private readonly opts: XdsClientOptions) {}
+  constructor(private readonly opts: XdsClientOptions) {
+    this.urls = opts.url.split(',').map((u) => u.trim()).filter((u) => u !== '');
+    if (this.urls.length === 0) throw new Error('no control plane address');
+    // Proxies start on different replicas (by name), so an HA control plane shares the streams.
+    let h = 0;
+    for (const c of opts.hello.proxy.name) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+    this.index = h % this.urls.length;
+  }
+
+  /** The control-plane address this client uses now. */
+  get url(): string {
+    return this.urls[this.index]!;
+  }
 
   start(): void {
     this.connect();
@@ -64,7 +84,8 @@ export class XdsClient {
   private open(token: string): void {
     if (this.stopped) return;
     const t = this.opts.tls?.();
-    const session = t ? http2.connect(this.opts.url, { ca: t.ca, key: t.key, cert: t.cert, checkServerIdentity: t.checkServerIdentity, minVersion: 'TLSv1.2' }) : http2.connect(this.opts.url);
+    const url = this.url;
+    const session = t ? http2.connect(url, { ca: t.ca, key: t.key, cert: t.cert, checkServerIdentity: t.checkServerIdentity, minVersion: 'TLSv1.2' }) : http2.connect(url);
     this.session = session;
     session.on('error', () => {}); // reported through 'close' below
     // An idle stream carries no frames but these PINGs, so liveness is their answers, not traffic: a session
@@ -103,6 +124,9 @@ export class XdsClient {
       this.connected = false;
       stream.destroy();
       session.destroy();
+      // The next attempt goes to the next address, if there are several.
+      this.index = (this.index + 1) % this.urls.length;
+      this.failedInRound++;
       this.retry();
     };
     stream.on('response', (headers) => {
@@ -114,7 +138,8 @@ export class XdsClient {
       }
       this.connected = true;
       this.attempt = 0;
-      this.opts.log(`connected to control plane ${this.opts.url}`);
+      this.failedInRound = 0;
+      this.opts.log(`connected to control plane ${url}`);
       this.opts.onConnected?.();
     });
     stream.on('data', lineReader(
@@ -130,6 +155,12 @@ export class XdsClient {
   private retry(): void {
     if (this.stopped) return;
     const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 200, maxMs: 5000 };
+    if (this.urls.length > 1 && this.failedInRound < this.urls.length) {
+      // Another replica may be up: try it now (a little jitter so the proxies of a lost replica spread out).
+      this.timer = setTimeout(() => this.connect(), Math.random() * Math.min(baseMs, 100));
+      return;
+    }
+    this.failedInRound = 0;
     const cap = Math.min(maxMs, baseMs * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 16);
     const delay = Math.random() * cap;
