@@ -23,6 +23,8 @@ describe('TrafficPolicy', () => {
     assert.deepEqual(msgs(tp('  circuitBreaker: {connectTimeout: 10m}')), ['spec.circuitBreaker.connectTimeout: must be between 1ms and 5m (got "10m")']);
     assert.deepEqual(msgs(tp('  circuitBreaker: {idleTimeout: 10ms}')), ['spec.circuitBreaker.idleTimeout: must be between 1s and 24h (got "10ms")']);
     assert.match(msgs(tp('  circuitBreaker: {connectTimeout: soon}'))[0], /^spec\.circuitBreaker\.connectTimeout: /);
+    assert.deepEqual(msgs(tp('  outlierDetection: {interval: 0s, baseEjectionTime: 0s}')), ['spec.outlierDetection.interval: must be between 1ms and 1h (got "0s")', 'spec.outlierDetection.baseEjectionTime: must be between 1ms and 24h (got "0s")']);
+    assert.deepEqual(msgs(tp('  outlierDetection: {interval: 2s, baseEjectionTime: 30s, maxEjectionTime: 5m}')), []);
     assert.deepEqual(msgs(tp('  circuitBreaker: {maxRetries: 5}\n  retryBudget: {maxRetries: 7}')), ['spec.circuitBreaker.maxRetries: is the same limit as spec.retryBudget.maxRetries, which says 7 (got 5)']);
   });
 });

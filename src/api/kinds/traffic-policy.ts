@@ -26,8 +26,20 @@ function checkCircuitBreaker(p: TrafficPolicy, out: Issue[]): void {
   }
 }
 
+function checkOutlierDetection(p: TrafficPolicy, out: Issue[]): void {
+  const od = p.spec.outlierDetection;
+  if (od === undefined) return;
+  const at = ['spec', 'outlierDetection'];
+  for (const [field, min, max, range] of [['interval', 1, 3_600_000, '1ms and 1h'], ['baseEjectionTime', 1, 86_400_000, '1ms and 24h'], ['maxEjectionTime', 1, 86_400_000, '1ms and 24h']] as const) {
+    const v = od[field];
+    const ms = v === undefined ? undefined : parseGatewayDuration(v);
+    if (ms !== undefined && (ms < min || ms > max)) out.push({ path: [...at, field], code: 'range', message: `must be between ${range} (got ${JSON.stringify(v)})` });
+  }
+}
+
 export function checkTrafficPolicy(p: TrafficPolicy, out: Issue[]): void {
   checkCircuitBreaker(p, out);
+  checkOutlierDetection(p, out);
   checkHealthCheck(p, out);
   checkLocalityFailover(p, out);
   const lb = p.spec.loadBalancer;

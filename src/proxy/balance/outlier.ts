@@ -77,7 +77,7 @@ export class OutlierDetector {
    * did); those in rotation lose one ejection per sweep.
    */
   sweep(now: number): boolean {
-    const interval = this.od.intervalMs;
+    const interval = Math.max(1, this.od.intervalMs);
     const due = Math.floor((now - this.nextSweep) / interval) + 1;
     if (due <= 0) return false;
     const last = this.nextSweep + (due - 1) * interval;
