@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { type TestMesh, ECHO, waitFor, startMesh, waitServedBy } from './helpers/mesh.js';
 import { docs, gatewayDoc, meshDoc, workloadDoc } from './helpers/yaml.js';
 
 function yaml(gw: number): string {
@@ -59,15 +59,8 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
-  await waitFor('all three replicas behind both paths', async () => {
-    const seen = new Set<string>();
-    for (let i = 0; i < 12; i++) for (const p of ['/plain', '/guarded', '/defaults']) seen.add(String((await httpCall(gw, p)).headers['x-served-by']));
-    return seen.size === 3;
-  }, 20_000, 100);
+  ({ mesh, gw } = await startMesh(yaml));
+  for (const p of ['/plain', '/guarded', '/defaults']) await waitServedBy(gw, p, ['api-0', 'api-1', 'api-2']);
 });
 
 after(async () => {
@@ -154,9 +147,5 @@ test('kill an app, freeze an app, kill a sidecar under load: the error rate with
   assert.ok(rate(tallies.guarded!) <= 2, describe('guarded', tallies.guarded!));
   assert.ok(rate(tallies.guarded!) < rate(tallies.plain!) / 2, `${describe('guarded', tallies.guarded!)} vs ${describe('plain', tallies.plain!)}`);
   // The mesh heals: the killed app and sidecar are restarted by the runtime, and every replica serves again.
-  await waitFor('every replica serving again', async () => {
-    const seen = new Set<string>();
-    for (let i = 0; i < 12; i++) seen.add(String((await httpCall(gw, '/plain')).headers['x-served-by']));
-    return seen.size === 3 ? true : undefined;
-  }, 30_000, 200);
+  await waitServedBy(gw, '/plain', ['api-0', 'api-1', 'api-2'], 30_000);
 });

@@ -3,7 +3,7 @@
 // endpoint and the requests waiting for one; the rest fail fast with 503 overflow (flag UO), counted by limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestMesh, ECHO, freePort, httpCall } from './helpers/mesh.js';
+import { type TestMesh, ECHO, httpCall, startMesh } from './helpers/mesh.js';
 import { docs, serviceDoc, gatewayDoc, workloadDoc } from './helpers/yaml.js';
 
 function yaml(gwPort: number): string {
@@ -49,10 +49,7 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
+  ({ mesh, gw } = await startMesh(yaml));
 });
 
 after(async () => {

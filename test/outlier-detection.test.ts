@@ -2,7 +2,7 @@
 // consecutive5xxErrors failures it gets no traffic, and it gets traffic again when its ejection time is up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { type TestMesh, ECHO, httpCall, waitFor, startMesh, waitServedBy } from './helpers/mesh.js';
 import { docs, serviceDoc, edgeDocs, workloadDoc } from './helpers/yaml.js';
 
 const wl = (name: string, env: Record<string, string> = {}) => workloadDoc(name, { args: [ECHO], app: 'api', env, probe: '/healthz' });
@@ -35,15 +35,8 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
-  await waitFor('all three replicas behind the gateway', async () => {
-    const seen = new Set<string>();
-    for (let i = 0; i < 9; i++) seen.add(String((await httpCall(gw, '/warm')).headers['x-served-by']));
-    return seen.has('api-a-0') && seen.has('api-b-0') && seen.has('api-bad-0');
-  });
+  ({ mesh, gw } = await startMesh(yaml));
+  await waitServedBy(gw, '/warm', ['api-a-0', 'api-b-0', 'api-bad-0']);
 });
 
 after(async () => {

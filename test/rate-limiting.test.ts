@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { TestMesh, ECHO, ROOT, freePort, httpCall, waitFor, type HttpResult } from './helpers/mesh.js';
+import { type TestMesh, ECHO, ROOT, httpCall, waitFor, type HttpResult, startMesh } from './helpers/mesh.js';
 import { docs, gatewayDoc, meshDoc, serviceDoc, workloadDoc } from './helpers/yaml.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -80,10 +80,7 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
+  ({ mesh, gw } = await startMesh(yaml));
 });
 
 after(async () => {

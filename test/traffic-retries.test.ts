@@ -2,7 +2,7 @@
 // fails everything is protected from a retry storm by its budget (counted at the service itself).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { type TestMesh, ECHO, httpCall, startMesh, waitServedBy } from './helpers/mesh.js';
 import { docs, serviceDoc, gatewayDoc } from './helpers/yaml.js';
 
 const wl = (name: string, app: string, env: Record<string, string> = {}) => `apiVersion: weft.dev/v1alpha1
@@ -68,15 +68,8 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
-  await waitFor('both api replicas behind the gateway', async () => {
-    const seen = new Set<string>();
-    for (let i = 0; i < 8; i++) seen.add(String((await httpCall(gw, '/plain')).headers['x-served-by']));
-    return seen.has('api-good-0') && seen.has('api-bad-0');
-  });
+  ({ mesh, gw } = await startMesh(yaml));
+  await waitServedBy(gw, '/plain', ['api-good-0', 'api-bad-0']);
 });
 
 after(async () => {

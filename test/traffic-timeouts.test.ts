@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TestMesh, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { type TestMesh, ECHO, httpCall, waitFor, startMesh } from './helpers/mesh.js';
 import { docs, serviceDoc, workloadDoc, gatewayDoc } from './helpers/yaml.js';
 
 function yaml(gwPort: number): string {
@@ -39,10 +39,7 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
+  ({ mesh, gw } = await startMesh(yaml));
   await waitFor('the gateway to reach api', async () => (await httpCall(gw, '/healthz')).status === 200);
 });
 

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { TestMesh, ROOT, ECHO, freePort, httpCall, waitFor } from './helpers/mesh.js';
+import { type TestMesh, ROOT, ECHO, httpCall, waitFor, startMesh } from './helpers/mesh.js';
 import { docs, edgeDocs, meshDoc, serviceDoc, workloadDoc } from './helpers/yaml.js';
 
 const WS_APP = path.join(ROOT, 'test', 'fixtures', 'ws-echo.mjs');
@@ -23,10 +23,7 @@ let mesh: TestMesh;
 let gw: number;
 
 before(async () => {
-  gw = await freePort();
-  mesh = new TestMesh(yaml(gw));
-  await mesh.start();
-  await mesh.waitAllSynced();
+  ({ mesh, gw } = await startMesh(yaml));
   await waitFor('gateway to reach the chat app', async () => (await httpCall(gw, '/healthz')).status === 200);
 });
 

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // Gateway ports for test meshes: free, and outside the range proxies' port-0 binds come from (src/runtime/ports.ts).
-export { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/runtime/ports.js';
+export { freePort };
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -152,4 +153,22 @@ export function httpCall(port: number, target: string, opts: { method?: string; 
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/** A mesh for a test file: a free gateway port, `yaml(port)` started and every proxy SYNCED. */
+export async function startMesh(yaml: (gw: number) => string): Promise<{ mesh: TestMesh; gw: number }> {
+  const gw = await freePort();
+  const mesh = new TestMesh(yaml(gw));
+  await mesh.start();
+  await mesh.waitAllSynced();
+  return { mesh, gw };
+}
+
+/** Until every one of `replicas` has answered a request for `path` through the gateway (x-served-by). */
+export function waitServedBy(gw: number, path: string, replicas: string[], timeoutMs = 20_000): Promise<true> {
+  return waitFor(`${replicas.join(', ')} behind ${path}`, async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < replicas.length * 4; i++) seen.add(String((await httpCall(gw, path)).headers['x-served-by']));
+    return replicas.every((r) => seen.has(r)) ? true : undefined;
+  }, timeoutMs, 100);
 }
