@@ -60,7 +60,8 @@ let gw: number;
 
 before(async () => {
   ({ mesh, gw } = await startMesh(yaml));
-  for (const p of ['/plain', '/guarded', '/defaults']) await waitServedBy(gw, p, ['api-0', 'api-1', 'api-2']);
+  // Round robin reaches every replica; EWMA (/defaults) may keep away from the slowest one, by design.
+  for (const p of ['/plain', '/guarded']) await waitServedBy(gw, p, ['api-0', 'api-1', 'api-2']);
 });
 
 after(async () => {
