@@ -164,3 +164,18 @@ export interface PrometheusSdGroup { targets: string[]; labels: Record<string, s
 
 /** A handler's answer with its status: the body is one of the contract's shapes. */
 export interface Answer<T> { status: number; body: T | ApiError | ApplyErrors | SourceConflict }
+
+/** POST /v1/join-tokens: a one-time token for `weft join` (shown once; only its digest is kept). */
+export interface JoinTokenView { token: string; expiresAt: string }
+
+/** POST /v1/join: what a joining host needs to run its workloads' proxies. */
+export interface JoinView {
+  host: string;
+  /** The host's credential for the control API (`Authorization: Bearer <credential>`). */
+  credential: string;
+  /** The config-push address(es) for its proxies, and what to verify the control plane with. */
+  xds: string;
+  trustDomain: string;
+  bundle: string[];
+}
+

@@ -70,6 +70,8 @@ export interface WorkloadSpec {
    * not restarted is done: its sidecar stops with it, and it is not replaced (a one-shot job).
    */
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  /** The joined host (`weft join --name`) that runs its replicas; absent: the host that runs the control plane. */
+  host?: string;
   /** Where its replicas run (locality failover prefers callers' own zone, then region). */
   locality?: { region: string; zone?: string };
 }

@@ -15,7 +15,9 @@ import { Registry, type RuntimeReport } from './registry/index.js';
 import { translate, gatewayProxies, meshOf, type MeshState, type ProxyRef } from './translate/index.js';
 import { PushServer } from './push/server.js';
 import { startApi } from './api/server.js';
-import { loadOrCreateSecrets, singleUseVerifier } from './secrets.js';
+import { loadOrCreateSecrets, mintProxyToken, singleUseVerifier } from './secrets.js';
+import { DEFAULT_JOIN_TOKEN_TTL_MS, Hosts, MAX_JOIN_TOKEN_TTL_MS, mayRunProxy } from './hosts.js';
+import { parseGatewayDuration } from '../api/traffic.js';
 import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
 import { CertificateAuthority } from './ca/index.js';
@@ -56,6 +58,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const secrets = loadOrCreateSecrets(o.stateDir);
   const store = await openFileStore(path.join(o.stateDir, 'store'));
   const registry = new Registry(store);
+  const hosts = new Hosts(store);
 
   // Objects that name no namespace get the Mesh's default, even when their file has no Mesh in it.
   const currentDefaultNs = () => meshOf(store.list().map((s) => s.resource)).defaultNamespace;
@@ -393,6 +396,35 @@ export async function runControl(o: ControlOptions): Promise<void> {
     rolloutRestart: (body) => rolloutRestart(body),
     rollouts: (): Rollouts => ({ restarts: store.getState<Record<string, string>>(ROLLOUTS) ?? {} }),
     objects: (kind): ObjectRow[] => store.list().filter((s) => kind === undefined || s.resource.kind === kind).map((s) => ({ ...withoutSecretValues(s.resource), source: sourceOf(s.key, s.source) })),
+    joinToken: async (body) => {
+      const ttl = (body as { ttl?: unknown })?.ttl;
+      const ms = ttl === undefined ? DEFAULT_JOIN_TOKEN_TTL_MS : typeof ttl === 'string' ? parseGatewayDuration(ttl) : undefined;
+      if (ms === undefined || ms < 1000 || ms > MAX_JOIN_TOKEN_TTL_MS) return { status: 400, body: { error: `ttl must be a duration between 1s and 24h, such as "15m" (got ${JSON.stringify(ttl)})` } };
+      const t = await hosts.createToken(ms);
+      log(`join token created, valid until ${t.expiresAt}`);
+      return { status: 201, body: t };
+    },
+    join: async (body) => {
+      const b = body as { token?: unknown; host?: unknown };
+      const r = await hosts.join(b?.token, b?.host);
+      if (!r.ok) {
+        log(`refused join of host ${JSON.stringify(b?.host)}: ${r.error}`);
+        return { status: r.status, body: { error: r.error } };
+      }
+      log(`host ${r.host} joined`);
+      return { status: 200, body: { host: r.host, credential: r.credential, xds: xdsUrl, trustDomain: meshOf(state().objects).trustDomain, bundle: ca.trustBundle() } };
+    },
+    hostOf: (credential) => hosts.hostOf(credential),
+    hostProxyToken: (host, body) => {
+      const ref = body as ProxyRef;
+      if (typeof ref?.name !== 'string' || typeof ref.workload !== 'string' || typeof ref.namespace !== 'string' || typeof ref.serviceAccount !== 'string') {
+        return { status: 400, body: { error: 'body must be a proxy: {"name", "kind": "sidecar", "workload", "namespace", "serviceAccount"}' } };
+      }
+      const why = mayRunProxy(state().objects, host, ref, currentDefaultNs());
+      if (why !== undefined) return { status: 403, body: { error: why } };
+      return { status: 200, body: { token: mintProxyToken(secrets.proxyKey, { name: ref.name, kind: 'sidecar', workload: ref.workload, namespace: ref.namespace, serviceAccount: ref.serviceAccount }) } };
+    },
+    hosts: () => hosts.list(),
   }, secrets.adminToken, o.host, o.apiPort, log);
   apiPortBound = api.port;
 

@@ -344,6 +344,8 @@ export class LocalMesh {
       const services = objects.filter((o): o is Service => o.kind === 'Service');
       const desired = new Map<string, Desired>();
       for (const w of objects.filter((o): o is WorkloadRow => o.kind === 'Workload')) {
+        // A Workload assigned to a joined host (`spec.host`) runs there, not here.
+        if (w.spec.host !== undefined) continue;
         const key = `${w.metadata.namespace ?? this.defaultNs}/${w.metadata.name}`;
         desired.set(key, { key, w, template: templateOf(w), restartAt: rollouts.restarts?.[key], baseDir: this.baseDirOf(w) });
       }

@@ -1,5 +1,5 @@
 // JSON Schema of Workload (see src/api/schemas.ts for the keywords; cross-field rules in checks.ts).
-import { DNS_SUBDOMAIN, LOCALITY_NAME, type Schema } from './primitives.js';
+import { DNS_LABEL, DNS_SUBDOMAIN, LOCALITY_NAME, type Schema } from './primitives.js';
 
 // --- Workload ----------------------------------------------------------------------------------------
 
@@ -24,6 +24,7 @@ export const WORKLOAD_SPEC: Schema = {
     serviceAccount: { ...DNS_SUBDOMAIN, default: 'default' },
     port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
     restartPolicy: { type: 'string', enum: ['Always', 'OnFailure', 'Never'], default: 'Always' },
+    host: DNS_LABEL,
     readinessProbe: {
       type: 'object',
       additionalProperties: false,

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import {
   CONTROL_API_MAX_BODY as MAX_BODY, type Answer, type ApplyResult, type CheckResult, type ControlStatus, type DeleteResult, type EdgeRow, type ExplainView,
-  type IdentityView, type ObjectRow, type PrometheusSdGroup, type ProxyConfigView, type RolloutRestartResult, type Rollouts, type StatRow,
+  type IdentityView, type JoinTokenView, type JoinView, type ObjectRow, type PrometheusSdGroup, type ProxyConfigView, type RolloutRestartResult, type Rollouts, type StatRow,
 } from '../../api/control-api.js';
 
 /** What each endpoint answers, typed by the contracts in src/api/control-api.ts (the CLI reads the same types). */
@@ -31,6 +31,27 @@ export interface ApiHandlers {
   /** POST /v1/rollout/restart and GET /v1/rollouts (the runtime watches the latter). */
   rolloutRestart(body: unknown): Promise<Answer<RolloutRestartResult>>;
   rollouts(): Rollouts;
+  /** POST /v1/join-tokens (admin): a one-time join token for `weft join`. */
+  joinToken?(body: unknown): Promise<Answer<JoinTokenView>>;
+  /** POST /v1/join (the join token is the credential): a host credential. */
+  join?(body: unknown): Promise<Answer<JoinView>>;
+  /** The joined host a `host.<name>.<secret>` credential belongs to. */
+  hostOf?(credential: string): string | undefined;
+  /** POST /v1/hosts/<host>/proxy-tokens: a bootstrap credential for one of that host's proxies. */
+  hostProxyToken?(host: string, body: unknown): Answer<{ token: string }>;
+  /** GET /v1/hosts (admin). */
+  hosts?(): { name: string; joinedAt: string }[];
+}
+
+/**
+ * What a joined host's credential may call: what a runtime needs for its own workloads, nothing else
+ * (no config changes, no CA, no other host's registry entry).
+ */
+function hostMayCall(host: string, method: string | undefined, parts: string[]): boolean {
+  if (method === 'GET') return parts[1] === 'objects' || parts[1] === 'rollouts' || parts[1] === 'status' || (parts[1] === 'ca' && parts[2] === 'bundle');
+  if (method === 'PUT') return parts[1] === 'registry' && parts[2] !== undefined && decodeURIComponent(parts[2]) === host && parts.length === 3;
+  if (method === 'POST') return parts[1] === 'hosts' && parts[2] !== undefined && decodeURIComponent(parts[2]) === host && parts[3] === 'proxy-tokens';
+  return false;
 }
 
 /** A request body over MAX_BODY: answered 413 with the limit, never by cutting the connection. */
@@ -47,11 +68,31 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
     try {
       const url = new URL(req.url ?? '/', 'http://control');
       if (url.pathname === '/healthz') return send(200, { status: 'ok' });
-      const got = Buffer.from(String(req.headers.authorization ?? ''));
-      if (got.length !== want.length || !timingSafeEqual(got, want)) return send(401, { error: 'missing or wrong admin token' });
-      const body = req.method === 'GET' ? '' : await readBody(req);
       const parts = url.pathname.split('/').filter(Boolean); // v1, ...
+      // Joining: the join token in the body is the credential.
+      if (req.method === 'POST' && url.pathname === '/v1/join' && h.join !== undefined) {
+        const r = await h.join(JSON.parse(await readBody(req)));
+        return send(r.status, r.body);
+      }
+      const auth = String(req.headers.authorization ?? '');
+      const got = Buffer.from(auth);
+      if (got.length !== want.length || !timingSafeEqual(got, want)) {
+        // Not the admin: a joined host may call what its runtime needs, for itself only.
+        const host = auth.startsWith('Bearer host.') ? h.hostOf?.(auth.slice('Bearer '.length)) : undefined;
+        if (host === undefined) return send(401, { error: 'missing or wrong admin token' });
+        if (!hostMayCall(host, req.method, parts)) return send(403, { error: `host ${host} may not call ${req.method} ${url.pathname}` });
+      }
+      const body = req.method === 'GET' ? '' : await readBody(req);
       if (parts[0] !== 'v1') return send(404, { error: `no such endpoint ${url.pathname}` });
+      if (req.method === 'POST' && parts[1] === 'join-tokens' && h.joinToken !== undefined) {
+        const r = await h.joinToken(body === '' ? {} : JSON.parse(body));
+        return send(r.status, r.body);
+      }
+      if (req.method === 'GET' && parts[1] === 'hosts' && parts.length === 2 && h.hosts !== undefined) return send(200, h.hosts());
+      if (req.method === 'POST' && parts[1] === 'hosts' && parts[2] && parts[3] === 'proxy-tokens' && h.hostProxyToken !== undefined) {
+        const r = h.hostProxyToken(decodeURIComponent(parts[2]), JSON.parse(body));
+        return send(r.status, r.body);
+      }
       if (req.method === 'GET' && parts[1] === 'status') return send(200, h.status());
       if (req.method === 'GET' && parts[1] === 'objects') return send(200, h.objects(url.searchParams.get('kind') ?? undefined));
       if (req.method === 'GET' && parts[1] === 'proxies' && parts[2] && parts[3] === 'config') {
