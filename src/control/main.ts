@@ -9,7 +9,8 @@ import { errorAt } from '../api/set.js';
 import { danglingReferences } from '../api/references.js';
 import { secretWarnings, withoutSecretValues } from '../api/kinds/secret.js';
 import { redactSnapshot } from '../api/snapshot.js';
-import { openFileStore } from './store/store.js';
+import { openStore, parseStoreSpec } from './store/open.js';
+import { loadStoreKey } from './ca/sealing.js';
 import { watchFiles } from './store/watch-files.js';
 import { Registry, type RuntimeReport } from './registry/index.js';
 import { translate, gatewayProxies, meshOf, type MeshState, type ProxyRef } from './translate/index.js';
@@ -48,6 +49,10 @@ export interface ControlOptions {
   host: string;
   apiPort: number;
   xdsPort: number;
+  /** --store (else $WEFT_STORE): etcd://host:2379[,...][/prefix/], or the file store in stateDir. */
+  store?: string;
+  /** --store-key-file (else $WEFT_STORE_KEY_FILE): seals the CA's private keys in the store. */
+  storeKeyFile?: string;
 }
 
 export type { ControlStatus };
@@ -56,7 +61,14 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
   const startedAt = new Date().toISOString();
   const secrets = loadOrCreateSecrets(o.stateDir);
-  const store = await openFileStore(path.join(o.stateDir, 'store'));
+  const storeSpec = parseStoreSpec(o.store ?? process.env.WEFT_STORE, o.stateDir);
+  const keyFile = o.storeKeyFile ?? process.env.WEFT_STORE_KEY_FILE;
+  if (storeSpec.kind === 'etcd' && (keyFile === undefined || keyFile === '')) {
+    throw new Error(`the store ${storeSpec.text} would hold the CA's private keys, so they must be encrypted: give --store-key-file FILE (or WEFT_STORE_KEY_FILE) ` +
+      'holding 32 random bytes, made once with: openssl rand -base64 32 > FILE && chmod 600 FILE (every control plane on this store needs the same key)');
+  }
+  const sealer = keyFile ? loadStoreKey(keyFile, o.storeKeyFile !== undefined ? `--store-key-file ${keyFile}` : `WEFT_STORE_KEY_FILE=${keyFile}`) : undefined;
+  const store = await openStore(storeSpec);
   const registry = new Registry(store);
   const hosts = new Hosts(store);
 
@@ -114,7 +126,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   };
 
   const initialMesh = meshOf(store.list().map((s) => s.resource));
-  const ca = await CertificateAuthority.open(store, { trustDomain: initialMesh.trustDomain });
+  const ca = await CertificateAuthority.open(store, { trustDomain: initialMesh.trustDomain, sealer });
   // Certificate lifetime: Mesh.spec.certificateLifetime; WEFT_CERT_LIFETIME overrides it for experiments.
   const certTtlSeconds = () => {
     const m = store.list().map((s) => s.resource).find((r) => r.kind === 'Mesh');
@@ -156,6 +168,13 @@ export async function runControl(o: ControlOptions): Promise<void> {
   };
   store.watch(changed);
   registry.onChange(changed);
+  // Another control plane on the same store changed the CA (a rotation step, a renewed intermediate): serve
+  // with a certificate from it and give proxies its bundle.
+  ca.onExternalChange(() => {
+    log(`the CA was changed by another control plane (rotation phase ${ca.rotationPhase}); taking it up`);
+    push.broadcast({ type: 'bundle', bundle: ca.trustBundle() });
+    controlTls().then((t) => push.setTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
+  });
   // When each process last restarted, noted as runtimes report growing restart counts (for `weft check`).
   const restarts = new RestartTracker();
   restarts.observe(registry.processes(), Date.now());
@@ -429,7 +448,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   apiPortBound = api.port;
 
   writeRunFile({ url: url(api.port), xds: xdsUrl, token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
-  log(`control plane ${VERSION} api=${url(api.port)} xds=${xdsUrl} state=${o.stateDir}`);
+  log(`control plane ${VERSION} api=${url(api.port)} xds=${xdsUrl} state=${o.stateDir}${storeSpec.kind === 'etcd' ? ` store=${storeSpec.text}` : ''}${sealer ? ` store-key=${sealer.fingerprint}` : ''}`);
   if (process.send) process.send({ type: 'listening', api: url(api.port), xds: xdsUrl, apiPort: api.port, xdsPort, bundle: ca.trustBundle(), trustDomain: meshOf(state().objects).trustDomain });
 
   let stopping = false;
@@ -439,6 +458,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     watcher.close();
     removeRunFile(path.resolve(o.stateDir), process.pid);
     await Promise.allSettled([push.close(), api.close()]);
+    ca.close();
     await store.close();
     process.exit(0);
   };

@@ -4,6 +4,12 @@
 //
 // Everything that changes the CA is serialised, persisted under state "ca", and only then made live, so a
 // failed step (bad input, store error) leaves both the stored and the running CA as they were.
+//
+// Several control planes may share one store (etcd). Each change is a compare-and-set on state "ca" against
+// the document this instance last saw: two instances starting on an empty store create one root between
+// them (the loser loads the winner's), a step that loses a race changes nothing and says so, and a change
+// made by another instance (a rotation step, a renewed intermediate) is taken up here when the store reports it.
+// With a store key (KeySealer) the private keys are stored sealed with AES-256-GCM; certificates stay readable.
 import { createPrivateKey, generateKeyPairSync, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { verifyChain } from '../../identity/chain.js';
 import { certFacts } from '../../identity/cert-facts.js';
@@ -22,10 +28,16 @@ import {
 } from './authority.js';
 import { readCsr } from './csr.js';
 import { toPkcs8Pem } from './keys.js';
+import { isSealed, type KeySealer } from './sealing.js';
+import { jsonEqual } from '../store/core.js';
 
 export interface CaStateStore {
   getState<T>(name: string): T | undefined;
   putState(name: string, value: unknown): Promise<void>;
+  /** Present on every Store: makes changes safe between control planes sharing the store. */
+  casState?(name: string, expected: unknown, value: unknown): Promise<{ ok: true } | { ok: false; current: unknown }>;
+  /** Present on every Store: how a change made by another control plane is seen. */
+  watchStates?(cb: (name: string) => void): () => void;
 }
 
 export interface IssuedSvid {
@@ -58,41 +70,74 @@ const PHASES: readonly RotationPhase[] = ['none', 'bundle-extended', 'signing-ne
 /** Renew a self-generated intermediate once less than this share of its lifetime is left. */
 const RENEW_AT_REMAINING = 1 / 3;
 
+export interface CaOptions {
+  trustDomain: string;
+  now?: () => Date;
+  /** Seals the private keys in the store; without it they are stored as PEM (the store must be private). */
+  sealer?: KeySealer;
+}
+
 export class CertificateAuthority {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<() => void>();
+  private unwatch: (() => void) | undefined;
 
   private constructor(
     private readonly store: CaStateStore,
     readonly trustDomain: string,
     private readonly now: () => Date,
+    private readonly sealer: KeySealer | undefined,
+    /** The document in the store this instance last saw or wrote (keys as stored: sealed or PEM). */
+    private stored: unknown,
     private state: CaState,
     private signer: Signer,
   ) {}
 
-  /** Loads the CA from state "ca", creating a new root + intermediate on first start. */
-  static async open(store: CaStateStore, opts: { trustDomain: string; now?: () => Date }): Promise<CertificateAuthority> {
-    const { trustDomain } = opts;
+  /**
+   * Loads the CA from state "ca", creating a new root + intermediate on first start. Instances opening at once
+   * on one shared store end up with the same CA.
+   */
+  static async open(store: CaStateStore, opts: CaOptions): Promise<CertificateAuthority> {
+    const { trustDomain, sealer } = opts;
     const problem = trustDomainProblem(trustDomain);
     if (problem) throw new Error(`CA: invalid trust domain: ${problem}`);
     const now = opts.now ?? (() => new Date());
-    const stored = store.getState<unknown>(STATE_NAME);
-    let state: CaState;
+    let stored = store.getState<unknown>(STATE_NAME);
     if (stored === undefined) {
       const active = await createAuthority(trustDomain, now());
-      state = { version: 1, trustDomain, bundle: [active.rootCertPem], active, phase: 'none' };
-      await store.putState(STATE_NAME, state);
-    } else {
-      state = checkState(stored, trustDomain);
+      const fresh = storedForm({ version: 1, trustDomain, bundle: [active.rootCertPem], active, phase: 'none' }, sealer, undefined);
+      // Create if absent: if another control plane created one meanwhile, this one is dropped and theirs used.
+      const r = await casOrPut(store, undefined, fresh);
+      stored = r.ok ? plainJson(fresh) : r.current;
     }
-    let signer: Signer;
-    try {
-      signer = await loadSigner(state.active);
-    } catch (err) {
-      throw new Error(`CA state "${STATE_NAME}": ${(err as Error).message}`);
+    let state = readState(stored, trustDomain, sealer);
+    if (sealer !== undefined && hasPlainKeys(stored)) {
+      // Keys stored before a store key was given: seal them now.
+      const sealed = storedForm(state, sealer, undefined);
+      const r = await casOrPut(store, stored, sealed);
+      stored = r.ok ? plainJson(sealed) : r.current;
+      state = readState(stored, trustDomain, sealer);
     }
-    const ca = new CertificateAuthority(store, trustDomain, now, state, signer);
+    const ca = new CertificateAuthority(store, trustDomain, now, sealer, stored, state, await signerFor(state));
+    ca.unwatch = store.watchStates?.((name) => {
+      if (name === STATE_NAME) void ca.exclusive(() => ca.adoptStored()).catch((err: unknown) => process.emitWarning(`CA: ${(err as Error).message}`, { code: 'WEFT_CA_RELOAD' }));
+    });
     await ca.renewSoftly();
     return ca;
+  }
+
+  /** Called after this instance took up a CA changed by another control plane (bundle, signer or phase). */
+  onExternalChange(cb: () => void): () => void {
+    const w = () => cb();
+    this.listeners.add(w);
+    return () => void this.listeners.delete(w);
+  }
+
+  /** Stops following the store. */
+  close(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.listeners.clear();
   }
 
   get rotationPhase(): RotationPhase {
@@ -231,11 +276,47 @@ export class CertificateAuthority {
     if (this.state.phase !== want) throw new Error(`${step}: rotation phase is ${this.state.phase}, expected ${want}`);
   }
 
-  /** Persists, then makes live; if the store fails, the running CA is unchanged. */
+  /**
+   * Persists, then makes live; if the store fails, the running CA is unchanged. On a shared store the write
+   * happens only over the document this instance last saw: if another control plane changed the CA first,
+   * this instance takes up that CA instead and the step fails, changing nothing.
+   */
   private async commit(next: CaState, signer: Signer): Promise<void> {
-    await this.store.putState(STATE_NAME, next);
+    const doc = storedForm(next, this.sealer, this.stored);
+    const r = await casOrPut(this.store, this.stored, doc);
+    if (!r.ok) {
+      await this.adopt(r.current);
+      throw new CaConflictError('another control plane changed the CA at the same time; this step was not applied (the CA now is theirs; check it and retry if still needed)');
+    }
+    this.stored = plainJson(doc);
     this.state = next;
     this.signer = signer;
+  }
+
+  /** Takes up what the store holds now, if it is not what this instance already runs. */
+  private async adoptStored(): Promise<void> {
+    const raw = this.store.getState<unknown>(STATE_NAME);
+    if (raw !== undefined) await this.adopt(raw);
+  }
+
+  private async adopt(raw: unknown): Promise<void> {
+    if (raw === undefined || jsonEqual(raw, this.stored)) return;
+    const state = readState(raw, this.trustDomain, this.sealer);
+    const signer = await signerFor(state);
+    this.stored = raw;
+    this.state = state;
+    this.signer = signer;
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l();
+      } catch (err) {
+        process.emitWarning(`CA change listener threw: ${(err as Error)?.stack ?? String(err)}`, { code: 'WEFT_CA_LISTENER' });
+      }
+    }
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -264,6 +345,8 @@ export class CertificateAuthority {
   }
 
   private async renewIntermediateIfDue(): Promise<void> {
+    // Another control plane may have renewed it already.
+    await this.adoptStored();
     const now = this.now();
     if (!this.renewalDue(now)) return;
     const active = this.state.active;
@@ -274,6 +357,85 @@ export class CertificateAuthority {
     const renewed: AuthorityState = { ...active, ...inter };
     await this.commit({ ...this.state, active: renewed }, await loadSigner(renewed));
   }
+}
+
+/** Another control plane changed the CA between this instance's read and its write. */
+export class CaConflictError extends Error {
+  override readonly name = 'CaConflictError';
+  readonly code = 'ca-conflict';
+}
+
+async function casOrPut(store: CaStateStore, expected: unknown, value: unknown): Promise<{ ok: true } | { ok: false; current: unknown }> {
+  if (store.casState !== undefined) return store.casState(STATE_NAME, expected, value);
+  await store.putState(STATE_NAME, value);
+  return { ok: true };
+}
+
+async function signerFor(state: CaState): Promise<Signer> {
+  try {
+    return await loadSigner(state.active);
+  } catch (err) {
+    throw new Error(`CA state "${STATE_NAME}": ${(err as Error).message}`);
+  }
+}
+
+const KEY_FIELDS = ['rootKeyPem', 'intermediateKeyPem'] as const;
+
+function authorities(s: Partial<CaState>): AuthorityState[] {
+  return [s.active, s.next].filter((a): a is AuthorityState => a !== undefined && a !== null && typeof a === 'object');
+}
+
+function hasPlainKeys(raw: unknown): boolean {
+  return authorities(raw as Partial<CaState>).some((a) => KEY_FIELDS.some((f) => typeof a[f] === 'string' && !isSealed(a[f])));
+}
+
+/**
+ * The document to store for `state`: with a sealer, each private key sealed. A key that `previous` (the
+ * stored document) already holds sealed keeps that sealed value, so an unchanged key does not change the store.
+ */
+function storedForm(state: CaState, sealer: KeySealer | undefined, previous: unknown): CaState {
+  if (sealer === undefined) return state;
+  const known = new Map<string, string>();
+  for (const a of authorities((previous ?? {}) as Partial<CaState>)) {
+    for (const f of KEY_FIELDS) {
+      const v = a[f];
+      if (typeof v === 'string' && isSealed(v)) {
+        try {
+          known.set(sealer.open(v, 'a stored key'), v);
+        } catch {
+          // Not ours to reuse: it will be sealed afresh.
+        }
+      }
+    }
+  }
+  const seal = (pem: string) => known.get(pem) ?? sealer.seal(pem);
+  const sealAuthority = (a: AuthorityState): AuthorityState => ({
+    ...a, intermediateKeyPem: seal(a.intermediateKeyPem), ...(a.rootKeyPem !== undefined ? { rootKeyPem: seal(a.rootKeyPem) } : {}),
+  });
+  return { ...state, active: sealAuthority(state.active), ...(state.next !== undefined ? { next: sealAuthority(state.next) } : {}) };
+}
+
+/** Checks a stored document and opens its sealed keys. */
+function readState(raw: unknown, trustDomain: string, sealer: KeySealer | undefined): CaState {
+  const s = checkState(raw, trustDomain);
+  const open = (a: AuthorityState, which: string): AuthorityState => {
+    const out = { ...a };
+    for (const f of KEY_FIELDS) {
+      const v = a[f];
+      if (v === undefined || !isSealed(v)) continue;
+      if (sealer === undefined) {
+        throw new Error(`CA state "${STATE_NAME}": the CA's private keys in the store are encrypted; give the store key they were encrypted with (--store-key-file FILE or WEFT_STORE_KEY_FILE)`);
+      }
+      out[f] = sealer.open(v, `the CA's ${which} ${f === 'rootKeyPem' ? 'root' : 'intermediate'} key`);
+    }
+    return out;
+  };
+  return { ...s, active: open(s.active, 'active'), ...(s.next !== undefined ? { next: open(s.next, 'next') } : {}) };
+}
+
+/** As the store will hold it: through JSON (no undefined fields), so comparing with what it holds is exact. */
+function plainJson(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v));
 }
 
 function parseCert(pem: unknown, what: string, fail: (msg: string) => never) {

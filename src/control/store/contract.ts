@@ -261,6 +261,23 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     assert.equal(s.revision, 0, 'states are not objects: no revision, no watch event');
   });
 
+  withStore('casState writes only over what the caller expects; state watchers see each change', async (s) => {
+    const seen: string[] = [];
+    s.watchStates((n) => seen.push(`${n}=${JSON.stringify(s.getState(n))}`));
+    assert.deepEqual(await s.casState('ca', undefined, { gen: 1 }), { ok: true }, 'create if absent');
+    assert.deepEqual(await s.casState('ca', undefined, { gen: 2 }), { ok: false, current: { gen: 1 } }, 'already there: nothing written');
+    assert.deepEqual(await s.casState('ca', { gen: 2 }, { gen: 3 }), { ok: false, current: { gen: 1 } });
+    assert.deepEqual(await s.casState('ca', { gen: 1 }, { gen: 2 }), { ok: true });
+    assert.deepEqual(s.getState('ca'), { gen: 2 });
+    assert.deepEqual(await s.casState('ca', { gen: 2 }, undefined), { ok: true }, 'undefined removes');
+    assert.equal(s.getState('ca'), undefined);
+    await s.putState('ca', { gen: 9 });
+    await s.putState('ca', { gen: 9 }); // unchanged: no event
+    assert.deepEqual(seen, ['ca={"gen":1}', 'ca={"gen":2}', 'ca=undefined', 'ca={"gen":9}']);
+    await assert.rejects(s.casState('../x', undefined, 1), /invalid state name/);
+    assert.equal(s.revision, 0);
+  });
+
   test(`${name}: close waits for pending changes; later calls reject`, async () => {
     const s = await factory();
     const pending = s.apply([svc('web')]);

@@ -3,7 +3,7 @@
 // made visible, so a failed write leaves the store exactly as it was.
 import type { AnyResource } from '../../api/types.js';
 import { keyOf } from '../../api/types.js';
-import type { Store, StoreChange, StoredObject } from './store.js';
+import type { CasResult, Store, StoreChange, StoredObject } from './store.js';
 import { StoreClosedError } from './errors.js';
 
 /** Where a LocalStore keeps its data. Each call is awaited before the change becomes visible. */
@@ -22,6 +22,16 @@ export interface Loaded {
 
 const STATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** casState's `expected` that matches whatever is stored: an unconditional put. */
+export const ANY: unique symbol = Symbol('any state');
+
+/** Checks a state's name and returns its value normalised through JSON and frozen (undefined: remove). */
+export function checkState(name: string, value: unknown): unknown {
+  checkStateName(name);
+  // Cloned now, so a caller changing its object after the call cannot change what is stored.
+  return value === undefined ? undefined : deepFreeze(toJson(value, `state ${name}`));
+}
+
 export function checkStateName(name: string): void {
   if (typeof name !== 'string' || !STATE_NAME.test(name)) {
     throw new TypeError(`invalid state name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-" (at most 100)`);
@@ -35,6 +45,7 @@ export class LocalStore implements Store {
   #revision: number;
   #tail: Promise<void> = Promise.resolve();
   #watchers = new Set<(change: StoreChange) => void>();
+  #stateWatchers = new Set<(name: string) => void>();
   #closed = false;
 
   constructor(private readonly persistence: Persistence, loaded?: Loaded) {
@@ -81,20 +92,32 @@ export class LocalStore implements Store {
   }
 
   putState(name: string, value: unknown): Promise<void> {
+    return this.casState(name, ANY, value).then(() => undefined);
+  }
+
+  casState(name: string, expected: unknown, value: unknown): Promise<CasResult> {
     let v: unknown;
     try {
-      checkStateName(name);
-      // Cloned now, so a caller changing its object after the call cannot change what is stored.
-      v = value === undefined ? undefined : deepFreeze(toJson(value, `state ${name}`));
+      v = checkState(name, value);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#serial(async () => {
-      if (jsonEqual(this.#states.get(name), v)) return;
+    return this.#serial(async (): Promise<CasResult> => {
+      const cur = this.#states.get(name);
+      if (expected !== ANY && !jsonEqual(cur, expected)) return { ok: false, current: cur };
+      if (jsonEqual(cur, v)) return { ok: true };
       await this.persistence.writeState(name, v);
       if (v === undefined) this.#states.delete(name);
       else this.#states.set(name, v);
+      notifyWatchers(this.#stateWatchers, name);
+      return { ok: true };
     });
+  }
+
+  watchStates(cb: (name: string) => void): () => void {
+    const w = (n: string) => cb(n);
+    this.#stateWatchers.add(w);
+    return () => void this.#stateWatchers.delete(w);
   }
 
   async close(): Promise<void> {
@@ -102,6 +125,7 @@ export class LocalStore implements Store {
     this.#closed = true;
     await this.#tail;
     this.#watchers.clear();
+    this.#stateWatchers.clear();
     await this.persistence.close();
   }
 
@@ -114,50 +138,73 @@ export class LocalStore implements Store {
   }
 
   async #change(source: string, upserts: AnyResource[], deletions: (incoming: Map<string, AnyResource>) => string[]): Promise<StoreChange> {
-    // Normalised through JSON so every backend stores and compares the same values (no undefined, no Dates).
-    const incoming = new Map<string, AnyResource>();
-    upserts.forEach((r, i) => {
-      const c = toJson(r, `object ${i}`) as AnyResource;
-      checkResource(c, i);
-      incoming.delete(keyOf(c)); // the last of duplicates wins, in its own position
-      incoming.set(keyOf(c), c);
-    });
-    const rev = this.#revision + 1;
-    const now = new Date().toISOString();
-    const next = new Map(this.#objects);
-    const upserted: string[] = [];
-    for (const [key, r] of incoming) {
-      const cur = next.get(key);
-      if (cur !== undefined && cur.source === source && sameResource(cur.resource, r)) continue;
-      // The first write's timestamp is kept for the object's whole life (Gateway API precedence uses it).
-      const creationTimestamp = cur?.resource.metadata.creationTimestamp ?? now;
-      const resource = { ...r, metadata: { ...r.metadata, creationTimestamp } } as AnyResource;
-      next.set(key, deepFreeze({ key, resource, source, revision: rev }));
-      upserted.push(key);
-    }
-    const deleted = deletions(incoming);
-    for (const k of deleted) next.delete(k);
-    if (upserted.length === 0 && deleted.length === 0) return { revision: this.#revision, upserted: [], deleted: [] };
-
-    const sorted = sortByKey(next);
-    await this.persistence.writeObjects(rev, sorted);
-    this.#objects = next;
+    const plan = planChange(this.#objects, this.#revision, source, upserts, deletions);
+    if (plan === undefined) return { revision: this.#revision, upserted: [], deleted: [] };
+    const sorted = sortByKey(plan.next);
+    await this.persistence.writeObjects(plan.change.revision, sorted);
+    this.#objects = plan.next;
     this.#sorted = sorted;
-    this.#revision = rev;
-    const change: StoreChange = deepFreeze({ revision: rev, upserted, deleted });
-    for (const w of [...this.#watchers]) {
-      try {
-        w(change);
-      } catch (err) {
-        // The change is already durable: a watcher's bug must neither fail the caller nor starve other watchers.
-        process.emitWarning(`store watcher threw: ${(err as Error)?.stack ?? String(err)}`, { code: 'WEFT_STORE_WATCHER' });
-      }
-    }
-    return change;
+    this.#revision = plan.change.revision;
+    notifyWatchers(this.#watchers, plan.change);
+    return plan.change;
   }
 }
 
-function checkSource(source: string): string {
+export interface ChangePlan {
+  /** Every object after the change. */
+  next: Map<string, StoredObject>;
+  /** Frozen; its revision is the current one plus one. */
+  change: StoreChange;
+}
+
+/**
+ * Plans one change on a copy of `current`: the objects it upserts (skipping identical ones) and deletes.
+ * Undefined when nothing would change. Throws (changing nothing) on bad input. Every backend plans the same way.
+ */
+export function planChange(
+  current: ReadonlyMap<string, StoredObject>, revision: number, source: string, upserts: AnyResource[],
+  deletions: (incoming: Map<string, AnyResource>) => string[],
+): ChangePlan | undefined {
+  // Normalised through JSON so every backend stores and compares the same values (no undefined, no Dates).
+  const incoming = new Map<string, AnyResource>();
+  upserts.forEach((r, i) => {
+    const c = toJson(r, `object ${i}`) as AnyResource;
+    checkResource(c, i);
+    incoming.delete(keyOf(c)); // the last of duplicates wins, in its own position
+    incoming.set(keyOf(c), c);
+  });
+  const rev = revision + 1;
+  const now = new Date().toISOString();
+  const next = new Map(current);
+  const upserted: string[] = [];
+  for (const [key, r] of incoming) {
+    const cur = next.get(key);
+    if (cur !== undefined && cur.source === source && sameResource(cur.resource, r)) continue;
+    // The first write's timestamp is kept for the object's whole life (Gateway API precedence uses it).
+    const creationTimestamp = cur?.resource.metadata.creationTimestamp ?? now;
+    const resource = { ...r, metadata: { ...r.metadata, creationTimestamp } } as AnyResource;
+    next.set(key, deepFreeze({ key, resource, source, revision: rev }));
+    upserted.push(key);
+  }
+  const deleted = deletions(incoming);
+  for (const k of deleted) next.delete(k);
+  if (upserted.length === 0 && deleted.length === 0) return undefined;
+  return { next, change: deepFreeze({ revision: rev, upserted, deleted }) };
+}
+
+/** Calls every watcher; one that throws is reported as a warning and neither fails the change nor starves the others. */
+export function notifyWatchers<T>(watchers: ReadonlySet<(v: T) => void>, value: T): void {
+  for (const w of [...watchers]) {
+    try {
+      w(value);
+    } catch (err) {
+      // The change is already durable: a watcher's bug must neither fail the caller nor starve other watchers.
+      process.emitWarning(`store watcher threw: ${(err as Error)?.stack ?? String(err)}`, { code: 'WEFT_STORE_WATCHER' });
+    }
+  }
+}
+
+export function checkSource(source: string): string {
   if (typeof source !== 'string' || source === '') throw new TypeError('store source must be a non-empty string');
   return source;
 }
@@ -169,7 +216,7 @@ function checkResource(r: AnyResource, i: number): void {
   }
 }
 
-function sortByKey(m: Map<string, StoredObject>): readonly StoredObject[] {
+export function sortByKey(m: Map<string, StoredObject>): readonly StoredObject[] {
   return Object.freeze([...m.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
 }
 

@@ -1,6 +1,6 @@
 // The control plane's store: every config object with where it came from, plus small named state documents
 // (the endpoint registry, the CA's material, rollouts, used tokens). One interface, several backends (a file
-// store and an in-memory one today), all held to the same behaviour by contract.ts.
+// store, an in-memory one and etcd), all held to the same behaviour by contract.ts.
 import type { AnyResource } from '../../api/types.js';
 
 export interface StoredObject {
@@ -22,6 +22,8 @@ export interface StoreChange {
   /** Keys removed. */
   deleted: string[];
 }
+
+export type CasResult = { ok: true } | { ok: false; current: unknown };
 
 export interface Store {
   /** Increases by one on every change that changed an object; 0 for an empty new store. */
@@ -46,6 +48,14 @@ export interface Store {
   getState<T>(name: string): T | undefined;
   /** Replaces the document; `undefined` removes it. Names: letters, digits, ".", "_", "-". */
   putState(name: string, value: unknown): Promise<void>;
+  /**
+   * Compare-and-set of a state document, atomic among every process sharing the store: replaces it with `value`
+   * (`undefined` removes it) only while it still equals `expected` (`undefined`: absent). Otherwise nothing changes
+   * and the answer carries what is stored now.
+   */
+  casState(name: string, expected: unknown, value: unknown): Promise<CasResult>;
+  /** Called with a state's name after it changed, here or (for a shared store such as etcd) in another process. */
+  watchStates(cb: (name: string) => void): () => void;
   /** Waits for pending changes; later calls reject. */
   close(): Promise<void>;
 }
