@@ -25,6 +25,7 @@ import { registerTop } from './top.js';
 import { registerLearn } from './learn.js';
 import { registerLogs } from './logs.js';
 import { registerRollout } from './rollout.js';
+import { registerCapture } from './capture.js';
 
 const program = new Command();
 program
@@ -55,6 +56,7 @@ registerEdges(program);
 registerLearn(program);
 registerLogs(program);
 registerRollout(program);
+registerCapture(program);
 registerControl(program);
 registerProxy(program);
 
