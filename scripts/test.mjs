@@ -14,9 +14,11 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 
 // Debian packages the integration tests run for real: Prometheus scrapes a running mesh; Redis is the
 // opaque-TCP workload, driven by redis-cli and redis-benchmark (redis-tools); `weft learn` runs in a real
-// 80x24 terminal (tmux) and its web page in a real headless Chromium; the etcd store runs against real etcd.
+// 80x24 terminal (tmux) and its web page in a real headless Chromium; the etcd store runs against real etcd;
+// `weft capture` sets real iptables rules in a network namespace.
 const debs = [['prometheus', '/usr/bin/prometheus'], ['redis-server', '/usr/bin/redis-server'], ['redis-tools', '/usr/bin/redis-benchmark'],
-  ['tmux', '/usr/bin/tmux'], ['chromium', '/usr/bin/chromium'], ['etcd-server', '/usr/bin/etcd']]
+  ['tmux', '/usr/bin/tmux'], ['chromium', '/usr/bin/chromium'], ['etcd-server', '/usr/bin/etcd'],
+  ['iptables', '/usr/sbin/iptables']]
   .filter(([, bin]) => !existsSync(bin)).map(([pkg]) => pkg);
 if (debs.length > 0) {
   console.log(`installing ${debs.join(' ')} from Debian for the integration tests`);

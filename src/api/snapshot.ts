@@ -57,6 +57,8 @@ export interface ServiceSnap {
   namespace: string;
   /** Names this service answers to: "svc.ns", "svc.ns.svc.cluster.local", and "svc" when in the proxy's namespace. */
   hosts: string[];
+  /** Its virtual IP (src/api/vip.ts): captured connections to it are this service's. */
+  address?: string;
   ports: ServicePortSnap[];
 }
 

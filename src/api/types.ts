@@ -74,6 +74,11 @@ export interface WorkloadSpec {
   host?: string;
   /** Where its replicas run (locality failover prefers callers' own zone, then region). */
   locality?: { region: string; zone?: string };
+  /**
+   * Transparent capture: its sidecar listens on outboundPort for the connections iptables redirects there
+   * (`weft capture install --outbound-port`); the app gets no HTTP_PROXY or <SERVICE>_URL and calls services by name.
+   */
+  capture?: { outboundPort: number };
 }
 /** Replica labels are metadata.labels (what Service selectors match). */
 export type Workload = Resource<'Workload', WorkloadSpec>;

@@ -26,6 +26,7 @@ import { registerLearn } from './learn.js';
 import { registerLogs } from './logs.js';
 import { registerRollout } from './rollout.js';
 import { registerToken } from './token.js';
+import { registerCapture } from './capture.js';
 
 const program = new Command();
 program
@@ -57,6 +58,7 @@ registerLearn(program);
 registerLogs(program);
 registerRollout(program);
 registerToken(program);
+registerCapture(program);
 registerControl(program);
 registerProxy(program);
 

@@ -17,6 +17,7 @@ export function registerProxy(program: Command): void {
     .option('--host <addr>', 'address for local listeners', '127.0.0.1')
     .option('--outbound-port <port>', 'outbound listener port', intArg('--outbound-port', 0, 65535), 0)
     .option('--inbound-port <port>', 'inbound listener port', intArg('--inbound-port', 0, 65535), 0)
+    .option('--capture-port <port>', "sidecar: listen for the app's connections iptables redirects here (weft capture install --outbound-port)", intArg('--capture-port', 1, 65535))
     .option('--admin-port <port>', 'admin listener port', intArg('--admin-port', 0, 65535), 0)
     .option('--token-file <file>', 'bootstrap credential (else $WEFT_PROXY_TOKEN, else from the runtime)')
     .option('--control-ca <file>', 'PEM roots to verify the control plane with (else from the runtime)')
@@ -27,7 +28,7 @@ export function registerProxy(program: Command): void {
       const { runProxy } = await import('../proxy/main.js');
       await runProxy({
         name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, control: o.control, appPort: o.appPort,
-        host: o.host, outboundPort: o.outboundPort, inboundPort: o.inboundPort, adminPort: o.adminPort, tokenFile: o.tokenFile, controlCaFile: o.controlCa, trustDomain: o.trustDomain, drainMs: o.drainMs,
+        host: o.host, outboundPort: o.outboundPort, inboundPort: o.inboundPort, capturePort: o.capturePort, adminPort: o.adminPort, tokenFile: o.tokenFile, controlCaFile: o.controlCa, trustDomain: o.trustDomain, drainMs: o.drainMs,
       });
     });
 }

@@ -40,6 +40,8 @@ export interface CompiledConfig {
   byHost: RouteTable;
   /** Sidecar: one local port per service port. */
   upstreams: Map<string, UpstreamTarget>;
+  /** Sidecar capture port: "<service virtual IP>:<port>" -> the service port's upstream (cluster) key. */
+  captured: Map<string, string>;
   /** Gateway: one listener per address:port, routes by virtual host. */
   gatewayPorts: Map<string, GatewayPort>;
   /** Endpoint pool keys in use, so pools of vanished endpoints can be closed. */
@@ -72,8 +74,10 @@ export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracke
   // host -> port -> routes
   const hosts = new Map<string, Map<number, CompiledRoute[]>>();
   const upstreams = new Map<string, UpstreamTarget>();
+  const captured = new Map<string, string>();
   for (const s of snap.services) {
     for (const p of s.ports) {
+      if (s.address !== undefined) captured.set(`${s.address}:${p.port}`, p.cluster);
       let routes: CompiledRoute[];
       try {
         routes = compileRoutes(p.routes);
@@ -125,7 +129,7 @@ export function compileConfig(snap: Snapshot, load: LoadTracker = new LoadTracke
     gatewayPorts.set(key, { address: g.address, port: g.port, listeners: g.listeners, table: (ctx) => selectVirtualHost(vh, ctx.authority), ...(tls !== undefined ? { tls } : {}) });
   }
 
-  return { snapshot: snap, balancers, byHost, upstreams, gatewayPorts, endpointKeys, identities };
+  return { snapshot: snap, balancers, byHost, upstreams, captured, gatewayPorts, endpointKeys, identities };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface ProxyMainOptions {
   host: string;
   outboundPort: number;
   inboundPort: number;
+  /** Transparent capture's port (weft capture install --outbound-port); absent: no capture listener. */
+  capturePort?: number;
   adminPort: number;
   tokenFile?: string;
   /** Roots to verify the control plane with (when not handed over by the runtime). */
@@ -104,7 +106,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
   });
   const proxy = new Proxy({
     name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, appPort: o.appPort, host: o.host,
-    ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort }, identity, log,
+    ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort, ...(o.capturePort !== undefined ? { capture: o.capturePort } : {}) }, identity, log,
   });
   // RED metrics for every request this proxy handles, served at the admin listener's /metrics.
   const metrics = new ProxyMetrics({ proxy: { name: o.name, workload: o.workload, namespace: o.namespace, kind: o.kind } });

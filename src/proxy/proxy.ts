@@ -39,6 +39,8 @@ import { RetryBudgets } from './layers/retry/budget.js';
 import { LoadTracker } from './balance/load.js';
 import type { RetryParams } from './layers/retry/layer.js';
 import { Limiters } from './layers/ratelimit/limiter.js';
+import { CaptureListener } from './capture/listener.js';
+import { captureRoute } from './capture/route.js';
 import { routeLimiters, snapshotLimits } from './layers/ratelimit/layer.js';
 
 export interface ProxyOptions {
@@ -50,7 +52,8 @@ export interface ProxyOptions {
   appPort?: number;
   /** Address local listeners bind to (outbound, inbound, per-service ports, admin). */
   host: string;
-  ports: { outbound: number; inbound: number; admin: number };
+  /** capture: the port iptables redirects the app's outbound TCP to (weft capture); absent: none. */
+  ports: { outbound: number; inbound: number; admin: number; capture?: number };
   identity: IdentityManager;
   log: (msg: string) => void;
 }
@@ -104,6 +107,8 @@ export class Proxy {
   /** mTLS connects with ALPN weft-tcp, one per endpoint (each keeps its TLS session for resumption). */
   private readonly tcpConnects = new Map<string, Connect>();
   private inboundAuthz: CompiledAuthz | undefined;
+  /** Transparent capture: connections iptables redirected here, routed by their original destination. */
+  private capture: CaptureListener | undefined;
   private readonly gatewayListeners = new Map<string, HttpListener>();
   /** HTTPS gateway ports: the TLS front that listens and hands handshaken sockets to the port's HttpListener. */
   private readonly gatewayTls = new Map<string, GatewayTlsFront>();
@@ -170,6 +175,12 @@ export class Proxy {
         });
         watchConnections(this.inboundTls.server, 'inbound', () => this.connections);
         await this.inboundTls.listen(o.ports.inbound, o.host);
+      }
+      if (o.ports.capture !== undefined) {
+        // Until the first snapshot says where anything goes, captured connections are closed.
+        this.capture = new CaptureListener((s) => s.destroy(), undefined, o.log);
+        watchConnections(this.capture.server, 'outbound', () => this.connections);
+        await this.capture.listen(o.ports.capture, o.host);
       }
     }
   }
@@ -312,6 +323,10 @@ export class Proxy {
         ctx.headers['host'] = authority;
       };
     }
+    if (this.capture !== undefined) this.capture.route = captureRoute({
+      byAddress: cfg.captured, http: (k) => this.upstreamListeners.get(k), tcp: (k) => this.tcpListeners.get(k),
+      policy: snap.security.outboundTrafficPolicy, sinks: this.sinks, self, connectTimeoutMs,
+    });
     this.current = cfg;
     this.healthChecks.update(snap.clusters);
     this.onTelemetry?.(snap.telemetry);
@@ -440,7 +455,7 @@ export class Proxy {
     this.draining = true;
     const fronted = new Set([...this.gatewayTls.values()].map((f) => f.http));
     const all = [this.outbound, ...this.upstreamListeners.values(), ...this.gatewayListeners.values()].filter((l): l is HttpListener => l !== undefined && !fronted.has(l));
-    await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.drainInbound(graceMs)]);
+    await Promise.all([...[...this.gatewayTls.values()].map((f) => f.drain(graceMs)), ...all.map((l) => l.drain(graceMs)), ...[...this.tcpListeners.values()].map((t) => t.drain(graceMs)), this.drainInbound(graceMs), this.capture?.drain(graceMs)]);
     this.opts.identity.stop();
     this.healthChecks.stop();
     this.pools.close();

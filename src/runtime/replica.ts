@@ -52,6 +52,11 @@ export function appEnvironment(r: Pick<Replica, 'ports' | 'workload' | 'appPort'
     NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1',
     WEFT_WORKLOAD: r.ref.workload, WEFT_REPLICA: r.ref.name, WEFT_NAMESPACE: r.ref.namespace,
   };
+  // Captured: the app calls services by name and iptables brings its connections to the sidecar.
+  if (r.workload.spec.capture !== undefined) {
+    for (const k of ['HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) delete env[k];
+    return env;
+  }
   for (const s of r.services) {
     if ((s.metadata.namespace ?? 'default') !== r.ref.namespace) continue;
     const base = envName(s.metadata.name);

@@ -582,6 +582,7 @@ export class LocalMesh {
     await new Promise<void>((resolve) => {
       const run = (ports?: Replica['ports']) => {
         const extra = ['--app-port', String(appPort)];
+        if (r.workload.spec.capture !== undefined) extra.push('--capture-port', String(r.workload.spec.capture.outboundPort));
         // A restarted sidecar takes back its ports so the app's HTTP_PROXY and peers' endpoints stay valid.
         if (ports) extra.push('--outbound-port', String(ports.outbound ?? 0), '--inbound-port', String(ports.inbound ?? 0), '--admin-port', String(ports.admin));
         const child = this.forkProxy(r.proxy, r.ref, extra, (m) => {

@@ -39,6 +39,13 @@ export const WORKLOAD_SPEC: Schema = {
         periodSeconds: { type: 'integer', minimum: 1, default: 1 },
       },
     },
+    // Transparent capture (weft capture install): the sidecar listens on this port for the app's redirected TCP.
+    capture: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['outboundPort'],
+      properties: { outboundPort: { type: 'integer', minimum: 1, maximum: 65535 } },
+    },
     // Where the replicas run: locality failover (TrafficPolicy localityFailover) orders endpoints by it.
     locality: {
       type: 'object',

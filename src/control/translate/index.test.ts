@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { AnyResource } from '../../api/types.js';
 import { redactSnapshot } from '../../api/snapshot.js';
 import { makeLeaf, makeTestCa } from '../ca/fixtures.js';
+import { serviceAddresses } from '../../api/vip.js';
 import { translate, intersectHostnames, resolveMtls, authzFor, ROOT_NAMESPACE, type MeshState, type RegisteredEndpoint } from './index.js';
 
 const svc = (name: string, selector: Record<string, string>, port = 80, namespace = 'default'): AnyResource => ({
@@ -35,6 +36,7 @@ test('a sidecar gets every service with short names only for its own namespace',
   const s = translate(state, web);
   const cat = s.services.find((x) => x.name === 'catalog')!;
   assert.deepEqual(cat.hosts, ['catalog', 'catalog.default', 'catalog.default.svc.cluster.local']);
+  assert.equal(cat.address, serviceAddresses([{ namespace: 'default', name: 'catalog' }]).get('default/catalog'), 'a virtual IP for transparent capture');
   const other = s.services.find((x) => x.name === 'other')!;
   assert.deepEqual(other.hosts, ['other.ops', 'other.ops.svc.cluster.local']);
   assert.equal(s.clusters.find((c) => c.name === 'other.ops:8080')!.authority, 'other.ops:8080');

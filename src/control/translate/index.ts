@@ -24,6 +24,7 @@ import { failoverAndChecksOf, localityIndex } from './locality.js';
 import type { ProxyRef, RegisteredEndpoint } from '../../api/control-api.js';
 import { faultSnapOf, isFaultRef } from '../../api/fault.js';
 import type { RateLimitSnap } from '../../api/ratelimit.js';
+import { serviceAddresses } from '../../api/vip.js';
 export type { ProxyRef, RegisteredEndpoint };
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
@@ -202,6 +203,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
   // Sidecars: every service, with mesh routes (GAMMA) attached to its ports.
   const svcSnaps: ServiceSnap[] = [];
   if (proxy.kind === 'sidecar') {
+    const vips = serviceAddresses(services.map((s) => ({ namespace: ns(s), name: s.metadata.name })));
     for (const svc of services) {
       const sns = ns(svc);
       const hosts = [`${svc.metadata.name}.${sns}`, `${svc.metadata.name}.${sns}.${CLUSTER_DOMAIN}`];
@@ -218,7 +220,7 @@ export function translate(state: MeshState, proxy: ProxyRef): Snapshot {
         const tcp = portProtocol(p) === 'tcp';
         return { port: p.port, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}), ...(tcp ? { protocol: 'tcp' as const } : {}), routes: tcp ? [] : entries, cluster: own };
       });
-      svcSnaps.push({ name: svc.metadata.name, namespace: sns, hosts, ports });
+      svcSnaps.push({ name: svc.metadata.name, namespace: sns, hosts, address: vips.get(`${sns}/${svc.metadata.name}`), ports });
     }
   }
 

@@ -38,15 +38,18 @@ export class TcpListener {
   draining = false;
 
   constructor(public handler: TcpHandler, public maxConnections = 10_000) {
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
-      if (this.draining || this.socks.size >= this.maxConnections) {
-        s.destroy();
-        return;
-      }
-      this.socks.add(s);
-      s.once('close', () => this.socks.delete(s));
-      this.handler(s);
-    });
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.serve(s));
+  }
+
+  /** Tunnels an accepted connection (its own, or one the capture listener hands over). */
+  serve(s: net.Socket): void {
+    if (this.draining || this.socks.size >= this.maxConnections) {
+      s.destroy();
+      return;
+    }
+    this.socks.add(s);
+    s.once('close', () => this.socks.delete(s));
+    this.handler(s);
   }
 
   listen(port: number, host: string): Promise<number> {
