@@ -57,11 +57,13 @@ export type SyncState = 'SYNCED' | 'STALE' | 'NACKED' | 'DONE';
 
 /** GET /v1/status */
 export interface ControlStatus {
-  control: { version: string; url: string; pid: number; startedAt: string; mesh: string; stateDir?: string };
+  control: { version: string; url: string; pid: number; startedAt: string; mesh: string; stateDir?: string; /** With several replicas (HA): this replica's name. */ replica?: string };
   proxies: {
     name: string; kind: string; workload: string; namespace: string; version: string | null; configVersion: string | null; state: SyncState; error?: string; certError?: string;
     /** From the runtime's report, when it sent one. */
     app?: { running: boolean; ready: boolean; restarts: number; lastExit?: string; error?: string; completed?: boolean };
+    /** With several control-plane replicas (HA): the replica whose stream this proxy is on. */
+    servedBy?: string;
     restarts?: number;
   }[];
   gateways: { name: string; listener: string; url: string }[];

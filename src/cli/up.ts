@@ -2,7 +2,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LocalMesh, GatewayUrl } from '../runtime/up.js';
-import { fail } from './common.js';
+import { fail, intArg } from './common.js';
 
 export interface UpRun {
   mesh: LocalMesh;
@@ -14,6 +14,8 @@ export interface StartOptions {
   verbose?: boolean;
   /** Where the mesh's lines go (default stdout); `weft demo` passes its live view's stream. */
   out?: NodeJS.WritableStream;
+  /** Control-plane replicas (an HA control plane; needs an etcd store). */
+  controlReplicas?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startLocalMesh(files: string[], stateDir: string | undefin
     files: files.map((f) => path.resolve(f)), objects, stateDir: dir, verbose: so.verbose, logs,
     controlRestartDelayMs: Number(process.env.WEFT_CONTROL_RESTART_DELAY_MS ?? 1000),
     readyTimeoutMs: process.env.WEFT_READY_TIMEOUT_MS ? Number(process.env.WEFT_READY_TIMEOUT_MS) : undefined,
+    controlReplicas: so.controlReplicas,
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -87,8 +90,9 @@ export function registerUp(program: Command): void {
     .option('-f, --file <file...>', 'mesh config (multi-document YAML; default ./mesh.yaml)')
     .option('--state <dir>', 'state directory (default: .weft beside the first file)')
     .option('--verbose', 'stream every app and proxy line (access logs too) to the terminal; `weft logs` reads them otherwise')
-    .action(async (o: { file?: string[]; state?: string; verbose?: boolean }) => {
-      const { mesh, urls } = await startLocalMesh(meshFiles(o.file), o.state, undefined, { verbose: o.verbose });
+    .option('--control-replicas <n>', 'run an HA control plane of n replicas (1-7) sharing an etcd store (WEFT_STORE, WEFT_STORE_KEY_FILE; docs/fleet.md)', intArg('--control-replicas', 1, 7), 1)
+    .action(async (o: { file?: string[]; state?: string; verbose?: boolean; controlReplicas: number }) => {
+      const { mesh, urls } = await startLocalMesh(meshFiles(o.file), o.state, undefined, { verbose: o.verbose, controlReplicas: o.controlReplicas });
       printUrls(urls);
       const say = () => process.stdout.write('weft: ready. `weft status` shows every proxy, `weft logs NAME` any process\'s output; Ctrl-C stops everything.\n');
       if (mesh.readyNow) say();

@@ -1,5 +1,6 @@
 // `weft control`: the control plane. Watches config (files and the API), the endpoint registry, and
 // pushes every proxy its own snapshot. Its state lives in the store; losing this process loses nothing.
+import os from 'node:os';
 import path from 'node:path';
 import { keyOf } from '../api/types.js';
 import type { Answer, ApiError, ApplyResult, ControlStatus, DeleteResult, ObjectRow, RolloutRestartRequest, RolloutRestartResult, Rollouts } from '../api/control-api.js';
@@ -53,9 +54,18 @@ export interface ControlOptions {
   store?: string;
   /** --store-key-file (else $WEFT_STORE_KEY_FILE): seals the CA's private keys in the store. */
   storeKeyFile?: string;
+  /** Write the run file the CLI finds the mesh by (default true; false for further replicas of an HA control plane). */
+  runFile?: boolean;
 }
 
 export type { ControlStatus };
+
+/** The state document where the replicas of an HA control plane say which proxies each serves. */
+const PROXY_STATUS = 'proxy-status';
+/** A replica whose row is older than this (it publishes every second) is taken to serve no proxy. */
+const SHARED_STATUS_TTL_MS = 5000;
+interface SharedProxyRow { ref: ProxyRef; version: string; configVersion: string | null; nacked?: { version: string; error: string }; certError?: string }
+type SharedStatus = Record<string, { at: number; proxies: SharedProxyRow[] }>;
 
 export async function runControl(o: ControlOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -146,7 +156,8 @@ export async function runControl(o: ControlOptions): Promise<void> {
     tls: await controlTls(),
     expectedPeerId: (ref) => spiffeId(meshOf(state().objects).trustDomain, ref.namespace, ref.serviceAccount),
     // Single use, remembered across restarts: a credential that already opened a stream is refused.
-    authenticate: singleUseVerifier(secrets.proxyKey, store.getState<Record<string, number>>('used-tokens') ?? {}, (used) => void store.putState('used-tokens', used)),
+    // The record is read from the store each time, so control planes sharing a store refuse each other's spent ones too.
+    authenticate: singleUseVerifier(secrets.proxyKey, () => store.getState<Record<string, number>>('used-tokens') ?? {}, (used) => void store.putState('used-tokens', used)),
     snapshotFor,
     signCsr: async (ref, csr) => {
       const issued = await ca.signCsr(csr, { namespace: ref.namespace, serviceAccount: ref.serviceAccount }, certTtlSeconds());
@@ -168,6 +179,10 @@ export async function runControl(o: ControlOptions): Promise<void> {
   };
   store.watch(changed);
   registry.onChange(changed);
+  // Other control planes on the same store (an HA control plane) write the registry too.
+  store.watchStates((name) => {
+    if (name === 'registry') registry.reload();
+  });
   // Another control plane on the same store changed the CA (a rotation step, a renewed intermediate): serve
   // with a certificate from it and give proxies its bundle.
   ca.onExternalChange(() => {
@@ -230,6 +245,27 @@ export async function runControl(o: ControlOptions): Promise<void> {
     }
   };
 
+  // An HA control plane (several replicas on one etcd store): each replica says which proxies it serves,
+  // with the config version each runs, so that any replica's status covers every proxy. A replica that
+  // stopped saying so (its row is older than SHARED_STATUS_TTL_MS) serves nobody.
+  const shareStatus = storeSpec.kind === 'etcd';
+  const replicaId = `${os.hostname()}-${process.pid}`;
+  const publishStatus = async (): Promise<void> => {
+    const rows: SharedProxyRow[] = [...push.conns.values()].filter((c) => c.connected).map((c) => ({
+      ref: c.ref, version: c.proxyVersion, configVersion: c.running?.version ?? c.acked ?? null,
+      ...(c.nacked ? { nacked: c.nacked } : {}), ...(c.certError ? { certError: c.certError } : {}),
+    }));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const cur = store.getState<SharedStatus>(PROXY_STATUS);
+      const now = Date.now();
+      const next: SharedStatus = {};
+      for (const [id, e] of Object.entries(cur ?? {})) if (id !== replicaId && now - e.at < SHARED_STATUS_TTL_MS) next[id] = e;
+      next[replicaId] = { at: now, proxies: rows };
+      if ((await store.casState(PROXY_STATUS, cur, next)).ok) return;
+    }
+  };
+  if (shareStatus) setInterval(() => void publishStatus().catch((e) => log(`cannot share proxy status: ${(e as Error).message}`)), 1000).unref();
+
   const status = (): ControlStatus => {
     // A push still waiting out its coalescing window goes now, so status never reports a stale SYNCED.
     if (pending !== undefined) {
@@ -250,8 +286,25 @@ export async function runControl(o: ControlOptions): Promise<void> {
       proxies.set(c.ref.name, {
         name: c.ref.name, kind: c.ref.kind, workload: c.ref.workload, namespace: c.ref.namespace,
         version: c.proxyVersion, configVersion: c.running?.version ?? c.acked ?? null, state: s.state, ...(s.error ? { error: s.error } : {}),
-        ...(c.certError ? { certError: c.certError } : {}),
+        ...(c.certError ? { certError: c.certError } : {}), ...(shareStatus && c.connected ? { servedBy: replicaId } : {}),
       });
+    }
+    // Proxies another replica serves: SYNCED when they run the config this replica would send them.
+    if (shareStatus) {
+      const now = Date.now();
+      for (const [id, e] of Object.entries(store.getState<SharedStatus>(PROXY_STATUS) ?? {})) {
+        if (id === replicaId || now - e.at > SHARED_STATUS_TTL_MS) continue;
+        for (const r of e.proxies) {
+          if (push.conns.get(r.ref.name)?.connected === true || !proxies.has(r.ref.name)) continue;
+          const want = snapshotFor(r.ref).version;
+          const s = r.nacked?.version === want ? 'NACKED' : r.configVersion === want ? 'SYNCED' : 'STALE';
+          proxies.set(r.ref.name, {
+            name: r.ref.name, kind: r.ref.kind, workload: r.ref.workload, namespace: r.ref.namespace, version: r.version, configVersion: r.configVersion, state: s,
+            ...(s === 'NACKED' ? { error: r.nacked!.error } : s === 'STALE' ? { error: `waiting for ACK of ${want} (served by control plane ${id})` } : {}),
+            ...(r.certError ? { certError: r.certError } : {}), servedBy: id,
+          });
+        }
+      }
     }
     // What the runtime says about each replica's processes: app readiness and restarts, proxy restarts.
     for (const p of registry.processes()) {
@@ -275,7 +328,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       for (const l of g.spec.listeners) gateways.push({ name: g.metadata.name, listener: l.name, url: `${l.protocol === 'HTTPS' ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${l.port}/` });
     }
     return {
-      control: { version: VERSION, url: url(apiPortBound), pid: process.pid, startedAt, mesh: meshOf(st.objects).name, stateDir: path.resolve(o.stateDir) },
+      control: { version: VERSION, url: url(apiPortBound), pid: process.pid, startedAt, mesh: meshOf(st.objects).name, stateDir: path.resolve(o.stateDir), ...(shareStatus ? { replica: replicaId } : {}) },
       proxies: [...proxies.values()].sort((a, b) => a.name.localeCompare(b.name)),
       gateways,
     };
@@ -447,7 +500,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   }, secrets.adminToken, o.host, o.apiPort, log);
   apiPortBound = api.port;
 
-  writeRunFile({ url: url(api.port), xds: xdsUrl, token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
+  if (o.runFile !== false) writeRunFile({ url: url(api.port), xds: xdsUrl, token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
   log(`control plane ${VERSION} api=${url(api.port)} xds=${xdsUrl} state=${o.stateDir}${storeSpec.kind === 'etcd' ? ` store=${storeSpec.text}` : ''}${sealer ? ` store-key=${sealer.fingerprint}` : ''}`);
   if (process.send) process.send({ type: 'listening', api: url(api.port), xds: xdsUrl, apiPort: api.port, xdsPort, bundle: ca.trustBundle(), trustDomain: meshOf(state().objects).trustDomain });
 

@@ -68,11 +68,13 @@ export function verifyProxyToken(key: string, name: string, token: string, now =
  * Verifies credentials and accepts each one once: `used` maps credential ids to their expiry (pruned as
  * they expire) and is handed to `persist` after every change, so a restart does not reopen used ones.
  */
-export function singleUseVerifier(key: string, used: Readonly<Record<string, number>>, persist: (used: Record<string, number>) => void) {
-  const seen: Record<string, number> = { ...used };
+export function singleUseVerifier(key: string, used: Readonly<Record<string, number>> | (() => Readonly<Record<string, number>>), persist: (used: Record<string, number>) => void) {
+  let seen: Record<string, number> = typeof used === 'function' ? {} : { ...used };
   return (name: string, token: string, now = Date.now()): ProxyRef | undefined => {
     const v = verifyProxyToken(key, name, token, now);
     if (v === undefined) return undefined;
+    // A shared record (several control planes on one store): what the others spent counts too.
+    if (typeof used === 'function') seen = { ...used(), ...seen };
     for (const [id, exp] of Object.entries(seen)) if (exp < now) delete seen[id];
     if (v.tokenId in seen) return undefined;
     seen[v.tokenId] = v.expires;

@@ -7,7 +7,8 @@ import { drainInbound, signal, stopGroup, stopProxy, type Proc } from './procs.j
 export interface Stoppable {
   gateways: Proc[];
   replicas: { app: Proc; proxy: Proc }[];
-  control: Proc;
+  /** The control plane's replicas (one, unless it is an HA control plane). */
+  controls: Proc[];
 }
 
 export async function stopInOrder(m: Stoppable & { outOfRotation: () => Promise<void>; log: (msg: string) => void }): Promise<void> {
@@ -22,7 +23,7 @@ export async function stopInOrder(m: Stoppable & { outOfRotation: () => Promise<
   m.log('stopping sidecars');
   await Promise.all(m.replicas.map((r) => stopProxy(r.proxy)));
   m.log('stopping control plane');
-  await stopGroup(m.control, 10_000);
+  await Promise.all(m.controls.map((c) => stopGroup(c, 10_000)));
 }
 
 /** SIGKILL every app's process group, every proxy and the control plane, at once. */
@@ -32,5 +33,5 @@ export function killAll(m: Stoppable): void {
     signal(r.proxy, 'SIGKILL');
   }
   for (const g of m.gateways) signal(g, 'SIGKILL');
-  signal(m.control, 'SIGKILL');
+  for (const c of m.controls) signal(c, 'SIGKILL');
 }

@@ -44,6 +44,8 @@ export interface UpOptions {
   reconcileEveryMs?: number;
   /** How long a replacement replica has to become ready before a rollout pauses. Default 60 s. */
   progressDeadlineMs?: number;
+  /** Control-plane replicas (an HA control plane on an etcd store, WEFT_STORE). Default 1. */
+  controlReplicas?: number;
 }
 
 export interface GatewayUrl {
@@ -75,10 +77,23 @@ type WorkloadRow = Workload & { source?: string };
 export class LocalMesh {
   private readonly logs: Logs;
   private readonly host: string;
-  private control: Proc = { name: 'control', restarts: 0 };
-  private controlPorts = { api: 0, xds: 0 };
-  target: ControlTarget | undefined;
-  private xdsUrl = '';
+  /**
+   * The control plane: one process, or several replicas sharing an etcd store (an HA control plane,
+   * `controlReplicas`). Each keeps its ports across restarts, so the addresses proxies know stay valid.
+   */
+  private readonly controls: { proc: Proc; ports: { api: number; xds: number }; api?: string; xds?: string }[] = [];
+  private get control(): Proc {
+    return this.controls[0]!.proc;
+  }
+  /** The control API this runtime calls: the first replica that runs (another one while it is down). */
+  get target(): ControlTarget | undefined {
+    const c = this.controls.find((r) => r.api !== undefined && isRunning(r.proc)) ?? this.controls.find((r) => r.api !== undefined);
+    return c === undefined ? undefined : { url: c.api!, token: this.secrets.adminToken };
+  }
+  /** Every replica's config-push address, for proxies to fail over between. */
+  private get xdsUrl(): string {
+    return this.controls.filter((c) => c.xds !== undefined).map((c) => c.xds!).join(',');
+  }
   /** The mesh CA's roots and trust domain, so a new proxy can verify the control plane before it has a certificate. */
   private bundle: string[] = [];
   private trustDomain = '';
@@ -106,6 +121,8 @@ export class LocalMesh {
     mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
     this.logDir = path.join(o.stateDir, 'logs');
     this.secrets = loadOrCreateSecrets(o.stateDir);
+    const n = Math.max(1, Math.min(7, Math.floor(o.controlReplicas ?? 1)));
+    for (let i = 0; i < n; i++) this.controls.push({ proc: { name: i === 0 ? 'control' : `control-${i}`, restarts: 0 }, ports: { api: 0, xds: 0 } });
   }
 
   get stateDir(): string {
@@ -121,7 +138,10 @@ export class LocalMesh {
     this.defaultNs = meshOf(objects).defaultNamespace;
     const readyTimeout = this.o.readyTimeoutMs ?? 30_000;
     const deadline = Date.now() + readyTimeout;
-    await this.startControl();
+    if (this.controls.length > 1 && !(process.env.WEFT_STORE ?? '').startsWith('etcd://')) {
+      throw new MeshStartError(`${this.controls.length} control-plane replicas share one store, which must be etcd: set WEFT_STORE=etcd://host:2379[,...] and WEFT_STORE_KEY_FILE (docs/fleet.md)`);
+    }
+    await Promise.all(this.controls.map((_, i) => this.startControl(i)));
     // A fresh start replaces whatever an earlier run of this mesh left registered.
     await this.report().catch(() => {});
     this.heartbeat = setInterval(() => void this.report().catch(() => {}), 2000);
@@ -246,38 +266,46 @@ export class LocalMesh {
 
   // ---- control plane ----
 
-  private async startControl(): Promise<void> {
-    const args = ['control', '--state', this.o.stateDir, '--host', this.host, '--api-port', String(this.controlPorts.api), '--xds-port', String(this.controlPorts.xds)];
+  private async startControl(i: number): Promise<void> {
+    const c = this.controls[i]!;
+    const name = c.proc.name;
+    const args = ['control', '--state', this.o.stateDir, '--host', this.host, '--api-port', String(c.ports.api), '--xds-port', String(c.ports.xds)];
+    // Only the first replica writes the run file the CLI finds the mesh by.
+    if (i > 0) args.push('--no-run-file');
     for (const f of this.o.files) args.push('-f', f);
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     guardIpc(child);
-    this.control.child = child;
-    const file = this.logs.file(path.join(this.logDir, 'control.log'));
-    this.logs.pipe('control', child.stdout, { file, show: controlLineShown });
-    this.logs.pipe('control', child.stderr, { file });
+    c.proc.child = child;
+    const file = this.logs.file(path.join(this.logDir, `${name}.log`));
+    this.logs.pipe(name, child.stdout, { file, show: controlLineShown });
+    this.logs.pipe(name, child.stderr, { file });
     const listening = new Promise<void>((resolve, reject) => {
       child.on('message', (m) => {
         const msg = m as { type?: string; api: string; xds: string; apiPort: number; xdsPort: number; bundle: string[]; trustDomain: string };
         if (msg?.type === 'listening') {
           this.bundle = msg.bundle;
           this.trustDomain = msg.trustDomain;
-          this.controlPorts = { api: msg.apiPort, xds: msg.xdsPort };
-          this.target = { url: msg.api, token: this.secrets.adminToken };
-          this.xdsUrl = msg.xds;
+          c.ports = { api: msg.apiPort, xds: msg.xdsPort };
+          c.api = msg.api;
+          c.xds = msg.xds;
           resolve();
         }
       });
-      child.once('exit', (code) => reject(new Error(`control plane exited with code ${code} before it was ready (see ${path.join(this.logDir, 'control.log')})`)));
+      child.once('exit', (code) => reject(new Error(`control plane exited with code ${code} before it was ready (see ${path.join(this.logDir, `${name}.log`)})`)));
     });
-    this.control.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    c.proc.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('exit', (code, sig) => {
       if (this.stopping) return;
       const delay = this.o.controlRestartDelayMs ?? 1000;
-      this.log(`control plane exited (${sig ?? code}); proxies keep serving their last config; restarting in ${delay} ms`);
+      const others = this.controls.filter((r) => r !== c && isRunning(r.proc)).length;
+      this.log(`${name === 'control' ? 'control plane' : `control plane replica ${name}`} exited (${sig ?? code}); ${others > 0 ? `proxies move to the other replica${others > 1 ? 's' : ''}` : 'proxies keep serving their last config'}; restarting in ${delay} ms`);
       setTimeout(() => {
         if (this.stopping) return;
-        this.control.restarts++;
-        this.startControl().then(() => this.report()).catch((e) => this.log(`control plane restart failed: ${(e as Error).message}`));
+        c.proc.restarts++;
+        this.startControl(i).then(() => {
+          this.writeRuntimeFile();
+          return this.report();
+        }).catch((e) => this.log(`control plane restart failed: ${(e as Error).message}`));
       }, delay).unref();
     });
     await listening;
@@ -667,7 +695,7 @@ export class LocalMesh {
   private writeRuntimeFile(): void {
     if (this.stopping) return;
     const procs = [
-      { name: 'control', pid: this.control.child?.pid },
+      ...this.controls.map((c) => ({ name: c.proc.name, pid: c.proc.child?.pid, api: c.api, xds: c.xds })),
       ...this.gateways.map((g) => ({ name: g.proc.name, pid: g.proc.child?.pid, listeners: g.listeners, ports: g.ports })),
       ...this.replicas.flatMap((r) => [{ name: r.proxy.name, pid: r.proxy.child?.pid, ports: r.ports }, { name: r.app.name, pid: r.app.child?.pid, appPort: r.appPort }]),
     ];
@@ -692,7 +720,7 @@ export class LocalMesh {
       r.appPortHold = undefined;
     }
     await stopInOrder({
-      gateways: this.gateways.map((g) => g.proc), replicas: this.replicas, control: this.control,
+      gateways: this.gateways.map((g) => g.proc), replicas: this.replicas, controls: this.controls.map((c) => c.proc),
       outOfRotation: () => this.report().catch(() => {}), log: (m) => this.log(m),
     });
     this.logs.closeFiles();
@@ -705,7 +733,7 @@ export class LocalMesh {
    */
   kill(): void {
     this.stopping = true;
-    killAll({ gateways: this.gateways.map((g) => g.proc), replicas: this.replicas, control: this.control });
+    killAll({ gateways: this.gateways.map((g) => g.proc), replicas: this.replicas, controls: this.controls.map((c) => c.proc) });
     const controlPid = this.control.child?.pid;
     if (controlPid !== undefined) removeRunFile(path.resolve(this.o.stateDir), controlPid);
     this.logs.closeFiles();

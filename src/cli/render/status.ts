@@ -25,7 +25,7 @@ export function renderStatus(s: ControlStatus, output: Output): string {
       proxies: s.proxies.map((p) => ({
         name: p.name, workload: p.workload, namespace: p.namespace, kind: p.kind, version: p.version, configVersion: p.configVersion, state: p.state,
         ...(p.error ? { error: p.error } : {}), ...(p.certError ? { certError: p.certError } : {}),
-        ...(p.app ? { app: p.app } : {}), ...(p.restarts !== undefined ? { restarts: p.restarts } : {}),
+        ...(p.app ? { app: p.app } : {}), ...(p.restarts !== undefined ? { restarts: p.restarts } : {}), ...(p.servedBy !== undefined ? { servedBy: p.servedBy } : {}),
       })),
       gateways: s.gateways.map((g) => ({ name: g.name, listener: g.listener, url: g.url })),
     });
