@@ -26,6 +26,7 @@ import { registerLearn } from './learn.js';
 import { registerLogs } from './logs.js';
 import { registerRollout } from './rollout.js';
 import { registerToken } from './token.js';
+import { registerJoin } from './join.js';
 import { registerCapture } from './capture.js';
 
 const program = new Command();
@@ -58,6 +59,7 @@ registerLearn(program);
 registerLogs(program);
 registerRollout(program);
 registerToken(program);
+registerJoin(program);
 registerCapture(program);
 registerControl(program);
 registerProxy(program);

@@ -15,6 +15,7 @@ export function registerProxy(program: Command): void {
     .requiredOption('--control <url>', 'control plane config-push URL, or several separated by commas (an HA control plane: the proxy fails over between them)')
     .option('--app-port <port>', 'sidecar: the local app port', intArg('--app-port', 1, 65535))
     .option('--host <addr>', 'address for local listeners', '127.0.0.1')
+    .option('--inbound-host <addr>', "sidecar: address of the inbound (mTLS) listener peers reach, e.g. the host's own (default: --host)")
     .option('--outbound-port <port>', 'outbound listener port', intArg('--outbound-port', 0, 65535), 0)
     .option('--inbound-port <port>', 'inbound listener port', intArg('--inbound-port', 0, 65535), 0)
     .option('--capture-port <port>', "sidecar: listen for the app's connections iptables redirects here (weft capture install --outbound-port)", intArg('--capture-port', 1, 65535))
@@ -28,7 +29,7 @@ export function registerProxy(program: Command): void {
       const { runProxy } = await import('../proxy/main.js');
       await runProxy({
         name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, control: o.control, appPort: o.appPort,
-        host: o.host, outboundPort: o.outboundPort, inboundPort: o.inboundPort, capturePort: o.capturePort, adminPort: o.adminPort, tokenFile: o.tokenFile, controlCaFile: o.controlCa, trustDomain: o.trustDomain, drainMs: o.drainMs,
+        host: o.host, inboundHost: o.inboundHost, outboundPort: o.outboundPort, inboundPort: o.inboundPort, capturePort: o.capturePort, adminPort: o.adminPort, tokenFile: o.tokenFile, controlCaFile: o.controlCa, trustDomain: o.trustDomain, drainMs: o.drainMs,
       });
     });
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import type { LocalMesh, GatewayUrl } from '../runtime/up.js';
+import type { LocalMesh, GatewayUrl, JoinedHost } from '../runtime/up.js';
 import { fail, intArg } from './common.js';
 
 export interface UpRun {
@@ -16,6 +17,10 @@ export interface StartOptions {
   out?: NodeJS.WritableStream;
   /** Control-plane replicas (an HA control plane; needs an etcd store). */
   controlReplicas?: number;
+  /** This host's address for other hosts (`--address`). */
+  advertise?: string;
+  /** A joined host: no files, no control plane of its own. */
+  join?: JoinedHost;
 }
 
 /**
@@ -42,6 +47,8 @@ export async function startLocalMesh(files: string[], stateDir: string | undefin
     controlRestartDelayMs: Number(process.env.WEFT_CONTROL_RESTART_DELAY_MS ?? 1000),
     readyTimeoutMs: process.env.WEFT_READY_TIMEOUT_MS ? Number(process.env.WEFT_READY_TIMEOUT_MS) : undefined,
     controlReplicas: so.controlReplicas,
+    ...(so.advertise !== undefined ? { advertise: so.advertise } : {}),
+    ...(so.join !== undefined ? { join: so.join } : {}),
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -91,11 +98,18 @@ export function registerUp(program: Command): void {
     .option('--state <dir>', 'state directory (default: .weft beside the first file)')
     .option('--verbose', 'stream every app and proxy line (access logs too) to the terminal; `weft logs` reads them otherwise')
     .option('--control-replicas <n>', 'run an HA control plane of n replicas (1-7) sharing an etcd store (WEFT_STORE, WEFT_STORE_KEY_FILE; docs/fleet.md)', intArg('--control-replicas', 1, 7), 1)
-    .action(async (o: { file?: string[]; state?: string; verbose?: boolean; controlReplicas: number }) => {
-      const { mesh, urls } = await startLocalMesh(meshFiles(o.file), o.state, undefined, { verbose: o.verbose, controlReplicas: o.controlReplicas });
+    .option('--address <ip>', "this host's address for hosts that join (weft join): the control plane and sidecars' inbound listeners bind to it (default 127.0.0.1: this machine only)")
+    .action(async (o: { file?: string[]; state?: string; verbose?: boolean; controlReplicas: number; address?: string }) => {
+      const { mesh, urls } = await startLocalMesh(meshFiles(o.file), o.state, undefined, { verbose: o.verbose, controlReplicas: o.controlReplicas, ...(o.address !== undefined ? { advertise: checkAddress(o.address) } : {}) });
       printUrls(urls);
       const say = () => process.stdout.write('weft: ready. `weft status` shows every proxy, `weft logs NAME` any process\'s output; Ctrl-C stops everything.\n');
       if (mesh.readyNow) say();
       else void mesh.ready.then(say);
     });
+}
+
+/** An IP address to bind to, or a clear error. */
+export function checkAddress(a: string): string {
+  if (isIP(a) === 0) fail(`--address must be an IP address of this host (e.g. 10.0.0.1), got ${JSON.stringify(a)}`);
+  return a;
 }

@@ -152,8 +152,14 @@ export async function runControl(o: ControlOptions): Promise<void> {
     const issued = await ca.signCsr(csrPem, { namespace: CONTROL_NAMESPACE, serviceAccount: CONTROL_SERVICE_ACCOUNT }, 24 * 3600);
     return { key: keyPem, cert: issued.chainPem.join(''), ca: ca.trustBundle() };
   };
+  // WEFT_PUSH_KEEPALIVE="pingMs,deadMs": how soon a silent proxy counts as gone (tests of partitions use seconds).
+  const keepalive = (() => {
+    const m = /^(\d+),(\d+)$/.exec(process.env.WEFT_PUSH_KEEPALIVE ?? '');
+    return m === null ? undefined : { pingMs: Math.max(100, Number(m[1])), deadMs: Math.max(300, Number(m[2])) };
+  })();
   const push = new PushServer({
     tls: await controlTls(),
+    ...(keepalive !== undefined ? { keepalive } : {}),
     expectedPeerId: (ref) => spiffeId(meshOf(state().objects).trustDomain, ref.namespace, ref.serviceAccount),
     // Single use, remembered across restarts: a credential that already opened a stream is refused.
     // The record is read from the store each time, so control planes sharing a store refuse each other's spent ones too.

@@ -26,6 +26,8 @@ export interface ProxyMainOptions {
   control: string;
   appPort?: number;
   host: string;
+  /** Where the inbound (mTLS) listener binds, when peers on other hosts must reach it; default: host. */
+  inboundHost?: string;
   outboundPort: number;
   inboundPort: number;
   /** Transparent capture's port (weft capture install --outbound-port); absent: no capture listener. */
@@ -105,7 +107,7 @@ export async function runProxy(o: ProxyMainOptions): Promise<void> {
     log,
   });
   const proxy = new Proxy({
-    name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, appPort: o.appPort, host: o.host,
+    name: o.name, kind: o.kind, workload: o.workload, namespace: o.namespace, appPort: o.appPort, host: o.host, ...(o.inboundHost !== undefined ? { inboundHost: o.inboundHost } : {}),
     ports: { outbound: o.outboundPort, inbound: o.inboundPort, admin: o.adminPort, ...(o.capturePort !== undefined ? { capture: o.capturePort } : {}) }, identity, log,
   });
   // RED metrics for every request this proxy handles, served at the admin listener's /metrics.

@@ -52,6 +52,8 @@ export interface ProxyOptions {
   appPort?: number;
   /** Address local listeners bind to (outbound, inbound, per-service ports, admin). */
   host: string;
+  /** Where the inbound (mTLS) listener binds instead, when peers on other hosts must reach it. */
+  inboundHost?: string;
   /** capture: the port iptables redirects the app's outbound TCP to (weft capture); absent: none. */
   ports: { outbound: number; inbound: number; admin: number; capture?: number };
   identity: IdentityManager;
@@ -174,7 +176,7 @@ export class Proxy {
           tcp: (s, peer) => this.inboundTcp(s, peer),
         });
         watchConnections(this.inboundTls.server, 'inbound', () => this.connections);
-        await this.inboundTls.listen(o.ports.inbound, o.host);
+        await this.inboundTls.listen(o.ports.inbound, o.inboundHost ?? o.host);
       }
       if (o.ports.capture !== undefined) {
         // Until the first snapshot says where anything goes, captured connections are closed.

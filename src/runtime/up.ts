@@ -11,6 +11,7 @@ import type { Gateway, Workload, Service, AnyResource } from '../api/types.js';
 import type { Loaded } from '../api/load.js';
 import type { ControlStatus, ProcessReport, Rollouts } from '../api/control-api.js';
 import { loadOrCreateSecrets, mintProxyToken } from '../control/secrets.js';
+import { LOCAL_HOST } from '../control/hosts.js';
 import { call } from '../control/client.js';
 import { removeRunFile, type ControlTarget } from '../control/discovery.js';
 import type { ProxyRef, RegisteredEndpoint } from '../control/translate/index.js';
@@ -25,7 +26,6 @@ import { killAll, stopInOrder } from './shutdown.js';
 import { nextIndex, scaleDownVictims, specChanges, templateOf } from './desired.js';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const RUNTIME_ID = 'local';
 
 export interface UpOptions {
   files: string[];
@@ -46,6 +46,24 @@ export interface UpOptions {
   progressDeadlineMs?: number;
   /** Control-plane replicas (an HA control plane on an etcd store, WEFT_STORE). Default 1. */
   controlReplicas?: number;
+  /**
+   * This host's address on the network other hosts reach it by (`weft up --address`, `weft join --address`):
+   * the control plane and every sidecar's inbound (mTLS) listener bind to it, and endpoints are registered at
+   * it. Default: `host` (one machine).
+   */
+  advertise?: string;
+  /** A joined host (`weft join`): no control plane of its own; it runs the Workloads assigned to it. */
+  join?: JoinedHost;
+}
+
+/** What `POST /v1/join` gave a host (src/control/hosts.ts), and where the control API is. */
+export interface JoinedHost {
+  name: string;
+  api: string;
+  credential: string;
+  xds: string;
+  trustDomain: string;
+  bundle: string[];
 }
 
 export interface GatewayUrl {
@@ -77,6 +95,10 @@ type WorkloadRow = Workload & { source?: string };
 export class LocalMesh {
   private readonly logs: Logs;
   private readonly host: string;
+  /** The address other hosts reach this one at (control plane, sidecars' inbound listeners, endpoints). */
+  private readonly advertise: string;
+  /** The name this runtime reports under: "local", or a joined host's name. */
+  private readonly runtimeId: string;
   /**
    * The control plane: one process, or several replicas sharing an etcd store (an HA control plane,
    * `controlReplicas`). Each keeps its ports across restarts, so the addresses proxies know stay valid.
@@ -87,11 +109,13 @@ export class LocalMesh {
   }
   /** The control API this runtime calls: the first replica that runs (another one while it is down). */
   get target(): ControlTarget | undefined {
+    if (this.o.join !== undefined) return { url: this.o.join.api, token: this.o.join.credential };
     const c = this.controls.find((r) => r.api !== undefined && isRunning(r.proc)) ?? this.controls.find((r) => r.api !== undefined);
     return c === undefined ? undefined : { url: c.api!, token: this.secrets.adminToken };
   }
   /** Every replica's config-push address, for proxies to fail over between. */
   private get xdsUrl(): string {
+    if (this.o.join !== undefined) return this.o.join.xds;
     return this.controls.filter((c) => c.xds !== undefined).map((c) => c.xds!).join(',');
   }
   /** The mesh CA's roots and trust domain, so a new proxy can verify the control plane before it has a certificate. */
@@ -118,6 +142,8 @@ export class LocalMesh {
   constructor(private readonly o: UpOptions) {
     this.logs = o.logs ?? new Logs(process.stdout, process.stdout.isTTY === true && !process.env.NO_COLOR, { verbose: o.verbose });
     this.host = o.host ?? '127.0.0.1';
+    this.advertise = o.advertise ?? this.host;
+    this.runtimeId = o.join?.name ?? LOCAL_HOST;
     mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
     this.logDir = path.join(o.stateDir, 'logs');
     this.secrets = loadOrCreateSecrets(o.stateDir);
@@ -141,13 +167,18 @@ export class LocalMesh {
     if (this.controls.length > 1 && !(process.env.WEFT_STORE ?? '').startsWith('etcd://')) {
       throw new MeshStartError(`${this.controls.length} control-plane replicas share one store, which must be etcd: set WEFT_STORE=etcd://host:2379[,...] and WEFT_STORE_KEY_FILE (docs/fleet.md)`);
     }
-    await Promise.all(this.controls.map((_, i) => this.startControl(i)));
+    if (this.o.join !== undefined) {
+      // A joined host: the control plane is elsewhere.
+      this.bundle = this.o.join.bundle;
+      this.trustDomain = this.o.join.trustDomain;
+    } else await Promise.all(this.controls.map((_, i) => this.startControl(i)));
     // A fresh start replaces whatever an earlier run of this mesh left registered.
     await this.report().catch(() => {});
     this.heartbeat = setInterval(() => void this.report().catch(() => {}), 2000);
     this.heartbeat.unref();
 
-    const gws = objects.filter((o): o is Gateway => o.kind === 'Gateway');
+    // Gateways run on the control plane's host.
+    const gws = this.o.join !== undefined ? [] : objects.filter((o): o is Gateway => o.kind === 'Gateway');
     const gwReady = Promise.all(gws.map((g) => this.startGateway(g))).then((l) => l.flat());
 
     // Workloads start from the control plane's view (the files it loaded, and anything applied earlier).
@@ -269,7 +300,7 @@ export class LocalMesh {
   private async startControl(i: number): Promise<void> {
     const c = this.controls[i]!;
     const name = c.proc.name;
-    const args = ['control', '--state', this.o.stateDir, '--host', this.host, '--api-port', String(c.ports.api), '--xds-port', String(c.ports.xds)];
+    const args = ['control', '--state', this.o.stateDir, '--host', this.advertise, '--api-port', String(c.ports.api), '--xds-port', String(c.ports.xds)];
     // Only the first replica writes the run file the CLI finds the mesh by.
     if (i > 0) args.push('--no-run-file');
     for (const f of this.o.files) args.push('-f', f);
@@ -319,7 +350,7 @@ export class LocalMesh {
       if (r.ports?.inbound === undefined) continue;
       out.push({
         proxy: r.ref.name, workload: r.ref.workload, namespace: r.ref.namespace, serviceAccount: r.workload.spec.serviceAccount,
-        address: this.host, port: r.ports.inbound, ready: r.ready && !r.removing && !this.stopping, labels: r.workload.metadata.labels ?? {}, appPort: r.appPort,
+        address: this.advertise, port: r.ports.inbound, ready: r.ready && !r.removing && !this.stopping, labels: r.workload.metadata.labels ?? {}, appPort: r.appPort,
       });
     }
     return out;
@@ -344,7 +375,7 @@ export class LocalMesh {
   private report(): Promise<void> {
     const run = this.reporting.then(async () => {
       if (this.target === undefined) return;
-      await call(this.target, 'PUT', `/v1/registry/${RUNTIME_ID}`, { endpoints: this.endpoints(), proxies: this.replicas.map((r) => r.ref), processes: this.processes() }, 3000);
+      await call(this.target, 'PUT', `/v1/registry/${encodeURIComponent(this.runtimeId)}`, { endpoints: this.endpoints(), proxies: this.replicas.map((r) => r.ref), processes: this.processes() }, 3000);
     });
     this.reporting = run.catch(() => {});
     return run;
@@ -372,8 +403,8 @@ export class LocalMesh {
       const services = objects.filter((o): o is Service => o.kind === 'Service');
       const desired = new Map<string, Desired>();
       for (const w of objects.filter((o): o is WorkloadRow => o.kind === 'Workload')) {
-        // A Workload assigned to a joined host (`spec.host`) runs there, not here.
-        if (w.spec.host !== undefined) continue;
+        // A Workload assigned to a joined host (`spec.host`) runs there; the others run where the control plane does.
+        if (w.spec.host !== this.o.join?.name) continue;
         const key = `${w.metadata.namespace ?? this.defaultNs}/${w.metadata.name}`;
         desired.set(key, { key, w, template: templateOf(w), restartAt: rollouts.restarts?.[key], baseDir: this.baseDirOf(w) });
       }
@@ -527,6 +558,7 @@ export class LocalMesh {
   /** `leaving`: true once the runtime is stopping this proxy (its "stream lost" on the way out is no problem). */
   private forkProxy(proc: Proc, ref: ProxyRef, extra: string[], onIpc: (m: Extract<ProxyIpc, { type: 'ready' | 'ports' }>) => void, leaving: () => boolean = () => this.stopping): ChildProcess {
     const args = ['proxy', '--name', ref.name, '--kind', ref.kind, '--workload', ref.workload, '--namespace', ref.namespace, '--control', this.xdsUrl, '--host', this.host, ...extra];
+    if (ref.kind === 'sidecar' && this.advertise !== this.host) args.push('--inbound-host', this.advertise);
     const child = fork(MAIN, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: proxyExecArgv() });
     guardIpc(child);
     proc.child = child;
@@ -535,18 +567,29 @@ export class LocalMesh {
     this.logs.pipe(proc.name, child.stdout, { file, show: (l) => !leaving() && proxyLineShown(l) });
     this.logs.pipe(proc.name, child.stderr, { file });
     // The bootstrap credential travels over the IPC channel only: never argv, env or a file.
-    safeSend(child, { type: 'bootstrap', token: mintProxyToken(this.secrets.proxyKey, ref), bundle: this.bundle, trustDomain: this.trustDomain } satisfies RuntimeIpc);
+    const failed = (e: unknown) => {
+      this.log(`${ref.name}: no bootstrap credential from the control plane (${(e as Error).message}); restarting it`);
+      child.kill('SIGTERM');
+    };
+    void this.proxyToken(ref).then((token) => safeSend(child, { type: 'bootstrap', token, bundle: this.bundle, trustDomain: this.trustDomain } satisfies RuntimeIpc), failed);
     child.on('message', (raw) => {
       const m = raw as ProxyIpc;
       // Each config-stream connection spends one credential: mint a fresh one on request.
       if (m?.type === 'token-request') {
-        safeSend(child, { type: 'token', token: mintProxyToken(this.secrets.proxyKey, ref) } satisfies RuntimeIpc);
+        void this.proxyToken(ref).then((token) => safeSend(child, { type: 'token', token } satisfies RuntimeIpc), failed);
         return;
       }
       // inbound-drained is awaited by drainInbound (procs.ts).
       if (m?.type === 'ready' || m?.type === 'ports') onIpc(m);
     });
     return child;
+  }
+
+  /** A bootstrap credential for `ref`: minted here, or (a joined host) asked of the control plane for its own proxies. */
+  private async proxyToken(ref: ProxyRef): Promise<string> {
+    if (this.o.join === undefined) return mintProxyToken(this.secrets.proxyKey, ref);
+    const r = await call<{ token: string }>(this.target!, 'POST', `/v1/hosts/${encodeURIComponent(this.o.join.name)}/proxy-tokens`, ref, 5000);
+    return r.token;
   }
 
   private startGateway(g: Gateway): Promise<GatewayUrl[]> {

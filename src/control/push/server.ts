@@ -46,6 +46,12 @@ export interface PushServerOptions {
   tls?: { key: string; cert: string; ca: string[] };
   /** The SPIFFE ID a proxy's client certificate must carry, for a given credential identity. */
   expectedPeerId?: (ref: ProxyRef) => string;
+  /**
+   * Liveness of each proxy's connection, as the proxy checks the control plane's: a PING every `pingMs`;
+   * a proxy that has answered none for `deadMs` is gone (a crashed host, a partition) and its stream is
+   * closed, so status says STALE instead of SYNCED. Default 10 s / 30 s.
+   */
+  keepalive?: { pingMs: number; deadMs: number };
 }
 
 interface Live {
@@ -68,7 +74,27 @@ export class PushServer {
     this.server.on('sessionError', () => {});
     this.server.on('session', (s) => {
       this.sessions.add(s);
-      s.on('close', () => this.sessions.delete(s));
+      const { pingMs, deadMs } = this.opts.keepalive ?? { pingMs: 10_000, deadMs: 30_000 };
+      let answered = Date.now();
+      const ping = setInterval(() => {
+        if (s.destroyed) return;
+        if (Date.now() - answered > deadMs) {
+          s.destroy();
+          return;
+        }
+        try {
+          s.ping((err) => {
+            if (err === null) answered = Date.now();
+          });
+        } catch {
+          // Too many unanswered PINGs in flight: the next tick decides.
+        }
+      }, pingMs);
+      ping.unref();
+      s.on('close', () => {
+        clearInterval(ping);
+        this.sessions.delete(s);
+      });
     });
   }
 
