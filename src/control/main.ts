@@ -65,7 +65,7 @@ const PROXY_STATUS = 'proxy-status';
 /** A replica whose row is older than this (it publishes every second) is taken to serve no proxy. */
 const SHARED_STATUS_TTL_MS = 5000;
 interface SharedProxyRow { ref: ProxyRef; version: string; configVersion: string | null; nacked?: { version: string; error: string }; certError?: string }
-type SharedStatus = Record<string, { at: number; proxies: SharedProxyRow[] }>;
+type SharedStatus = Record<string, { at: number; proxies: SharedProxyRow[]; /** the replica's config-push address */ xds?: string }>;
 
 export async function runControl(o: ControlOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -266,7 +266,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       const now = Date.now();
       const next: SharedStatus = {};
       for (const [id, e] of Object.entries(cur ?? {})) if (id !== replicaId && now - e.at < SHARED_STATUS_TTL_MS) next[id] = e;
-      next[replicaId] = { at: now, proxies: rows };
+      next[replicaId] = { at: now, proxies: rows, xds: xdsUrl };
       if ((await store.casState(PROXY_STATUS, cur, next)).ok) return;
     }
   };
@@ -490,7 +490,9 @@ export async function runControl(o: ControlOptions): Promise<void> {
         return { status: r.status, body: { error: r.error } };
       }
       log(`host ${r.host} joined`);
-      return { status: 200, body: { host: r.host, credential: r.credential, xds: xdsUrl, trustDomain: meshOf(state().objects).trustDomain, bundle: ca.trustBundle() } };
+      // Every live replica's config-push address (an HA control plane), this one first.
+      const others = shareStatus ? Object.entries(store.getState<SharedStatus>(PROXY_STATUS) ?? {}).filter(([id, e]) => id !== replicaId && Date.now() - e.at < SHARED_STATUS_TTL_MS && e.xds !== undefined).map(([, e]) => e.xds!) : [];
+      return { status: 200, body: { host: r.host, credential: r.credential, xds: [xdsUrl, ...others].join(','), trustDomain: meshOf(state().objects).trustDomain, bundle: ca.trustBundle() } };
     },
     hostOf: (credential) => hosts.hostOf(credential),
     hostProxyToken: (host, body) => {

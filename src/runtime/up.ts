@@ -59,6 +59,7 @@ export interface UpOptions {
 /** What `POST /v1/join` gave a host (src/control/hosts.ts), and where the control API is. */
 export interface JoinedHost {
   name: string;
+  /** The control API, or several replicas' APIs separated by commas. */
   api: string;
   credential: string;
   xds: string;
@@ -103,13 +104,18 @@ export class LocalMesh {
    * The control plane: one process, or several replicas sharing an etcd store (an HA control plane,
    * `controlReplicas`). Each keeps its ports across restarts, so the addresses proxies know stay valid.
    */
+  /** A joined host with several control-plane APIs: the one in use (the next after a failed report). */
+  private joinApi = 0;
   private readonly controls: { proc: Proc; ports: { api: number; xds: number }; api?: string; xds?: string }[] = [];
   private get control(): Proc {
     return this.controls[0]!.proc;
   }
   /** The control API this runtime calls: the first replica that runs (another one while it is down). */
   get target(): ControlTarget | undefined {
-    if (this.o.join !== undefined) return { url: this.o.join.api, token: this.o.join.credential };
+    if (this.o.join !== undefined) {
+      const apis = this.o.join.api.split(',');
+      return { url: apis[this.joinApi % apis.length]!, token: this.o.join.credential };
+    }
     const c = this.controls.find((r) => r.api !== undefined && isRunning(r.proc)) ?? this.controls.find((r) => r.api !== undefined);
     return c === undefined ? undefined : { url: c.api!, token: this.secrets.adminToken };
   }
@@ -174,7 +180,10 @@ export class LocalMesh {
     } else await Promise.all(this.controls.map((_, i) => this.startControl(i)));
     // A fresh start replaces whatever an earlier run of this mesh left registered.
     await this.report().catch(() => {});
-    this.heartbeat = setInterval(() => void this.report().catch(() => {}), 2000);
+    this.heartbeat = setInterval(() => void this.report().catch(() => {
+      // A joined host whose control-plane replica is gone tries the next one.
+      this.joinApi++;
+    }), 2000);
     this.heartbeat.unref();
 
     // Gateways run on the control plane's host.
