@@ -1,8 +1,8 @@
-// Two hosts on this machine: the control plane's host in the root network namespace and host "b" in a
-// namespace of its own, joined by a veth pair, each with its own address. Host b joins with a one-time
-// token (`weft join`) and runs the Workload assigned to it; traffic from the gateway and from a sidecar on
-// the first host reaches it over mTLS across the link; config changes reach its proxies (timed); a
-// partition of the link is survived and healed.
+// Three hosts on this machine: the control plane's host in the root network namespace, hosts "b" and "c" in
+// namespaces of their own, all on one bridge, each with its own address. b and c join with one-time tokens
+// (`weft join`) and run the Workloads assigned to them; traffic from the gateway and from a sidecar on the
+// first host reaches b over mTLS, and b's app calls c's; config changes reach the proxies on every host
+// (timed); a partition of host b is survived and healed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -15,24 +15,29 @@ import { call } from '../src/control/client.js';
 import type { ControlStatus } from '../src/api/control-api.js';
 
 const tag = `${process.pid % 100000}`;
-const NS = `weft-mh-${tag}`;
-const VETH_A = `wmh${tag}a`;
-const VETH_B = `wmh${tag}b`;
+const BRIDGE = `wmh${tag}br`;
 const NET = `10.214.${process.pid % 250}`;
 const A = `${NET}.1`;
-const B = `${NET}.2`;
+/** A joined host: its namespace, the veth pair from the bridge to it, its address. */
+const hosts = ['b', 'c'].map((name, i) => ({ name, ns: `weft-mh-${tag}-${name}`, outside: `wmh${tag}${name}o`, inside: `wmh${tag}${name}i`, address: `${NET}.${i + 2}` }));
+const [HB, HC] = hosts as [typeof hosts[0], typeof hosts[0]];
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 let mesh: TestMesh;
 let gw: number;
-let host: ChildProcess | undefined;
-let hostOut = '';
+const running: { proc: ChildProcess; out: string }[] = [];
 let hostDir: string;
 
 const yaml = (port: number) => docs(
   meshDoc('fleet'),
   workloadDoc('web', { args: [ECHO], probe: '/healthz' }),
   serviceDoc('web'),
+  `apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: { name: store, labels: { app: store } }
+spec: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(ECHO)}], serviceAccount: store-sa, host: c, readinessProbe: { httpGet: { path: /healthz } } }
+`,
+  serviceDoc('store'),
   `apiVersion: weft.dev/v1alpha1
 kind: Workload
 metadata: { name: api, labels: { app: api } }
@@ -46,6 +51,10 @@ metadata: { name: edge }
 spec:
   parentRefs: [{ name: edge }]
   rules:
+  # /b-calls/<service>/... reaches api's app as /call/<service>/...: it calls that service itself.
+  - matches: [{ path: { type: PathPrefix, value: /b-calls } }]
+    filters: [{ type: URLRewrite, urlRewrite: { path: { type: ReplacePrefixMatch, replacePrefixMatch: /call } } }]
+    backendRefs: [{ name: api, port: 80 }]
   - matches: [{ path: { type: PathPrefix, value: /api } }]
     backendRefs: [{ name: api, port: 80 }]
   - backendRefs: [{ name: web, port: 80 }]
@@ -55,16 +64,34 @@ spec:
 const adminToken = () => (JSON.parse(readFileSync(path.join(mesh.dir, '.weft', 'secrets.json'), 'utf8')) as { adminToken: string }).adminToken;
 const status = () => call<ControlStatus>({ url: mesh.controlUrl, token: adminToken() }, 'GET', '/v1/status', undefined, 3000);
 
+/** Starts `weft join` for a host inside its namespace; resolves when it is ready. */
+async function join(h: typeof HB, token: string): Promise<void> {
+  const r = { proc: spawn('ip', ['netns', 'exec', h.ns, process.execPath, CLI, 'join', '--control', mesh.controlUrl, '--token', token, '--name', h.name, '--address', h.address, '--state', path.join(hostDir, h.name)], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }), out: '' };
+  running.push(r);
+  r.proc.stdout!.on('data', (d) => (r.out += d));
+  r.proc.stderr!.on('data', (d) => (r.out += d));
+  await waitFor(`host ${h.name} ready`, () => {
+    if (r.proc.exitCode !== null) throw new Error(`weft join exited: ${r.out}`);
+    return r.out.includes(`weft: host ${h.name} ready`);
+  }, 60_000, 100);
+  assert.match(r.out, new RegExp(`host ${h.name} joined the mesh at`));
+}
+
 before(async () => {
-  // The link: root namespace (A) <-> host b's namespace (B).
-  ip('netns', 'add', NS);
-  ip('link', 'add', VETH_A, 'type', 'veth', 'peer', 'name', VETH_B);
-  ip('link', 'set', VETH_B, 'netns', NS);
-  ip('addr', 'add', `${A}/24`, 'dev', VETH_A);
-  ip('link', 'set', VETH_A, 'up');
-  ip('netns', 'exec', NS, 'ip', 'addr', 'add', `${B}/24`, 'dev', VETH_B);
-  ip('netns', 'exec', NS, 'ip', 'link', 'set', VETH_B, 'up');
-  ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up');
+  // One bridge (host A's address on it), and for each joined host a namespace with a veth pair to the bridge.
+  ip('link', 'add', BRIDGE, 'type', 'bridge');
+  ip('addr', 'add', `${A}/24`, 'dev', BRIDGE);
+  ip('link', 'set', BRIDGE, 'up');
+  for (const h of hosts) {
+    ip('netns', 'add', h.ns);
+    ip('link', 'add', h.outside, 'type', 'veth', 'peer', 'name', h.inside);
+    ip('link', 'set', h.inside, 'netns', h.ns);
+    ip('link', 'set', h.outside, 'master', BRIDGE);
+    ip('link', 'set', h.outside, 'up');
+    ip('netns', 'exec', h.ns, 'ip', 'addr', 'add', `${h.address}/24`, 'dev', h.inside);
+    ip('netns', 'exec', h.ns, 'ip', 'link', 'set', h.inside, 'up');
+    ip('netns', 'exec', h.ns, 'ip', 'link', 'set', 'lo', 'up');
+  }
   gw = await freePort();
   mesh = new TestMesh(yaml(gw));
   // A silent proxy counts as gone after 2 s (default 30 s), so the partition below is noticed quickly.
@@ -73,32 +100,36 @@ before(async () => {
 });
 
 after(async () => {
-  if (host !== undefined && host.exitCode === null) {
-    const done = new Promise((r) => host!.once('exit', r));
-    host.kill('SIGINT');
+  for (const r of running) {
+    if (r.proc.exitCode !== null) continue;
+    const done = new Promise((res) => r.proc.once('exit', res));
+    r.proc.kill('SIGINT');
     await done;
   }
   await mesh?.stop();
-  try { ip('link', 'del', VETH_A); } catch { /* gone with the namespace */ }
-  try { ip('netns', 'del', NS); } catch { /* never made */ }
+  for (const h of hosts) {
+    try { ip('link', 'del', h.outside); } catch { /* gone with the namespace */ }
+    try { ip('netns', 'del', h.ns); } catch { /* never made */ }
+  }
+  try { ip('link', 'del', BRIDGE); } catch { /* never made */ }
   if (hostDir) rmSync(hostDir, { recursive: true, force: true });
 });
 
-test('host b joins with a one-time token and runs its Workload; traffic crosses hosts over mTLS', { timeout: 90_000 }, async () => {
+test('hosts b and c join with one-time tokens and run their Workloads; traffic crosses hosts over mTLS', { timeout: 120_000 }, async () => {
   assert.match(mesh.controlUrl, new RegExp(`^http://${A.replace(/\./g, '\\.')}:\\d+$`), 'the control plane listens on the host address');
-  const t = await mesh.cli(['token', 'create']);
-  assert.equal(t.code, 0, t.stderr);
-  host = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, 'join', '--control', mesh.controlUrl, '--token', t.stdout.trim(), '--name', 'b', '--address', B, '--state', hostDir], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  host.stdout!.on('data', (d) => (hostOut += d));
-  host.stderr!.on('data', (d) => (hostOut += d));
-  await waitFor('host b ready', () => (host!.exitCode !== null ? (() => { throw new Error(`weft join exited: ${hostOut}`); })() : hostOut.includes('weft: host b ready')), 60_000, 100);
-  assert.match(hostOut, /host b joined the mesh at/);
+  const tokens: string[] = [];
+  for (const h of hosts) {
+    const t = await mesh.cli(['token', 'create']);
+    assert.equal(t.code, 0, t.stderr);
+    tokens.push(t.stdout.trim());
+    await join(h, t.stdout.trim());
+  }
 
-  const s = await waitFor('api-0 SYNCED', async () => {
+  const s = await waitFor('every proxy on every host SYNCED', async () => {
     const st = await status();
-    return st.proxies.find((p) => p.name === 'api-0')?.state === 'SYNCED' && st.proxies.every((p) => p.state === 'SYNCED') ? st : undefined;
+    return st.proxies.length === 4 && st.proxies.every((p) => p.state === 'SYNCED') ? st : undefined;
   }, 30_000, 100);
-  assert.deepEqual(s.proxies.map((p) => p.name).sort(), ['api-0', 'gateway-edge', 'web-0']);
+  assert.deepEqual(s.proxies.map((p) => p.name).sort(), ['api-0', 'gateway-edge', 'store-0', 'web-0']);
   // Gateway (host A) -> api's sidecar on host b's address -> its app.
   const r = await waitFor('the gateway to reach api on host b', async () => {
     const x = await httpCall(gw, '/api/hello');
@@ -110,19 +141,25 @@ test('host b joins with a one-time token and runs its Workload; traffic crosses 
   assert.equal(c.status, 200, c.body);
   assert.equal(JSON.parse(c.body).who, 'api-0');
   assert.match(String(JSON.parse(c.body).headers['x-forwarded-client-cert'] ?? ''), /spiffe:\/\/fleet\.local\/ns\/default\/sa\/default/, 'the api app sees the caller\'s verified identity');
+  // Between two joined hosts: api's app (b) calls store (c) through its sidecar.
+  const bc = await httpCall(gw, '/b-calls/store/from-b');
+  assert.equal(bc.status, 200, bc.body);
+  assert.equal(bc.headers['x-called-by'], 'api-0');
+  assert.equal(JSON.parse(bc.body).who, 'store-0');
+  assert.match(String(JSON.parse(bc.body).headers['x-forwarded-client-cert'] ?? ''), /spiffe:\/\/fleet\.local\/ns\/default\/sa\/api-sa/, 'store sees api\'s identity');
   // A token is spent once: joining another host with it is refused.
-  const again = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, 'join', '--control', mesh.controlUrl, '--token', t.stdout.trim(), '--name', 'c', '--address', B, '--state', path.join(hostDir, 'c')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const again = spawn('ip', ['netns', 'exec', HB.ns, process.execPath, CLI, 'join', '--control', mesh.controlUrl, '--token', tokens[0]!, '--name', 'd', '--address', HB.address, '--state', path.join(hostDir, 'd')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   again.stderr!.on('data', (d) => (err += d));
   const code = await new Promise<number | null>((res) => again.once('exit', res));
   assert.equal(code, 1);
-  assert.match(err, /refused to join host c: join token unknown, already used or expired/);
+  assert.match(err, /refused to join host d: join token unknown, already used or expired/);
 });
 
-test('config changes reach the proxies on both hosts: the time for 100 changes', { timeout: 120_000 }, async () => {
+test('config changes reach the proxies on every host: the time for 100 changes', { timeout: 120_000 }, async () => {
   const times: number[] = [];
   for (let i = 0; i < 100; i++) {
-    const before = (await status()).proxies.find((p) => p.name === 'api-0')!.configVersion;
+    const before = (await status()).proxies.filter((p) => p.name === 'api-0' || p.name === 'store-0').map((p) => p.configVersion);
     const text = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: change }
@@ -134,29 +171,30 @@ spec:
     await call({ url: mesh.controlUrl, token: adminToken() }, 'POST', '/v1/apply', { text, file: 'change.yaml' });
     await waitFor(`change ${i} on every proxy`, async () => {
       const st = await status();
-      return st.proxies.every((p) => p.state === 'SYNCED') && st.proxies.find((p) => p.name === 'api-0')!.configVersion !== before ? true : undefined;
+      const now = st.proxies.filter((p) => p.name === 'api-0' || p.name === 'store-0').map((p) => p.configVersion);
+      return st.proxies.every((p) => p.state === 'SYNCED') && now.every((v, k) => v !== before[k]) ? true : undefined;
     }, 20_000, 5);
     times.push(performance.now() - t0);
   }
   const sorted = [...times].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  console.log(`# config change -> every proxy on both hosts SYNCED, 100 changes: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms`);
+  console.log(`# config change -> every proxy on all three hosts SYNCED, 100 changes: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms`);
   assert.equal(times.length, 100);
 });
 
 test('a partition of host b: it keeps its config, and rejoins when the link is back', { timeout: 90_000 }, async () => {
-  ip('link', 'set', VETH_A, 'down');
+  ip('link', 'set', HB.outside, 'down');
   try {
     await waitFor('the control plane to see api-0 gone', async () => ((await status()).proxies.find((p) => p.name === 'api-0')?.state !== 'SYNCED' ? true : undefined), 20_000, 100);
     // Inside host b, its sidecar still serves its app with the last good config.
-    const proxies = (JSON.parse(readFileSync(path.join(hostDir, 'runtime.json'), 'utf8')) as { processes: { name: string; ports?: { admin: number } }[] }).processes;
+    const proxies = (JSON.parse(readFileSync(path.join(hostDir, 'b', 'runtime.json'), 'utf8')) as { processes: { name: string; ports?: { admin: number } }[] }).processes;
     const admin = proxies.find((p) => p.name === 'api-0/proxy')?.ports?.admin;
     assert.ok(admin !== undefined);
-    const dump = execFileSync('ip', ['netns', 'exec', NS, 'curl', '-s', `http://127.0.0.1:${admin}/config_dump`], { encoding: 'utf8' });
+    const dump = execFileSync('ip', ['netns', 'exec', HB.ns, 'curl', '-s', `http://127.0.0.1:${admin}/config_dump`], { encoding: 'utf8' });
     const v = (JSON.parse(dump) as { configVersion: string | null }).configVersion;
     assert.ok(typeof v === 'string' && v !== '', `host b's sidecar still runs its last config: ${dump.slice(0, 200)}`);
   } finally {
-    ip('link', 'set', VETH_A, 'up');
+    ip('link', 'set', HB.outside, 'up');
   }
   await waitFor('api-0 SYNCED again', async () => ((await status()).proxies.find((p) => p.name === 'api-0')?.state === 'SYNCED' ? true : undefined), 60_000, 200);
   await waitFor('traffic to host b again', async () => ((await httpCall(gw, '/api/again')).status === 200 ? true : undefined), 30_000, 200);
