@@ -20,7 +20,7 @@ const NET = `10.214.${process.pid % 250}`;
 const A = `${NET}.1`;
 /** A joined host: its namespace, the veth pair from the bridge to it, its address. */
 const hosts = ['b', 'c'].map((name, i) => ({ name, ns: `weft-mh-${tag}-${name}`, outside: `wmh${tag}${name}o`, inside: `wmh${tag}${name}i`, address: `${NET}.${i + 2}` }));
-const [HB, HC] = hosts as [typeof hosts[0], typeof hosts[0]];
+const HB = hosts[0]!;
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 let mesh: TestMesh;
