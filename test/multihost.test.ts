@@ -74,7 +74,7 @@ async function join(h: typeof HB, token: string): Promise<void> {
     if (r.proc.exitCode !== null) throw new Error(`weft join exited: ${r.out}`);
     return r.out.includes(`weft: host ${h.name} ready`);
   }, 60_000, 100);
-  assert.match(r.out, new RegExp(`host ${h.name} joined the mesh at`));
+  assert.match(r.out, new RegExp(`host ${h.name} joined the mesh at .*; its identity: spiffe://fleet\\.local/ns/weft-system/sa/host-${h.name}`));
 }
 
 before(async () => {

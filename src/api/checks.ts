@@ -21,6 +21,10 @@ export function checkObject(r: AnyResource): Issue[] {
   const out: Issue[] = [];
   switch (r.kind) {
     case 'Mesh': checkMesh(r, out); break;
+    case 'Workload':
+      // Identities in weft-system are the mesh's own (the control plane, joined hosts): no app may have one.
+      if (r.metadata.namespace === 'weft-system') out.push({ path: ['metadata', 'namespace'], code: 'invalid', message: 'weft-system is reserved for the mesh\'s own identities (the control plane, joined hosts)', hint: 'put the Workload in another namespace' });
+      break;
     case 'Service': checkService(r, out); break;
     case 'Gateway': checkGateway(r, out); break;
     case 'HTTPRoute': checkHTTPRoute(r, out); break;

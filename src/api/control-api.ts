@@ -173,8 +173,10 @@ export interface JoinTokenView { token: string; expiresAt: string }
 /** POST /v1/join: what a joining host needs to run its workloads' proxies. */
 export interface JoinView {
   host: string;
-  /** The host's credential for the control API (`Authorization: Bearer <credential>`). */
-  credential: string;
+  /** The host's identity from the mesh CA (leaf first), for its own key (the request's CSR). */
+  certificate: string[];
+  /** The API for joined hosts (mTLS with that certificate), one address per control-plane replica. */
+  hostApi: string;
   /** The config-push address(es) for its proxies, and what to verify the control plane with. */
   xds: string;
   trustDomain: string;

@@ -1,22 +1,40 @@
-// `weft join`: run this host's share of a mesh whose control plane runs elsewhere (docs/fleet.md). The
-// one-time join token is spent once for a host credential, kept in the state directory (readable by its
-// owner only), so a restart needs no new token. The host then runs the Workloads assigned to it
-// (`spec.host`), each with its sidecar, their inbound listeners on --address.
+// `weft join`: run this host's share of a mesh whose control plane runs elsewhere (docs/fleet.md). The host
+// makes its own key; the one-time join token is spent once, with a certificate request, for the host's
+// identity from the mesh CA. Key and certificate stay in the state directory (readable by the owner only),
+// so a restart needs no new token; the certificate is renewed over mTLS when a third of its life is left.
+// The host then runs the Workloads assigned to it (`spec.host`), each with its sidecar, their inbound
+// listeners on --address.
 import path from 'node:path';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { JoinView } from '../api/control-api.js';
 import type { JoinedHost } from '../runtime/up.js';
 import { fail } from './common.js';
+import { generateKeyAndCsr } from '../identity/index.js';
+import { call } from '../control/client.js';
+import { X509Certificate } from 'node:crypto';
+
+/** host.json: what this host keeps (mode 600): its key and certificate, and where the control plane is. */
+type SavedHost = JoinedHost & { /** the --control the host joined through (its plain API) */ control: string };
+
+const spiffeOf = (pem: string): string => /URI:(spiffe:\/\/[^,\s]+)/.exec(new X509Certificate(pem).subjectAltName ?? '')?.[1] ?? '(none)';
+
+/** Whether a third or less of the certificate's life is left. */
+function renewalDue(pem: string, now = Date.now()): boolean {
+  const c = new X509Certificate(pem);
+  const from = Date.parse(c.validFrom);
+  const to = Date.parse(c.validTo);
+  return now >= to - (to - from) / 3;
+}
 import { checkAddress, startLocalMesh } from './up.js';
 
 /** Spends the token at the first control-plane replica that answers (an HA control plane has several). */
-async function spend(apis: string[], token: string, name: string): Promise<JoinView> {
+async function spend(apis: string[], token: string, name: string, csr: string): Promise<JoinView> {
   const unreachable: string[] = [];
   for (const api of apis) {
     let r: Response;
     try {
-      r = await fetch(new URL('/v1/join', api), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, host: name }), signal: AbortSignal.timeout(10_000) });
+      r = await fetch(new URL('/v1/join', api), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, host: name, csr }), signal: AbortSignal.timeout(10_000) });
     } catch (e) {
       unreachable.push(`${api}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
       continue;
@@ -44,19 +62,32 @@ export function registerJoin(program: Command): void {
       const dir = path.resolve(o.state ?? `.weft-host-${o.name}`);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, 'host.json');
-      let joined: JoinedHost | undefined;
+      const save = (h: SavedHost) => {
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify(h), { mode: 0o600 });
+        renameSync(tmp, file);
+      };
+      let joined: SavedHost | undefined;
       if (existsSync(file)) {
-        const saved = JSON.parse(readFileSync(file, 'utf8')) as JoinedHost;
-        if (saved.name === o.name && saved.api === apis.join(',') && o.token === undefined) joined = saved;
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedHost;
+        if (saved.name === o.name && saved.control === apis.join(',') && o.token === undefined) joined = saved;
       }
       if (joined === undefined) {
         if (o.token === undefined) fail(`host ${o.name} has not joined ${o.control} from ${dir} yet: pass --token (create one with \`weft token create\` where the control plane runs)`);
-        const v = await spend(apis, o.token!, o.name);
-        joined = { name: v.host, api: apis.join(','), credential: v.credential, xds: v.xds, trustDomain: v.trustDomain, bundle: v.bundle };
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, JSON.stringify(joined), { mode: 0o600 });
-        renameSync(tmp, file);
-        process.stdout.write(`weft: host ${o.name} joined the mesh at ${o.control}\n`);
+        const { keyPem, csrPem } = await generateKeyAndCsr();
+        const v = await spend(apis, o.token!, o.name, csrPem);
+        joined = { name: v.host, control: apis.join(','), api: v.hostApi, key: keyPem, certificate: v.certificate, xds: v.xds, trustDomain: v.trustDomain, bundle: v.bundle };
+        save(joined);
+        process.stdout.write(`weft: host ${o.name} joined the mesh at ${o.control}; its identity: ${spiffeOf(v.certificate[0]!)}\n`);
+      } else if (renewalDue(joined.certificate[0]!)) {
+        // A third or less of the certificate's life left: a new one for a new key, over mTLS with the old one.
+        const { keyPem, csrPem } = await generateKeyAndCsr();
+        const j = joined;
+        const r = await call<{ certificate: string[] }>({ url: j.api.split(',')[0]!, token: '', tls: { key: j.key, cert: j.certificate.join(''), ca: j.bundle, serverId: `spiffe://${j.trustDomain}/ns/weft-system/sa/weft-control` } }, 'POST', `/v1/hosts/${encodeURIComponent(j.name)}/certificate`, { csr: csrPem })
+          .catch((e: Error) => fail(`cannot renew host ${j.name}'s certificate: ${e.message} (join again with a new token if it has expired)`));
+        joined = { ...j, key: keyPem, certificate: r.certificate };
+        save(joined);
+        process.stdout.write(`weft: host ${o.name}: certificate renewed until ${new X509Certificate(r.certificate[0]!).validTo}\n`);
       }
       const { mesh } = await startLocalMesh([], dir, undefined, { advertise: address, join: joined });
       const say = () => process.stdout.write(`weft: host ${o.name} ready: its Workloads run here, their sidecars on ${address}; Ctrl-C stops them.\n`);

@@ -1,5 +1,6 @@
 // A small client for the control plane API, shared by the CLI and the local runtime.
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import { X509Certificate } from 'node:crypto';
 import { CONTROL_API_MAX_BODY } from '../api/control-api.js';
 import type { ControlTarget } from './discovery.js';
 
@@ -23,7 +24,8 @@ export async function call<T = unknown>(t: ControlTarget, method: 'GET' | 'POST'
   try {
     res = await request(`${t.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${t.token}`, ...(text !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(t.tls !== undefined ? { dispatcher: mtlsAgent(t.tls) } : {}),
+      headers: { ...(t.tls === undefined ? { authorization: `Bearer ${t.token}` } : {}), ...(text !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: text,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -44,4 +46,27 @@ export async function call<T = unknown>(t: ControlTarget, method: 'GET' | 'POST'
     throw new ControlError(res.statusCode, parsed, msg);
   }
   return parsed as T;
+}
+
+const agents = new Map<string, Agent>();
+
+/** One connection pool per certificate: the server must present the SPIFFE ID expected of the control plane. */
+function mtlsAgent(tls: NonNullable<ControlTarget['tls']>): Agent {
+  const k = `${tls.serverId}|${tls.cert}|${tls.key}`;
+  let a = agents.get(k);
+  if (a === undefined) {
+    a = new Agent({
+      connect: {
+        key: tls.key, cert: tls.cert, ca: tls.ca, minVersion: 'TLSv1.2',
+        checkServerIdentity: (_host, peer) => {
+          const uri = peer.raw === undefined ? undefined : new X509Certificate(peer.raw).subjectAltName?.match(/URI:(spiffe:\/\/[^,\s]+)/)?.[1];
+          return uri === tls.serverId ? undefined : new Error(`the control plane presented ${uri ?? 'no SPIFFE ID'}, expected ${tls.serverId}`);
+        },
+      },
+    });
+    // A renewed certificate gets its own pool; the old one closes.
+    for (const [old, agent] of agents) if (old.startsWith(`${tls.serverId}|`)) { agents.delete(old); void agent.close(); }
+    agents.set(k, a);
+  }
+  return a;
 }

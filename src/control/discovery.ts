@@ -68,6 +68,11 @@ export function listRunFiles(includeStale = false): RunFile[] {
 export interface ControlTarget {
   url: string;
   token: string;
+  /**
+   * A joined host's mTLS to the control plane's host API: its key and certificate from the mesh CA, the
+   * roots to trust, and the control plane's SPIFFE ID to expect. No bearer token then.
+   */
+  tls?: { key: string; cert: string; ca: string[]; serverId: string };
 }
 
 /** What the CLI was told about which mesh to use: flags, environment, where it runs. */

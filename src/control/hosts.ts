@@ -1,9 +1,10 @@
 // Hosts that join the mesh (`weft join`, docs/fleet.md): an admin creates a one-time join token; a host
-// exchanges it, once and before it expires, for a host credential. With that credential the host's runtime
-// may do what a runtime does, for its own workloads only: read the config, report its own endpoints, and
-// get bootstrap credentials for the proxies of the Workloads assigned to it (`spec.host`). Only SHA-256
-// digests of tokens and credentials are stored.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// spends it, once and before it expires, and the mesh CA issues the host its identity (a certificate for
+// spiffe://<trust domain>/ns/weft-system/sa/host-<name>). With it, over mTLS, the host's runtime may do what
+// a runtime does, for its own workloads only: read the config, report its own endpoints, and get bootstrap
+// credentials for the proxies of the Workloads assigned to it (`spec.host`). Only SHA-256 digests of
+// tokens are stored; a host that is forgotten (its record removed) is refused whatever certificate it has.
+import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from './store/store.js';
 import type { AnyResource } from '../api/types.js';
 import type { ProxyRef } from './translate/index.js';
@@ -14,13 +15,18 @@ const HOSTS = 'hosts';
 export const LOCAL_HOST = 'local';
 const HOST_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const DEFAULT_JOIN_TOKEN_TTL_MS = 15 * 60_000;
+/** A joined host's identity: spiffe://<trust domain>/ns/weft-system/sa/host-<name>, issued by the mesh CA. */
+export const HOST_NAMESPACE = 'weft-system';
+export const HOST_ACCOUNT_PREFIX = 'host-';
+/** How long a host's certificate lasts; `weft join` renews it when a third of that is left. */
+export const HOST_CERT_TTL_SECONDS = 7 * 24 * 3600;
 export const MAX_JOIN_TOKEN_TTL_MS = 24 * 3_600_000;
 
-interface HostRecord { credential: string; joinedAt: string }
+interface HostRecord { joinedAt: string }
 
 const digest = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-export type JoinResult = { ok: true; host: string; credential: string } | { ok: false; status: number; error: string };
+export type JoinResult = { ok: true; host: string } | { ok: false; status: number; error: string };
 
 export class Hosts {
   constructor(private readonly store: Store, private readonly now: () => number = () => Date.now()) {}
@@ -35,7 +41,7 @@ export class Hosts {
     return { token, expiresAt: new Date(now + ttlMs).toISOString() };
   }
 
-  /** Spends a join token for `host`: its credential (a host that joins again gets a new one; the old stops working). */
+  /** Spends a join token for `host` (a host may join again, with a new token, e.g. for a new certificate). */
   async join(token: unknown, host: unknown): Promise<JoinResult> {
     if (typeof host !== 'string' || !HOST_NAME.test(host)) return { ok: false, status: 400, error: `host must be a DNS label (lower-case letters, digits and "-", at most 63), got ${JSON.stringify(host)}` };
     if (host === LOCAL_HOST) return { ok: false, status: 400, error: `"${LOCAL_HOST}" is the name of the host that runs the control plane; choose another` };
@@ -47,21 +53,21 @@ export class Hosts {
     if (exp === undefined || exp <= this.now()) return { ok: false, status: 403, error: 'join token unknown, already used or expired; create one with `weft token create`' };
     const { [d]: _spent, ...rest } = tokens;
     await this.store.putState(TOKENS, rest);
-    const secret = randomBytes(32).toString('base64url');
-    const credential = `host.${host}.${secret}`;
-    await this.store.putState(HOSTS, { ...this.hosts(), [host]: { credential: digest(credential), joinedAt: new Date(this.now()).toISOString() } satisfies HostRecord });
-    return { ok: true, host, credential };
+    await this.store.putState(HOSTS, { ...this.hosts(), [host]: { joinedAt: new Date(this.now()).toISOString() } satisfies HostRecord });
+    return { ok: true, host };
   }
 
-  /** The host a credential belongs to, or undefined. */
-  hostOf(credential: string): string | undefined {
-    const m = /^host\.([a-z0-9-]+)\.[A-Za-z0-9_-]+$/.exec(credential);
-    if (m === null) return undefined;
-    const rec = this.hosts()[m[1]!];
-    if (rec === undefined) return undefined;
-    const want = Buffer.from(rec.credential, 'hex');
-    const got = Buffer.from(digest(credential), 'hex');
-    return want.length === got.length && timingSafeEqual(want, got) ? m[1] : undefined;
+  /** Whether `host` has joined. */
+  has(host: string): boolean {
+    return Object.hasOwn(this.hosts(), host);
+  }
+
+  /** The joined host a peer's SPIFFE ID names (spiffe://<td>/ns/weft-system/sa/host-<name>), if any. */
+  hostOf(spiffeId: string, trustDomain: string): string | undefined {
+    const prefix = `spiffe://${trustDomain}/ns/${HOST_NAMESPACE}/sa/${HOST_ACCOUNT_PREFIX}`;
+    if (!spiffeId.startsWith(prefix)) return undefined;
+    const name = spiffeId.slice(prefix.length);
+    return HOST_NAME.test(name) && this.has(name) ? name : undefined;
   }
 
   list(): { name: string; joinedAt: string }[] {

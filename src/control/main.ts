@@ -16,9 +16,10 @@ import { watchFiles } from './store/watch-files.js';
 import { Registry, type RuntimeReport } from './registry/index.js';
 import { translate, gatewayProxies, meshOf, type MeshState, type ProxyRef } from './translate/index.js';
 import { PushServer } from './push/server.js';
-import { startApi } from './api/server.js';
+import { startApi, type ApiHandlers } from './api/server.js';
 import { loadOrCreateSecrets, mintProxyToken, singleUseVerifier } from './secrets.js';
-import { DEFAULT_JOIN_TOKEN_TTL_MS, Hosts, MAX_JOIN_TOKEN_TTL_MS, mayRunProxy } from './hosts.js';
+import { DEFAULT_JOIN_TOKEN_TTL_MS, HOST_ACCOUNT_PREFIX, HOST_CERT_TTL_SECONDS, HOST_NAMESPACE, Hosts, MAX_JOIN_TOKEN_TTL_MS, mayRunProxy } from './hosts.js';
+import { readCsr } from './ca/csr.js';
 import { parseGatewayDuration } from '../api/traffic.js';
 import { writeRunFile, removeRunFile } from './discovery.js';
 import { VERSION } from '../version.js';
@@ -56,6 +57,8 @@ export interface ControlOptions {
   storeKeyFile?: string;
   /** Write the run file the CLI finds the mesh by (default true; false for further replicas of an HA control plane). */
   runFile?: boolean;
+  /** The port of the API for joined hosts (mTLS); 0: any free port. */
+  hostApiPort?: number;
 }
 
 export type { ControlStatus };
@@ -65,7 +68,7 @@ const PROXY_STATUS = 'proxy-status';
 /** A replica whose row is older than this (it publishes every second) is taken to serve no proxy. */
 const SHARED_STATUS_TTL_MS = 5000;
 interface SharedProxyRow { ref: ProxyRef; version: string; configVersion: string | null; nacked?: { version: string; error: string }; certError?: string }
-type SharedStatus = Record<string, { at: number; proxies: SharedProxyRow[]; /** the replica's config-push address */ xds?: string }>;
+type SharedStatus = Record<string, { at: number; proxies: SharedProxyRow[]; /** the replica's config-push address */ xds?: string; /** its API for joined hosts */ hostApi?: string }>;
 
 export async function runControl(o: ControlOptions): Promise<void> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -171,6 +174,13 @@ export async function runControl(o: ControlOptions): Promise<void> {
     },
     log,
   });
+  let hostApi: Awaited<ReturnType<typeof startApi>> | undefined;
+  const hostApiUrl = () => (hostApi === undefined ? '' : url(hostApi.port).replace(/^http:/, 'https:'));
+  /** The control plane's certificate, renewed or from a new CA: for the config push and the host API alike. */
+  const setControlTls = (t: { key: string; cert: string; ca: string[] }) => {
+    push.setTls(t);
+    hostApi?.setTls(t);
+  };
   // Coalesce bursts (a file save, a registry report) into one recomputation.
   let pending: NodeJS.Timeout | undefined;
   const changed = () => {
@@ -194,7 +204,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   ca.onExternalChange(() => {
     log(`the CA was changed by another control plane (rotation phase ${ca.rotationPhase}); taking it up`);
     push.broadcast({ type: 'bundle', bundle: ca.trustBundle() });
-    controlTls().then((t) => push.setTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
+    controlTls().then((t) => setControlTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
   });
   // When each process last restarted, noted as runtimes report growing restart counts (for `weft check`).
   const restarts = new RestartTracker();
@@ -206,7 +216,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
   const metrics = new MetricsAggregator(scrapeTargets, { intervalMs: Number(process.env.WEFT_METRICS_INTERVAL_MS ?? 10_000), retainMs: 3600_000 });
   metrics.start();
   const renewControl = setInterval(() => {
-    controlTls().then((t) => push.setTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
+    controlTls().then((t) => setControlTls(t), (e) => log(`cannot renew the control plane certificate: ${(e as Error).message}`));
   }, 12 * 3600 * 1000);
   renewControl.unref();
   const url = (port: number) => `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
@@ -234,13 +244,13 @@ export async function runControl(o: ControlOptions): Promise<void> {
       await waitAll('take the extended trust bundle', (c) => c.bundleSize === both.length);
       steps.push(`trust bundle extended to ${both.length} roots on every proxy`);
       await ca.switchSigning();
-      push.setTls(await controlTls());
+      setControlTls(await controlTls());
       push.broadcast({ type: 'renew' });
       await waitAll('present a certificate from the new CA', (c) => c.issuedSerial !== undefined && c.certificate?.serial === c.issuedSerial && !c.certError);
       steps.push('every proxy re-issued by the new intermediate');
       await ca.finishRotation();
       const only = ca.trustBundle();
-      push.setTls(await controlTls());
+      setControlTls(await controlTls());
       push.broadcast({ type: 'bundle', bundle: only });
       await waitAll('drop the old root', (c) => c.bundleSize === only.length);
       steps.push('old root removed from every proxy');
@@ -266,7 +276,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       const now = Date.now();
       const next: SharedStatus = {};
       for (const [id, e] of Object.entries(cur ?? {})) if (id !== replicaId && now - e.at < SHARED_STATUS_TTL_MS) next[id] = e;
-      next[replicaId] = { at: now, proxies: rows, xds: xdsUrl };
+      next[replicaId] = { at: now, proxies: rows, xds: xdsUrl, hostApi: hostApiUrl() };
       if ((await store.casState(PROXY_STATUS, cur, next)).ok) return;
     }
   };
@@ -400,7 +410,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
 
   const xdsUrl = url(xdsPort).replace(/^http:/, 'https:');
   let apiPortBound = 0;
-  const api = await startApi({
+  const handlers: ApiHandlers = {
     status,
     identity: (name) => {
       const c = push.conns.get(name);
@@ -419,7 +429,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
       } catch (e) {
         return { status: 400, body: { error: (e as Error).message } };
       }
-      push.setTls(await controlTls());
+      setControlTls(await controlTls());
       push.broadcast({ type: 'bundle', bundle: ca.trustBundle() });
       push.broadcast({ type: 'renew' });
       return { status: 200, body: { bundle: ca.trustBundle().length } };
@@ -483,18 +493,34 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 201, body: t };
     },
     join: async (body) => {
-      const b = body as { token?: unknown; host?: unknown };
-      const r = await hosts.join(b?.token, b?.host);
+      const b = body as { token?: unknown; host?: unknown; csr?: unknown };
+      // The CSR is checked before the token is spent: a bad request must not cost the host its token.
+      if (typeof b?.csr !== 'string') return { status: 400, body: { error: 'csr is required: a PEM certificate request for the host\'s own key' } };
+      try {
+        readCsr(b.csr);
+      } catch (e) {
+        return { status: 400, body: { error: `csr: ${(e as Error).message}` } };
+      }
+      const r = await hosts.join(b.token, b.host);
       if (!r.ok) {
         log(`refused join of host ${JSON.stringify(b?.host)}: ${r.error}`);
         return { status: r.status, body: { error: r.error } };
       }
-      log(`host ${r.host} joined`);
-      // Every live replica's config-push address (an HA control plane), this one first.
-      const others = shareStatus ? Object.entries(store.getState<SharedStatus>(PROXY_STATUS) ?? {}).filter(([id, e]) => id !== replicaId && Date.now() - e.at < SHARED_STATUS_TTL_MS && e.xds !== undefined).map(([, e]) => e.xds!) : [];
-      return { status: 200, body: { host: r.host, credential: r.credential, xds: [xdsUrl, ...others].join(','), trustDomain: meshOf(state().objects).trustDomain, bundle: ca.trustBundle() } };
+      const issued = await ca.signCsr(b.csr, { namespace: HOST_NAMESPACE, serviceAccount: `${HOST_ACCOUNT_PREFIX}${r.host}` }, HOST_CERT_TTL_SECONDS);
+      log(`host ${r.host} joined (identity ${issued.spiffeId}, certificate ${issued.serial.slice(0, 12)} until ${issued.notAfter.toISOString()})`);
+      return { status: 200, body: { host: r.host, certificate: issued.chainPem, ...joinAddresses() } };
     },
-    hostOf: (credential) => hosts.hostOf(credential),
+    hostCertificate: async (host, body) => {
+      const csr = (body as { csr?: unknown })?.csr;
+      try {
+        readCsr(csr);
+      } catch (e) {
+        return { status: 400, body: { error: `csr: ${(e as Error).message}` } };
+      }
+      const issued = await ca.signCsr(csr as string, { namespace: HOST_NAMESPACE, serviceAccount: `${HOST_ACCOUNT_PREFIX}${host}` }, HOST_CERT_TTL_SECONDS);
+      log(`host ${host}: certificate renewed (${issued.serial.slice(0, 12)} until ${issued.notAfter.toISOString()})`);
+      return { status: 200, body: { certificate: issued.chainPem } };
+    },
     hostProxyToken: (host, body) => {
       const ref = body as ProxyRef;
       if (typeof ref?.name !== 'string' || typeof ref.workload !== 'string' || typeof ref.namespace !== 'string' || typeof ref.serviceAccount !== 'string') {
@@ -505,12 +531,32 @@ export async function runControl(o: ControlOptions): Promise<void> {
       return { status: 200, body: { token: mintProxyToken(secrets.proxyKey, { name: ref.name, kind: 'sidecar', workload: ref.workload, namespace: ref.namespace, serviceAccount: ref.serviceAccount }) } };
     },
     hosts: () => hosts.list(),
-  }, secrets.adminToken, o.host, o.apiPort, log);
+  };
+  const api = await startApi(handlers, secrets.adminToken, o.host, o.apiPort, log);
+  // Joined hosts call over mTLS with the certificate the mesh CA issued them at join.
+  hostApi = await startApi(handlers, secrets.adminToken, o.host, o.hostApiPort ?? 0, log, {
+    tls: await controlTls(),
+    hostOf: (peer) => {
+      const cert = peer.getPeerCertificate();
+      const uri = /URI:(spiffe:\/\/[^,\s]+)/.exec(cert?.subjectaltname ?? '')?.[1];
+      return peer.authorized && uri !== undefined ? hosts.hostOf(uri, meshOf(state().objects).trustDomain) : undefined;
+    },
+  });
+  /** Where a joined host finds the control plane: every live replica's config-push and host API addresses, this one first. */
+  function joinAddresses(): { xds: string; hostApi: string; trustDomain: string; bundle: string[] } {
+    const live = shareStatus ? Object.entries(store.getState<SharedStatus>(PROXY_STATUS) ?? {}).filter(([id, e]) => id !== replicaId && Date.now() - e.at < SHARED_STATUS_TTL_MS) : [];
+    return {
+      xds: [xdsUrl, ...live.flatMap(([, e]) => (e.xds !== undefined ? [e.xds] : []))].join(','),
+      hostApi: [hostApiUrl(), ...live.flatMap(([, e]) => (e.hostApi !== undefined ? [e.hostApi] : []))].join(','),
+      trustDomain: meshOf(state().objects).trustDomain,
+      bundle: ca.trustBundle(),
+    };
+  }
   apiPortBound = api.port;
 
   if (o.runFile !== false) writeRunFile({ url: url(api.port), xds: xdsUrl, token: secrets.adminToken, pid: process.pid, stateDir: path.resolve(o.stateDir), mesh: meshOf(state().objects).name, startedAt });
   log(`control plane ${VERSION} api=${url(api.port)} xds=${xdsUrl} state=${o.stateDir}${storeSpec.kind === 'etcd' ? ` store=${storeSpec.text}` : ''}${sealer ? ` store-key=${sealer.fingerprint}` : ''}`);
-  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: xdsUrl, apiPort: api.port, xdsPort, bundle: ca.trustBundle(), trustDomain: meshOf(state().objects).trustDomain });
+  if (process.send) process.send({ type: 'listening', api: url(api.port), xds: xdsUrl, apiPort: api.port, xdsPort, hostApiPort: hostApi.port, bundle: ca.trustBundle(), trustDomain: meshOf(state().objects).trustDomain });
 
   let stopping = false;
   const stop = async () => {
@@ -518,7 +564,7 @@ export async function runControl(o: ControlOptions): Promise<void> {
     stopping = true;
     watcher.close();
     removeRunFile(path.resolve(o.stateDir), process.pid);
-    await Promise.allSettled([push.close(), api.close()]);
+    await Promise.allSettled([push.close(), api.close(), hostApi?.close()]);
     ca.close();
     await store.close();
     process.exit(0);

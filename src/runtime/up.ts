@@ -56,12 +56,14 @@ export interface UpOptions {
   join?: JoinedHost;
 }
 
-/** What `POST /v1/join` gave a host (src/control/hosts.ts), and where the control API is. */
+/** What `POST /v1/join` gave a host (src/control/hosts.ts): its identity, and where the control plane is. */
 export interface JoinedHost {
   name: string;
-  /** The control API, or several replicas' APIs separated by commas. */
+  /** The control plane's API for joined hosts (mTLS), or several replicas' separated by commas. */
   api: string;
-  credential: string;
+  /** The host's key and its certificate from the mesh CA (leaf first). */
+  key: string;
+  certificate: string[];
   xds: string;
   trustDomain: string;
   bundle: string[];
@@ -106,15 +108,16 @@ export class LocalMesh {
    */
   /** A joined host with several control-plane APIs: the one in use (the next after a failed report). */
   private joinApi = 0;
-  private readonly controls: { proc: Proc; ports: { api: number; xds: number }; api?: string; xds?: string }[] = [];
+  private readonly controls: { proc: Proc; ports: { api: number; xds: number; hostApi?: number }; api?: string; xds?: string }[] = [];
   private get control(): Proc {
     return this.controls[0]!.proc;
   }
   /** The control API this runtime calls: the first replica that runs (another one while it is down). */
   get target(): ControlTarget | undefined {
-    if (this.o.join !== undefined) {
-      const apis = this.o.join.api.split(',');
-      return { url: apis[this.joinApi % apis.length]!, token: this.o.join.credential };
+    const j = this.o.join;
+    if (j !== undefined) {
+      const apis = j.api.split(',');
+      return { url: apis[this.joinApi % apis.length]!, token: '', tls: { key: j.key, cert: j.certificate.join(''), ca: j.bundle, serverId: `spiffe://${j.trustDomain}/ns/weft-system/sa/weft-control` } };
     }
     const c = this.controls.find((r) => r.api !== undefined && isRunning(r.proc)) ?? this.controls.find((r) => r.api !== undefined);
     return c === undefined ? undefined : { url: c.api!, token: this.secrets.adminToken };
@@ -309,7 +312,7 @@ export class LocalMesh {
   private async startControl(i: number): Promise<void> {
     const c = this.controls[i]!;
     const name = c.proc.name;
-    const args = ['control', '--state', this.o.stateDir, '--host', this.advertise, '--api-port', String(c.ports.api), '--xds-port', String(c.ports.xds)];
+    const args = ['control', '--state', this.o.stateDir, '--host', this.advertise, '--api-port', String(c.ports.api), '--xds-port', String(c.ports.xds), '--host-api-port', String(c.ports.hostApi ?? 0)];
     // Only the first replica writes the run file the CLI finds the mesh by.
     if (i > 0) args.push('--no-run-file');
     for (const f of this.o.files) args.push('-f', f);
@@ -321,11 +324,11 @@ export class LocalMesh {
     this.logs.pipe(name, child.stderr, { file });
     const listening = new Promise<void>((resolve, reject) => {
       child.on('message', (m) => {
-        const msg = m as { type?: string; api: string; xds: string; apiPort: number; xdsPort: number; bundle: string[]; trustDomain: string };
+        const msg = m as { type?: string; api: string; xds: string; apiPort: number; xdsPort: number; hostApiPort?: number; bundle: string[]; trustDomain: string };
         if (msg?.type === 'listening') {
           this.bundle = msg.bundle;
           this.trustDomain = msg.trustDomain;
-          c.ports = { api: msg.apiPort, xds: msg.xdsPort };
+          c.ports = { api: msg.apiPort, xds: msg.xdsPort, ...(msg.hostApiPort !== undefined ? { hostApi: msg.hostApiPort } : {}) };
           c.api = msg.api;
           c.xds = msg.xds;
           resolve();

@@ -12,5 +12,12 @@ describe('Workload rules', () => {
       'spec.readinessProbe.periodSeconds: must be >= 1',
     ]);
     assert.deepEqual(w('  replicas: 0', '  cwd: app', '  serviceAccount: web'), []);
+    assert.deepEqual(w('  host: b', '  restartPolicy: OnFailure'), []);
+    assert.deepEqual(w('  host: B_1'), ['spec.host: must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit']);
+  });
+
+  it('weft-system is reserved for the mesh\'s own identities (the control plane, joined hosts)', () => {
+    const m = msgs(['apiVersion: weft.dev/v1alpha1', 'kind: Workload', 'metadata: {name: w, namespace: weft-system}', 'spec: {command: node, serviceAccount: host-b}'].join('\n'));
+    assert.deepEqual(m, ['metadata.namespace: weft-system is reserved for the mesh\'s own identities (the control plane, joined hosts)']);
   });
 });

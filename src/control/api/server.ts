@@ -2,6 +2,8 @@
 // admin token. Config changes are validated whole before anything is stored: a bad file changes nothing.
 import { listenOn } from '../../util/listen.js';
 import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
 import {
   CONTROL_API_MAX_BODY as MAX_BODY, type Answer, type ApplyResult, type CheckResult, type ControlStatus, type DeleteResult, type EdgeRow, type ExplainView,
@@ -35,12 +37,12 @@ export interface ApiHandlers {
   joinToken?(body: unknown): Promise<Answer<JoinTokenView>>;
   /** POST /v1/join (the join token is the credential): a host credential. */
   join?(body: unknown): Promise<Answer<JoinView>>;
-  /** The joined host a `host.<name>.<secret>` credential belongs to. */
-  hostOf?(credential: string): string | undefined;
   /** POST /v1/hosts/<host>/proxy-tokens: a bootstrap credential for one of that host's proxies. */
   hostProxyToken?(host: string, body: unknown): Answer<{ token: string }>;
   /** GET /v1/hosts (admin). */
   hosts?(): { name: string; joinedAt: string }[];
+  /** POST /v1/hosts/<host>/certificate (the host, over mTLS): its certificate renewed for the CSR's key. */
+  hostCertificate?(host: string, body: unknown): Promise<Answer<{ certificate: string[] }>>;
 }
 
 /**
@@ -50,16 +52,25 @@ export interface ApiHandlers {
 function hostMayCall(host: string, method: string | undefined, parts: string[]): boolean {
   if (method === 'GET') return parts[1] === 'objects' || parts[1] === 'rollouts' || parts[1] === 'status' || (parts[1] === 'ca' && parts[2] === 'bundle');
   if (method === 'PUT') return parts[1] === 'registry' && parts[2] !== undefined && decodeURIComponent(parts[2]) === host && parts.length === 3;
-  if (method === 'POST') return parts[1] === 'hosts' && parts[2] !== undefined && decodeURIComponent(parts[2]) === host && parts[3] === 'proxy-tokens';
+  if (method === 'POST') return parts[1] === 'hosts' && parts[2] !== undefined && decodeURIComponent(parts[2]) === host && (parts[3] === 'proxy-tokens' || parts[3] === 'certificate');
   return false;
 }
 
 /** A request body over MAX_BODY: answered 413 with the limit, never by cutting the connection. */
 class BodyTooLarge extends Error {}
 
-export async function startApi(h: ApiHandlers, token: string, host: string, port: number, log: (m: string) => void) {
+/**
+ * `hosts`: the listener for joined hosts instead (mTLS): every caller presents the certificate the mesh CA
+ * issued its host at join, and `hostOf` says which joined host it names; no admin token is taken there.
+ */
+export interface HostListener {
+  tls: { key: string; cert: string; ca: string[] };
+  hostOf: (peer: TLSSocket) => string | undefined;
+}
+
+export async function startApi(h: ApiHandlers, token: string, host: string, port: number, log: (m: string) => void, hosts?: HostListener) {
   const want = Buffer.from(`Bearer ${token}`);
-  const server = http.createServer(async (req, res) => {
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (status: number, body: unknown) => {
       const text = JSON.stringify(body, null, 2) + '\n';
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -69,18 +80,19 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       const url = new URL(req.url ?? '/', 'http://control');
       if (url.pathname === '/healthz') return send(200, { status: 'ok' });
       const parts = url.pathname.split('/').filter(Boolean); // v1, ...
-      // Joining: the join token in the body is the credential.
-      if (req.method === 'POST' && url.pathname === '/v1/join' && h.join !== undefined) {
-        const r = await h.join(JSON.parse(await readBody(req)));
-        return send(r.status, r.body);
-      }
-      const auth = String(req.headers.authorization ?? '');
-      const got = Buffer.from(auth);
-      if (got.length !== want.length || !timingSafeEqual(got, want)) {
-        // Not the admin: a joined host may call what its runtime needs, for itself only.
-        const host = auth.startsWith('Bearer host.') ? h.hostOf?.(auth.slice('Bearer '.length)) : undefined;
-        if (host === undefined) return send(401, { error: 'missing or wrong admin token' });
-        if (!hostMayCall(host, req.method, parts)) return send(403, { error: `host ${host} may not call ${req.method} ${url.pathname}` });
+      if (hosts !== undefined) {
+        // A joined host may call what its runtime needs, for itself only.
+        const named = hosts.hostOf(req.socket as TLSSocket);
+        if (named === undefined) return send(403, { error: 'this certificate names no joined host' });
+        if (!hostMayCall(named, req.method, parts)) return send(403, { error: `host ${named} may not call ${req.method} ${url.pathname}` });
+      } else {
+        // Joining: the join token in the body is the credential.
+        if (req.method === 'POST' && url.pathname === '/v1/join' && h.join !== undefined) {
+          const r = await h.join(JSON.parse(await readBody(req)));
+          return send(r.status, r.body);
+        }
+        const got = Buffer.from(String(req.headers.authorization ?? ''));
+        if (got.length !== want.length || !timingSafeEqual(got, want)) return send(401, { error: 'missing or wrong admin token' });
       }
       const body = req.method === 'GET' ? '' : await readBody(req);
       if (parts[0] !== 'v1') return send(404, { error: `no such endpoint ${url.pathname}` });
@@ -89,6 +101,10 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
         return send(r.status, r.body);
       }
       if (req.method === 'GET' && parts[1] === 'hosts' && parts.length === 2 && h.hosts !== undefined) return send(200, h.hosts());
+      if (req.method === 'POST' && parts[1] === 'hosts' && parts[2] && parts[3] === 'certificate' && h.hostCertificate !== undefined) {
+        const r = await h.hostCertificate(decodeURIComponent(parts[2]), JSON.parse(body));
+        return send(r.status, r.body);
+      }
       if (req.method === 'POST' && parts[1] === 'hosts' && parts[2] && parts[3] === 'proxy-tokens' && h.hostProxyToken !== undefined) {
         const r = h.hostProxyToken(decodeURIComponent(parts[2]), JSON.parse(body));
         return send(r.status, r.body);
@@ -155,10 +171,16 @@ export async function startApi(h: ApiHandlers, token: string, host: string, port
       log(`api error on ${req.method} ${req.url}: ${(e as Error).message}`);
       send(e instanceof SyntaxError ? 400 : 500, { error: (e as Error).message });
     }
-  });
+  };
+  const server = hosts === undefined ? http.createServer(handler)
+    : https.createServer({ key: hosts.tls.key, cert: hosts.tls.cert, ca: hosts.tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, handler);
   const bound = await listenOn(server, port, host);
   return {
     port: bound,
+    /** The control plane's renewed certificate (the host listener). */
+    setTls: (t: { key: string; cert: string; ca: string[] }) => {
+      if (server instanceof https.Server) server.setSecureContext({ key: t.key, cert: t.cert, ca: t.ca });
+    },
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }
