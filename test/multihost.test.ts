@@ -182,7 +182,17 @@ spec:
   assert.equal(times.length, 100);
 });
 
-test('a partition of host b: it keeps its config, and rejoins when the link is back', { timeout: 90_000 }, async () => {
+test('a partition of host b: traffic between the other hosts goes on, b keeps its config, and rejoins when the link is back', { timeout: 90_000 }, async () => {
+  // A steady counted load between the hosts that stay connected: the gateway -> web (host a) -> store (host c).
+  const load = { sent: 0, failed: [] as string[], inflight: 0 };
+  const timer = setInterval(() => {
+    if (load.sent >= 3000) return;
+    load.sent++;
+    load.inflight++;
+    httpCall(gw, '/call/store/during-partition').then((r) => {
+      if (r.status !== 200) load.failed.push(`${r.status} ${r.headers['x-weft-error'] ?? ''}`);
+    }, (e: Error) => load.failed.push(e.message)).finally(() => load.inflight--);
+  }, 20);
   ip('link', 'set', HB.outside, 'down');
   try {
     await waitFor('the control plane to see api-0 gone', async () => ((await status()).proxies.find((p) => p.name === 'api-0')?.state !== 'SYNCED' ? true : undefined), 20_000, 100);
@@ -198,4 +208,9 @@ test('a partition of host b: it keeps its config, and rejoins when the link is b
   }
   await waitFor('api-0 SYNCED again', async () => ((await status()).proxies.find((p) => p.name === 'api-0')?.state === 'SYNCED' ? true : undefined), 60_000, 200);
   await waitFor('traffic to host b again', async () => ((await httpCall(gw, '/api/again')).status === 200 ? true : undefined), 30_000, 200);
+  clearInterval(timer);
+  await waitFor('requests in flight to finish', () => load.inflight === 0, 10_000, 20);
+  console.log(`# partition of host b: ${load.sent} requests between hosts a and c meanwhile, ${load.failed.length} failed`);
+  assert.deepEqual(load.failed, []);
+  assert.ok(load.sent >= 50, `a real load ran: ${load.sent}`);
 });
