@@ -56,6 +56,9 @@ export function registerJoin(program: Command): void {
     .option('--token <token>', 'a one-time join token (`weft token create`); not needed again once this host has joined')
     .option('--state <dir>', 'state directory (default: ./.weft-host-<name>)')
     .action(async (o: { control: string; name: string; address: string; token?: string; state?: string }) => {
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name) || o.name === 'local') {
+        fail(`--name must be a DNS label (lower-case letters, digits and "-", at most 63) other than "local", got ${JSON.stringify(o.name)}`);
+      }
       const address = checkAddress(o.address);
       const apis = o.control.split(',').map((u) => u.trim()).filter((u) => u !== '');
       for (const u of apis) if (!/^https?:\/\/[^/]+\/?$/.test(u)) fail(`--control: ${JSON.stringify(u)} is not a control plane URL like http://10.0.0.1:PORT`);
