@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { JoinView } from '../api/control-api.js';
 import type { JoinedHost } from '../runtime/up.js';
 import { fail } from './common.js';
+import { HOST_NAME, LOCAL_HOST } from '../control/hosts.js';
 import { generateKeyAndCsr } from '../identity/index.js';
 import { call } from '../control/client.js';
 import { X509Certificate } from 'node:crypto';
@@ -56,8 +57,8 @@ export function registerJoin(program: Command): void {
     .option('--token <token>', 'a one-time join token (`weft token create`); not needed again once this host has joined')
     .option('--state <dir>', 'state directory (default: ./.weft-host-<name>)')
     .action(async (o: { control: string; name: string; address: string; token?: string; state?: string }) => {
-      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.name) || o.name === 'local') {
-        fail(`--name must be a DNS label (lower-case letters, digits and "-", at most 63) other than "local", got ${JSON.stringify(o.name)}`);
+      if (!HOST_NAME.test(o.name) || o.name === LOCAL_HOST) {
+        fail(`--name must be a DNS label (lower-case letters, digits and "-", at most 63) other than "${LOCAL_HOST}", got ${JSON.stringify(o.name)}`);
       }
       const address = checkAddress(o.address);
       const apis = o.control.split(',').map((u) => u.trim()).filter((u) => u !== '');

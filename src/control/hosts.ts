@@ -13,7 +13,7 @@ const TOKENS = 'join-tokens';
 const HOSTS = 'hosts';
 /** The name the runtime that runs the control plane reports under: no joined host may take it. */
 export const LOCAL_HOST = 'local';
-const HOST_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const HOST_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const DEFAULT_JOIN_TOKEN_TTL_MS = 15 * 60_000;
 /** A joined host's identity: spiffe://<trust domain>/ns/weft-system/sa/host-<name>, issued by the mesh CA. */
 export const HOST_NAMESPACE = 'weft-system';
